@@ -1,0 +1,66 @@
+"""The in-memory portal: the contract between the data generator and the REST server.
+
+The generator (``bitrix24_emulator.generator``) builds a :class:`PortalData`; the server
+(``bitrix24_emulator.server``) answers REST calls from it and, in live mode, mutates it.
+
+Rows are kept in Bitrix24 *wire format* (what the REST API returns: strings for legacy CRM
+fields, ``"Y"``/``"N"``, ISO-8601 datetimes with the portal's UTC offset) so the server never
+re-formats values and a format bug cannot hide between two representations.
+
+Rows are tuples in the order of :attr:`Table.fields` rather than dicts: at 10^6 activities a dict
+per row costs several GB, a tuple a few hundred bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Table:
+    """One Bitrix24 entity list (deals, activities, calls, ...), sorted by ``id_field`` ascending."""
+
+    name: str
+    fields: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    id_field: str = "ID"
+
+    def index_of(self, field_name: str) -> int:
+        return self.fields.index(field_name)
+
+    def as_dict(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(self.fields, row, strict=True))
+
+
+@dataclass(frozen=True)
+class DealTruth:
+    """The generator's ground truth for one deal, by the metric contract (shared/design/METRICS.md).
+
+    ``first_touch_*`` are ``None`` for a deal nobody has contacted yet.
+    """
+
+    deal_id: int
+    responsible_id: int
+    created_at: str  # ISO-8601 with offset, as DATE_CREATE
+    first_touch_at: str | None
+    first_touch_kind: str | None  # enum, see docs/metrics.md: call, email, openline, meeting, deal_edit, ...
+    first_touch_by: int | None
+
+
+@dataclass
+class PortalData:
+    """Everything one emulated portal holds.
+
+    ``tables`` keys are the REST entity names the server dispatches on:
+    ``users``, ``departments``, ``categories``, ``statuses``, ``deals``, ``activities``,
+    ``stage_history``, ``calls``, ``timeline_comments``, ``absences``.
+    ``calendar_settings`` is the ``calendar.settings.get`` result, verbatim.
+    """
+
+    portal_time_zone: str  # IANA name, e.g. "Europe/Moscow"
+    snapshot_at: str  # ISO-8601 "now" of the generated history; the server's clock starts here
+    calendar_settings: dict[str, Any]
+    tables: dict[str, Table]
+    truth: list[DealTruth] = field(default_factory=list)
+    seed: int = 0

@@ -1,0 +1,30 @@
+with
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+departments as (
+    select * from {{ ref('stg_bitrix24__departments') }}
+),
+
+final as (
+    select
+        -- ids
+        users.user_id as manager_id,
+        users.primary_department_id as department_id,
+        departments.parent_department_id,
+
+        -- attributes
+        users.full_name as manager_name,
+        users.work_position,
+        departments.department_name,
+        parents.department_name as parent_department_name,
+        users.is_active
+    from users
+    left join departments on departments.department_id = users.primary_department_id
+    left join departments as parents on parents.department_id = departments.parent_department_id
+    where users.user_type = 'employee'
+)
+
+select * from final

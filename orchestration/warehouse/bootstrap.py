@@ -1,0 +1,83 @@
+"""Make the warehouse ready: reachable, databases and schemas present, raw tables created.
+
+Idempotent by construction (``if not exists`` everywhere), so ``make demo`` can run again on an
+existing ``.data/`` and every asset may call it before writing.
+"""
+
+from __future__ import annotations
+
+import psycopg2
+from psycopg2 import sql
+from psycopg2.extensions import connection as Connection
+
+from orchestration.warehouse.location import (
+    DAGSTER_DATABASE,
+    WAREHOUSE_DATABASE,
+    WarehouseLocation,
+    resolve_dagster_storage,
+    resolve_warehouse,
+)
+from orchestration.warehouse.raw_tables import create_raw_tables
+
+SCHEMAS = ("raw", "staging", "intermediate", "marts")
+
+
+class WarehouseUnavailableError(RuntimeError):
+    """The warehouse cannot be reached; the message names where, never with the password."""
+
+
+def connect(location: WarehouseLocation, *, autocommit: bool = False) -> Connection:
+    """Open a psycopg2 connection, turning driver noise into one clear line."""
+    try:
+        conn = psycopg2.connect(
+            host=location.host,
+            port=location.port,
+            user=location.user,
+            password=location.password or None,
+            dbname=location.database,
+            connect_timeout=10,
+            application_name="b24ops",
+        )
+    except psycopg2.OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if location.password:
+            first_line = first_line.replace(location.password, "***")
+        raise WarehouseUnavailableError(
+            f"cannot connect to the warehouse at {location.redacted()}: {first_line}"
+        ) from None
+    conn.autocommit = autocommit
+    return conn
+
+
+def _ensure_database(server: WarehouseLocation, database: str) -> None:
+    # No ``with conn``: psycopg2 opens a transaction for it, and CREATE DATABASE refuses to run in one.
+    conn = connect(server.with_database("postgres"), autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+    finally:
+        conn.close()
+
+
+def ensure_warehouse(location: WarehouseLocation | None = None) -> WarehouseLocation:
+    """Resolve, create (embedded only) and prepare the warehouse; return where it is."""
+    location = location or resolve_warehouse()
+    if location.embedded:
+        _ensure_database(location, WAREHOUSE_DATABASE)
+        _ensure_database(location, DAGSTER_DATABASE)
+    conn = connect(location)
+    try:
+        with conn, conn.cursor() as cur:
+            for schema in SCHEMAS:
+                cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+            create_raw_tables(cur)
+    finally:
+        conn.close()
+    return location
+
+
+def dagster_storage_url(location: WarehouseLocation) -> str:
+    """The SQLAlchemy URL Dagster's run, event and schedule storage should use."""
+    return resolve_dagster_storage(location).libpq_url(driver="postgresql+psycopg2")

@@ -1,0 +1,109 @@
+"""Where the warehouse is: ``WAREHOUSE_URL`` if set, otherwise the embedded server.
+
+One :class:`WarehouseLocation` gives every consumer the form it needs: a libpq URI for psycopg2,
+keyword parts for the dbt profile, and a ``postgresql+psycopg2://`` URL for Dagster's run storage
+(SQLAlchemy 2.1 would otherwise pick psycopg 3 and run storage breaks).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
+
+from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, start_embedded
+
+WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
+DAGSTER_STORAGE_URL_ENV = "DAGSTER_STORAGE_URL"
+WAREHOUSE_DATABASE = "b24ops"
+DAGSTER_DATABASE = "dagster"
+
+
+class WarehouseConfigError(ValueError):
+    """The warehouse URL cannot be used as given."""
+
+
+@dataclass(frozen=True)
+class WarehouseLocation:
+    """A PostgreSQL database reachable by libpq (TCP host or Unix-socket directory)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    embedded: bool
+
+    @classmethod
+    def from_url(cls, url: str, *, embedded: bool = False) -> WarehouseLocation:
+        parts = urlsplit(url)
+        scheme = parts.scheme.split("+", 1)[0]
+        if scheme not in {"postgresql", "postgres"}:
+            raise WarehouseConfigError(
+                f"{WAREHOUSE_URL_ENV} must start with postgresql:// (got scheme {parts.scheme or 'none'!r})"
+            )
+        query = parse_qs(parts.query)
+        host = query.get("host", [parts.hostname or ""])[0]
+        database = unquote(parts.path.lstrip("/")) or "postgres"
+        return cls(
+            host=host or "localhost",
+            port=int(query.get("port", [parts.port or 5432])[0]),
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            database=database,
+            embedded=embedded,
+        )
+
+    def with_database(self, database: str) -> WarehouseLocation:
+        return WarehouseLocation(self.host, self.port, self.user, self.password, database, self.embedded)
+
+    @property
+    def is_socket(self) -> bool:
+        return self.host.startswith("/")
+
+    def libpq_url(self, *, driver: str = "postgresql") -> str:
+        """A URL usable by psycopg2 (``driver='postgresql'``) or SQLAlchemy (``'postgresql+psycopg2'``)."""
+        auth = self.user + (f":{self.password}" if self.password else "")
+        if self.is_socket:
+            query = urlencode({"host": self.host, "port": self.port})
+            return urlunsplit((driver, f"{auth}@", f"/{self.database}", query, ""))
+        return urlunsplit((driver, f"{auth}@{self.host}:{self.port}", f"/{self.database}", "", ""))
+
+    def redacted(self) -> str:
+        """The URL with the password masked: the only form that may appear in logs and errors."""
+        masked = WarehouseLocation(self.host, self.port, self.user, "***" if self.password else "", self.database,
+                                   self.embedded)
+        return masked.libpq_url()
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables read by ``dbt_project/profiles.yml``."""
+        return {
+            "B24OPS_PG_HOST": self.host,
+            "B24OPS_PG_PORT": str(self.port),
+            "B24OPS_PG_USER": self.user,
+            "B24OPS_PG_PASSWORD": self.password,
+            "B24OPS_PG_DATABASE": self.database,
+        }
+
+
+def resolve_warehouse(data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
+    """The warehouse database, starting the embedded server when ``WAREHOUSE_URL`` is not set.
+
+    Does not connect; :func:`orchestration.warehouse.bootstrap.ensure_warehouse` does that.
+    """
+    url = os.environ.get(WAREHOUSE_URL_ENV, "").strip()
+    if url:
+        return WarehouseLocation.from_url(url)
+    server = WarehouseLocation.from_url(start_embedded(data_dir), embedded=True)
+    return server.with_database(WAREHOUSE_DATABASE)
+
+
+def resolve_dagster_storage(warehouse: WarehouseLocation) -> WarehouseLocation:
+    """Dagster's run/event storage: ``DAGSTER_STORAGE_URL``, else a ``dagster`` database beside the warehouse."""
+    url = os.environ.get(DAGSTER_STORAGE_URL_ENV, "").strip()
+    if url:
+        return WarehouseLocation.from_url(url)
+    if warehouse.embedded:
+        return warehouse.with_database(DAGSTER_DATABASE)
+    return warehouse

@@ -1,0 +1,66 @@
+"""The ``raw`` schema: one table per Bitrix24 entity, every observed version of every record kept.
+
+All raw tables share one shape, so one loader and one staging pattern serve them all:
+
+==============  =================================================================================
+portal_id       which portal the row came from (several portals may share one warehouse)
+id              the record's id in the portal
+change_stamp    the portal's change stamp (DATE_MODIFY, LAST_UPDATED, ...) or NULL if it has none
+payload_hash    md5 of the canonical JSON payload: identifies a *version* of the record
+payload         the record exactly as the REST API returned it
+partition_key   the Dagster partition (``YYYY-MM-DD``) that first observed this version, or ``snapshot``
+loaded_at       when this version was first stored
+last_seen_at    when this version was last observed (a record may revert to an older version)
+==============  =================================================================================
+
+The primary key ``(portal_id, id, payload_hash)`` makes a re-load of the same data a no-op: a
+re-run partition or backfill leaves the table as one run would, and a changed record adds a version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
+
+
+@dataclass(frozen=True)
+class RawEntity:
+    """A Bitrix24 entity as stored in ``raw``."""
+
+    table: str
+    id_field: str = "ID"
+    change_stamp_field: str | None = None
+
+
+RAW_ENTITIES: dict[str, RawEntity] = {
+    entity.table: entity
+    for entity in (
+        RawEntity("users"),  # user.get TIMESTAMP_X is not reliably ISO; versions are by content
+        RawEntity("departments"),
+    )
+}
+
+
+def create_raw_tables(cur: Cursor) -> None:
+    """Create every raw table (idempotent)."""
+    for entity in RAW_ENTITIES.values():
+        table = sql.Identifier("raw", entity.table)
+        cur.execute(
+            sql.SQL(
+                """
+                create table if not exists {table} (
+                    portal_id     text        not null,
+                    id            bigint      not null,
+                    change_stamp  timestamptz,
+                    payload_hash  text        not null,
+                    payload       jsonb       not null,
+                    partition_key text        not null,
+                    loaded_at     timestamptz not null default now(),
+                    last_seen_at  timestamptz not null default now(),
+                    primary key (portal_id, id, payload_hash)
+                )
+                """
+            ).format(table=table)
+        )
