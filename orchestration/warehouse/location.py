@@ -72,8 +72,9 @@ class WarehouseLocation:
 
     def redacted(self) -> str:
         """The URL with the password masked: the only form that may appear in logs and errors."""
-        masked = WarehouseLocation(self.host, self.port, self.user, "***" if self.password else "", self.database,
-                                   self.embedded)
+        masked = WarehouseLocation(
+            self.host, self.port, self.user, "***" if self.password else "", self.database, self.embedded
+        )
         return masked.libpq_url()
 
     def dbt_env(self) -> dict[str, str]:
@@ -100,7 +101,7 @@ def resolve_warehouse(data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
 
 
 def resolve_dagster_storage(warehouse: WarehouseLocation) -> WarehouseLocation:
-    """Dagster's run/event storage: ``DAGSTER_STORAGE_URL``, else a ``dagster`` database beside the warehouse."""
+    """Dagster's run storage: ``DAGSTER_STORAGE_URL``, else a ``dagster`` database beside the warehouse."""
     url = os.environ.get(DAGSTER_STORAGE_URL_ENV, "").strip()
     if url:
         return WarehouseLocation.from_url(url)

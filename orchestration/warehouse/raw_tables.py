@@ -39,12 +39,35 @@ RAW_ENTITIES: dict[str, RawEntity] = {
     for entity in (
         RawEntity("users"),  # user.get TIMESTAMP_X is not reliably ISO; versions are by content
         RawEntity("departments"),
+        # calendar.settings.get returns one object without an id; the extractor stores it as ID 1.
+        RawEntity("calendar_settings"),
+        # calendar.accessibility.get absence-chart entries, flattened with the USER_ID they belong to.
+        RawEntity("absences"),
+        # crm.category.list returns camelCase items with a lower-case id.
+        RawEntity("pipelines", id_field="id"),
+        RawEntity("stages"),
+        RawEntity("deals", change_stamp_field="DATE_MODIFY"),
+        RawEntity("activities", change_stamp_field="LAST_UPDATED"),
+        RawEntity("stage_history", change_stamp_field="CREATED_TIME"),
+        RawEntity("calls", change_stamp_field="CALL_START_DATE"),
+        RawEntity("timeline_comments", change_stamp_field="CREATED"),
     )
 }
 
 
 def create_raw_tables(cur: Cursor) -> None:
-    """Create every raw table (idempotent)."""
+    """Create every raw table and the deletions ledger (idempotent)."""
+    cur.execute(
+        """
+        create table if not exists raw.deletions (
+            portal_id   text        not null,
+            entity      text        not null,
+            id          bigint      not null,
+            detected_at timestamptz not null default now(),
+            primary key (portal_id, entity, id)
+        )
+        """
+    )
     for entity in RAW_ENTITIES.values():
         table = sql.Identifier("raw", entity.table)
         cur.execute(

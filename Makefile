@@ -1,0 +1,37 @@
+# The project's commands. Each creates the Python environment first if it is missing or stale.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+SYNCED := $(VENV)/.synced
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: env demo test up down lint format warehouse-stop
+
+$(UV):
+	python3 -m pip install --quiet --user uv
+
+$(SYNCED): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+env: $(SYNCED)  ## create / update the virtual environment from uv.lock
+
+demo: env  ## embedded warehouse + emulator → materialise every asset → print the result
+	$(BIN)/b24ops demo
+
+test: env  ## the whole test suite (real PostgreSQL, dbt, Dagster, emulator over HTTP)
+	$(BIN)/pytest
+
+up: env  ## Dagster UI + daemon on 127.0.0.1 (URL printed)
+	$(BIN)/b24ops up
+
+down:  ## stop what `up` and `demo` started, and the embedded warehouse
+	@if [ -x $(BIN)/b24ops ]; then $(BIN)/b24ops down; fi
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: env
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

@@ -1,0 +1,82 @@
+"""``python -m bitrix24_emulator serve``: generate a portal and serve it until SIGTERM/SIGINT.
+
+Prints ``webhook: <url>`` (and the limits mode, and the certificate path with ``--https``) once it is
+listening; ``--url-file`` additionally writes the webhook URL to a file, so a parent process can start
+the emulator and learn its URL without parsing stdout.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bitrix24_emulator.server import Emulator, Faults, Limits, ServerConfig
+
+app = typer.Typer(add_completion=False, help="Local Bitrix24 portal emulator.")
+
+
+@app.callback()
+def main() -> None:
+    """Bitrix24 portal emulator (data generator + REST server)."""
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: int = 42,
+    managers: int = 70,
+    days: int = 365,
+    fast: Annotated[
+        bool, typer.Option(help="No rate limit, no operating budget, no simulated latency.")
+    ] = False,
+    plan: Annotated[
+        str, typer.Option(help="standard (2 req/s, burst 50) or enterprise (5/250).")
+    ] = "standard",
+    live_rate: Annotated[
+        float, typer.Option(help="Live-mode mutations per second (0 = static portal).")
+    ] = 0.0,
+    faults: Annotated[float, typer.Option(help="Probability that a request gets a random fault.")] = 0.0,
+    fault_seed: int = 0,
+    https: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a generated self-signed certificate.")
+    ] = False,
+    cert_dir: Annotated[Path | None, typer.Option(help="Where --https writes cert.pem/key.pem.")] = None,
+    truth_out: Annotated[Path | None, typer.Option(help="Write the ground truth to this path.")] = None,
+    url_file: Annotated[Path | None, typer.Option(help="Write the webhook URL here once listening.")] = None,
+) -> None:
+    """Generate a portal from --seed/--managers/--days and serve its REST API."""
+    from bitrix24_emulator import generator
+
+    started = time.monotonic()
+    portal = generator.generate(generator.GeneratorConfig(seed=seed, managers=managers, days=days))
+    typer.echo(
+        f"generated portal: seed {seed}, {managers} managers, {days} days"
+        f" in {time.monotonic() - started:.1f} s"
+    )
+    if truth_out is not None:
+        generator.write_truth(portal, truth_out)
+        typer.echo(f"truth: {truth_out}")
+    limits = Limits.off() if fast else Limits.cloud(plan).with_(latency_scale=1.0)
+    config = ServerConfig(limits=limits, faults=Faults(probability=faults, seed=fault_seed))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with Emulator(
+        portal, config, host=host, port=port, https=https, live_rate=live_rate, cert_dir=cert_dir
+    ) as emu:
+        mode = "FAST (limits off)" if fast else f"{plan} plan"
+        typer.echo(f"limits: {mode}: {limits.describe()}")
+        typer.echo(f"live mode: {live_rate:g} changes/s; faults: probability {faults:g}")
+        if emu.cert_path is not None:
+            typer.echo(f"certificate: {emu.cert_path}")
+        typer.echo(f"webhook: {emu.webhook_url}", nl=True)
+        if url_file is not None:
+            url_file.write_text(emu.webhook_url + "\n")
+        stop.wait()
+    typer.echo("stopped")

@@ -1,0 +1,70 @@
+"""Response envelopes and errors in the portal's JSON shape (notes §1.3–1.4).
+
+PHP serialises an empty array as ``[]`` even where a map is expected (``"result_error": []``);
+:func:`to_json` reproduces that so clients meet the quirk here first.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+class RestError(Exception):
+    """A REST error answer: HTTP status, ``error`` code (may be empty for CRM business errors) and text."""
+
+    def __init__(self, status: int, code: str, description: str) -> None:
+        super().__init__(f"{status} {code}: {description}")
+        self.status = status
+        self.code = code
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "error_description": self.description}
+
+
+def not_found_method() -> RestError:
+    return RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+
+
+def crm_error(description: str) -> RestError:
+    """CRM business errors come with HTTP 400 and an empty ``error`` code."""
+    return RestError(400, "", description)
+
+
+def php_empty(value: Any) -> Any:
+    """Recursively turn empty maps into empty lists, as PHP's ``json_encode`` of ``array()`` does."""
+    if isinstance(value, dict):
+        return {k: php_empty(v) for k, v in value.items()} if value else []
+    if isinstance(value, list | tuple):
+        return [php_empty(v) for v in value]
+    return value
+
+
+def to_json(value: Any) -> bytes:
+    return json.dumps(php_empty(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def time_block(
+    start: float,
+    finish: float,
+    processing: float,
+    zone: ZoneInfo,
+    operating: float | None,
+    reset_at: int | None,
+) -> dict[str, Any]:
+    """The ``time`` member; ``operating``/``operating_reset_at`` only where an operating budget is kept."""
+    block: dict[str, Any] = {
+        "start": round(start, 6),
+        "finish": round(finish, 6),
+        "duration": round(finish - start, 6),
+        "processing": round(processing, 6),
+        "date_start": datetime.fromtimestamp(start, zone).isoformat(timespec="seconds"),
+        "date_finish": datetime.fromtimestamp(finish, zone).isoformat(timespec="seconds"),
+    }
+    if operating is not None:
+        block["operating_reset_at"] = reset_at if reset_at is not None else int(finish)
+        block["operating"] = round(operating, 4)
+    return block

@@ -1,0 +1,51 @@
+"""REST methods, one module per family; each registers its handlers in :data:`REGISTRY` by lower-case name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bitrix24_emulator.server.auth import Credential
+from bitrix24_emulator.server.params import Params
+from bitrix24_emulator.server.tables import PortalState
+
+
+@dataclass
+class Call:
+    method: str
+    params: Params
+    state: PortalState
+    credential: Credential
+    seed: int  # per-request seed: makes "no guaranteed order" differ between requests, reproducibly
+
+
+@dataclass
+class Result:
+    """A method's answer plus what the cost model needs (rows scanned, whether a COUNT ran)."""
+
+    result: Any
+    total: int | None = None
+    next: int | None = None
+    rows: int = 0
+    scanned: int = 0
+    counted: bool = False
+
+
+Handler = Callable[[Call], Result]
+REGISTRY: dict[str, Handler] = {}
+
+
+def rest_method(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        REGISTRY[name.lower()] = handler
+        return handler
+
+    return register
+
+
+def load_all() -> dict[str, Handler]:
+    """Import every method module (they register themselves) and return the registry."""
+    from bitrix24_emulator.server.methods import calendar, crm, telephony, users  # noqa: F401
+
+    return REGISTRY

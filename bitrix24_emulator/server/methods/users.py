@@ -1,0 +1,73 @@
+"""``user.get`` and ``department.get`` (notes §5.8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bitrix24_emulator.server.filters import split_key
+from bitrix24_emulator.server.methods import Call, Result, rest_method
+from bitrix24_emulator.server.methods.common import list_rows, table
+from bitrix24_emulator.server.paging import Order
+from bitrix24_emulator.server.params import Params, as_list
+from bitrix24_emulator.server.tables import TableIndex
+
+_USER_CONTROL = {"sort", "order", "filter", "select", "start", "admin_mode", "image_resize", "auth"}
+
+
+def _scalar_order(index: TableIndex, params: Params) -> Order:
+    """``sort=<FIELD>&order=ASC|DESC``: one field, as user.get and department.get take it."""
+    field = index.field(str(params.get("sort", default="")))
+    if field is None:
+        return []
+    return [(field, str(params.get("order", default="ASC")).upper() == "DESC")]
+
+
+def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
+    """Filter keys given as top-level parameters (kept by user.get for backward compatibility)."""
+    return {
+        key: value
+        for key, value in params.raw.items()
+        if key.lower() not in _USER_CONTROL and index.field(split_key(key)[1]) is not None
+    }
+
+
+@rest_method("user.get")
+def user_get(call: Call) -> Result:
+    index = table(call, "users")
+    raw = call.params.filter()
+    flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    flt.update(_top_level_filter(index, call.params))
+    extra = None
+    departments = next((flt.pop(k) for k in list(flt) if k.upper() == "UF_DEPARTMENT"), None)
+    if departments is not None and index.field("UF_DEPARTMENT"):
+        wanted = {int(d) for d in as_list(departments) if str(d).lstrip("-").isdigit()}
+        pos = index.table.index_of("UF_DEPARTMENT")
+        rows = index.rows
+
+        def extra(p: int) -> bool:
+            return bool(wanted.intersection(int(d) for d in as_list(rows[p][pos])))
+
+    return list_rows(
+        call,
+        index,
+        filter_raw=flt,
+        order=_scalar_order(index, call.params),
+        select_raw=call.params.select(),
+        exact_offset=True,
+        extra=extra,
+    )
+
+
+@rest_method("department.get")
+def department_get(call: Call) -> Result:
+    index = table(call, "departments")
+    flt = _top_level_filter(index, call.params)
+    result = list_rows(
+        call, index, filter_raw=flt, order=_scalar_order(index, call.params), exact_offset=False
+    )
+    # PARENT is absent on the root and UF_HEAD when no head is set, rather than null.
+    result.result = [
+        {k: v for k, v in row.items() if v is not None or k not in ("PARENT", "UF_HEAD")}
+        for row in result.result
+    ]
+    return result

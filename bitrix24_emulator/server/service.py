@@ -1,0 +1,147 @@
+"""The portal behind the transport: authentication, limits, method execution, envelopes and accounting.
+
+Kept free of HTTP so that ``batch`` runs its sub-calls through exactly the same path as top-level
+calls (scope check, operating budget, cost, counters).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from bitrix24_emulator.model import PortalData
+from bitrix24_emulator.server.auth import Credential, OAuthServer, Webhook
+from bitrix24_emulator.server.clock import Clock, SystemClock
+from bitrix24_emulator.server.counters import Counters
+from bitrix24_emulator.server.envelope import RestError, not_found_method, time_block
+from bitrix24_emulator.server.faults import Faults
+from bitrix24_emulator.server.limits import LeakyBucket, Limits, OperatingBudget
+from bitrix24_emulator.server.methods import Call, Result, load_all
+from bitrix24_emulator.server.params import Params
+from bitrix24_emulator.server.tables import PortalState
+
+
+class CutOff(RestError):
+    """A call that would run past the request cap: the front end drops it with an HTML 504 page."""
+
+    def __init__(self, cap: float) -> None:
+        super().__init__(504, "GATEWAY_TIMEOUT", f"request cut off after {cap:g} s")
+
+
+@dataclass
+class ServerConfig:
+    """Everything that shapes the emulated portal's protocol behaviour."""
+
+    limits: Limits = field(default_factory=Limits)
+    faults: Faults = field(default_factory=Faults)
+    webhooks: tuple[Webhook, ...] = field(default_factory=lambda: (Webhook(),))
+    oauth_access_ttl_s: float = 3600.0
+    bad_secret_code: str = "NO_AUTH_FOUND"  # the PYSDK measured INVALID_CREDENTIALS; both answer 401
+    insufficient_scope_status: int = 401  # docs say 403, the PYSDK measured 401
+
+
+@dataclass
+class Timed:
+    result: Result
+    time: dict[str, Any]
+    cost: float
+
+
+class Service:
+    def __init__(self, portal: PortalData, config: ServerConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.state = PortalState(portal)
+        self.registry = load_all()
+        self.counters = Counters()
+        limits = config.limits
+        self.bucket = (
+            LeakyBucket(self.clock, limits.drain_per_s, limits.burst)
+            if limits.drain_per_s is not None
+            else None
+        )
+        self.budget = OperatingBudget(self.clock, limits.operating_limit_s)
+        self.oauth = OAuthServer(self.clock, config.oauth_access_ttl_s)
+        self.webhooks = {(w.user_id, w.secret): w for w in config.webhooks}
+        self._seeds = itertools.count(1)
+        self._seed_lock = threading.Lock()
+
+    # --- authentication and admission ------------------------------------------------------------
+    def webhook(self, user_id: str, secret: str) -> Credential:
+        hook = self.webhooks.get((int(user_id), secret)) if user_id.isdigit() else None
+        if hook is None:
+            raise RestError(401, self.config.bad_secret_code, "Wrong authorization data")
+        return hook.credential()
+
+    def token(self, token: str | None) -> Credential:
+        if not token:
+            raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+        return self.oauth.check(token)
+
+    def admit(self, client: str) -> None:
+        """Leaky bucket: refuse before any work is done (safe for the client to retry)."""
+        if self.bucket is not None and not self.bucket.admit(client):
+            raise RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
+
+    # --- execution ---------------------------------------------------------------------------------
+    def _seed(self) -> int:
+        with self._seed_lock:
+            return self.state.portal.seed * 7919 + next(self._seeds)
+
+    def execute(
+        self, method: str, raw: dict[str, Any], credential: Credential, bill_as: str | None = None
+    ) -> Timed:
+        """Run one (sub-)call: scope, budget check, the method under the portal lock, cost and accounting."""
+        method = method.lower()
+        handler = self.registry.get(method)
+        if handler is None:
+            raise not_found_method()
+        if not credential.allows(method):
+            raise RestError(
+                self.config.insufficient_scope_status,
+                "insufficient_scope",
+                "The request requires higher privileges",
+            )
+        if method in credential.denied_methods:
+            raise RestError(403, "ACCESS_DENIED", "Access denied!")
+        billed = bill_as or method
+        if self.budget.blocked(credential.key, billed):
+            raise RestError(429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")
+        started = self.clock.now()
+        with self.state.lock:
+            result = handler(Call(method, Params(raw), self.state, credential, self._seed()))
+        limits = self.config.limits
+        cost = limits.cost(result.scanned, result.counted)
+        if cost > limits.request_cap_s:
+            self.budget.charge(credential.key, billed, limits.request_cap_s)
+            self.counters.call(method, 0, limits.request_cap_s)
+            raise CutOff(limits.request_cap_s)
+        self.budget.charge(credential.key, billed, cost)
+        self.counters.call(method, result.rows, cost)
+        if limits.latency_scale > 0:
+            self.clock.sleep(cost * limits.latency_scale)
+        finished = max(self.clock.now(), started + cost)
+        used, reset_at = self.budget.status(credential.key, billed)
+        block = time_block(started, finished, cost, self.state.zone, used, reset_at)
+        return Timed(result, block, cost)
+
+    def respond(self, method: str, raw: dict[str, Any], credential: Credential) -> dict[str, Any]:
+        """The success envelope of a top-level call (``batch`` included)."""
+        if method.lower() == "batch":
+            from bitrix24_emulator.server.batch import run_batch
+
+            return run_batch(self, raw, credential)
+        timed = self.execute(method, raw, credential)
+        return envelope(timed)
+
+
+def envelope(timed: Timed) -> dict[str, Any]:
+    body: dict[str, Any] = {"result": timed.result.result}
+    if timed.result.next is not None:
+        body["next"] = timed.result.next
+    if timed.result.total is not None:
+        body["total"] = timed.result.total
+    body["time"] = timed.time
+    return body

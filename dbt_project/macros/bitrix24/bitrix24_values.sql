@@ -1,0 +1,23 @@
+{#- Bitrix24 wire values -> typed SQL (REST_API_NOTES §5–§6). Legacy CRM methods send every scalar as a
+    string, empty references as null or '', flags as "Y"/"N", datetimes as ISO-8601 with the portal's offset. -#}
+
+{#- "Y"/"N" (also JSON booleans and "1"/"0") -> boolean; NULL stays NULL. -#}
+{% macro b24_flag(text_expr) -%}
+(case when ({{ text_expr }}) in ('Y', 'true', '1') then true
+      when ({{ text_expr }}) in ('N', 'false', '0') then false end)
+{%- endmacro %}
+
+{#- An ISO-8601 datetime with offset -> timestamptz (stored in UTC); '' -> NULL. -#}
+{% macro b24_timestamp(text_expr) -%}
+nullif({{ text_expr }}, '')::timestamptz
+{%- endmacro %}
+
+{#- An id or integer sent as a string -> bigint; '', '0'-less empties -> NULL. -#}
+{% macro b24_bigint(text_expr) -%}
+nullif({{ text_expr }}, '')::bigint
+{%- endmacro %}
+
+{#- The portal-local calendar date of an instant: days of the reports are portal days. -#}
+{% macro portal_date(ts_expr) -%}
+(({{ ts_expr }}) at time zone '{{ var("portal_time_zone") }}')::date
+{%- endmacro %}

@@ -1,0 +1,133 @@
+{#- Every contact with a deal by a real employee, whatever its kind, before or after the deal's creation
+    (int_deals_first_touched keeps the ones after it). Kinds and instants follow docs/metrics.md:
+
+      call          call activity, outgoing, or incoming and connected (statistic row: code 200, duration > 0); START_TIME, AUTHOR_ID
+      email         outgoing e-mail activity; START_TIME, AUTHOR_ID
+      open_line     open-line session answered by an operator (RESULT_STATUS 2); START_TIME, AUTHOR_ID
+      meeting       completed meeting; START_TIME, AUTHOR_ID
+      stage_change  stage history TYPE_ID 2, 3 or 5; CREATED_TIME, the deal's responsible (history has no author)
+      deal_edit     DATE_MODIFY later than DATE_CREATE and not a stage move (≠ MOVED_TIME); MODIFY_BY_ID
+      comment       timeline comment; CREATED, AUTHOR_ID
+
+    A real employee is a user that user.get lists with USER_TYPE 'employee' (robots, chat-bots and system
+    accounts are not; fired employees still are). To-dos are never contacts, planned or done. -#}
+with
+
+deals as (
+    select * from {{ ref('stg_bitrix24__deals') }}
+),
+
+activities as (
+    select * from {{ ref('stg_bitrix24__activities') }}
+),
+
+calls as (
+    select * from {{ ref('stg_bitrix24__calls') }}
+),
+
+stage_history as (
+    select * from {{ ref('stg_bitrix24__stage_history') }}
+),
+
+comments as (
+    select * from {{ ref('stg_bitrix24__timeline_comments') }}
+),
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+activity_contacts as (
+    select
+        activities.owner_id as deal_id,
+        activities.start_at as contact_at,
+        activities.activity_kind as contact_kind,
+        activities.activity_id as source_row_id,
+        activities.author_id as contact_by
+    from activities
+    left join calls
+        on activities.activity_kind = 'call'
+        and activities.origin_id = 'VI_' || calls.call_id
+    where activities.is_deal_owned
+      and (
+          (activities.activity_kind = 'call' and (
+              activities.direction = 'outgoing'
+              -- without its statistic row, the activity's own answered mark is the best evidence
+              or coalesce(calls.failed_code = '200' and calls.duration_seconds > 0,
+                          activities.result_status = 'answered')
+          ))
+          or (activities.activity_kind = 'email' and activities.direction = 'outgoing')
+          or (activities.activity_kind = 'open_line' and activities.result_status = 'answered')
+          or (activities.activity_kind = 'meeting' and activities.is_completed)
+      )
+),
+
+stage_contacts as (
+    select
+        stage_history.deal_id,
+        stage_history.transitioned_at as contact_at,
+        'stage_change' as contact_kind,
+        0::bigint as source_row_id,
+        deals.responsible_id as contact_by
+    from stage_history
+    inner join deals on deals.deal_id = stage_history.deal_id
+    where stage_history.type_id in (2, 3, 5)
+),
+
+edit_contacts as (
+    select
+        deal_id,
+        modified_at as contact_at,
+        'deal_edit' as contact_kind,
+        0::bigint as source_row_id,
+        modified_by_id as contact_by
+    from deals
+    where modified_at > created_at
+      and modified_at is distinct from moved_at
+),
+
+comment_contacts as (
+    select
+        entity_id as deal_id,
+        created_at as contact_at,
+        'comment' as contact_kind,
+        comment_id as source_row_id,
+        author_id as contact_by
+    from comments
+    where entity_type = 'deal'
+),
+
+unioned as (
+    select * from activity_contacts
+    union all
+    select * from stage_contacts
+    union all
+    select * from edit_contacts
+    union all
+    select * from comment_contacts
+),
+
+final as (
+    select
+        -- ids
+        unioned.deal_id,
+        unioned.contact_by,
+        unioned.source_row_id,
+
+        -- attributes
+        unioned.contact_kind,
+        -- ties at the same instant go to the kind listed first in docs/metrics.md, then the lower row id
+        array_position(
+            array['call', 'email', 'open_line', 'meeting', 'stage_change', 'deal_edit', 'comment'],
+            unioned.contact_kind
+        ) as contact_kind_rank,
+
+        -- timestamps
+        unioned.contact_at
+    from unioned
+    inner join users on users.user_id = unioned.contact_by
+    where users.user_type = 'employee'
+      and unioned.contact_at is not null
+)
+
+select * from final

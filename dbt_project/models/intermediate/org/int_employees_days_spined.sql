@@ -1,0 +1,46 @@
+{#- Every employee × every portal day from the first deal or call (or var reports_start) to the snapshot day:
+    the grain of the per-manager daily reports, so that an employee with no deals or calls on a day still
+    shows zeros instead of vanishing. -#}
+with
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+deals as (
+    select * from {{ ref('stg_bitrix24__deals') }}
+),
+
+calls as (
+    select * from {{ ref('stg_bitrix24__calls') }}
+),
+
+bounds as (
+    select
+        coalesce(
+            {% if var('reports_start', none) %}'{{ var("reports_start") }}'::date{% else %}null{% endif %},
+            least(
+                (select min({{ portal_date('created_at') }}) from deals),
+                (select min({{ portal_date('started_at') }}) from calls)
+            )
+        ) as first_day,
+        {{ portal_date(snapshot_at()) }} as last_day
+),
+
+days as (
+    select generate_series(bounds.first_day, bounds.last_day, interval '1 day')::date as report_date
+    from bounds
+),
+
+final as (
+    select
+        days.report_date,
+        users.user_id as manager_id,
+        users.primary_department_id as department_id
+    from days
+    cross join users
+    -- the same people as dim_managers: employees, fired ones included (their history stays)
+    where users.user_type = 'employee'
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{#- The working time of every employee as disjoint intervals with a running total, so that
+    W(user, t) — working seconds from the calendar start to t — is one index probe
+    (macros/working_time/working_time.sql). Shifts are merged where they touch (a 24/7 schedule is
+    one interval) and absences are cut out with multirange arithmetic. -#}
+{{ config(
+    materialized='table',
+    indexes=[{'columns': ['user_id', 'interval_start']}],
+) }}
+
+with
+
+working_days as (
+    select user_id, shift_start, shift_end
+    from {{ ref('int_working_days') }}
+    where is_working_day and shift_end > shift_start
+),
+
+absences as (
+    select user_id, absent_from, absent_to
+    from {{ ref('stg_bitrix24__absences') }}
+    where absent_to > absent_from
+),
+
+working_time as (
+    select user_id, range_agg(tstzrange(shift_start, shift_end, '[)')) as working
+    from working_days
+    group by user_id
+),
+
+absent_time as (
+    select user_id, range_agg(tstzrange(absent_from, absent_to, '[)')) as absent
+    from absences
+    group by user_id
+),
+
+net_intervals as (
+    select
+        w.user_id,
+        unnest(w.working - coalesce(a.absent, '{}'::tstzmultirange)) as work_interval
+    from working_time as w
+    left join absent_time as a on a.user_id = w.user_id
+),
+
+measured as (
+    select
+        user_id,
+        lower(work_interval) as interval_start,
+        upper(work_interval) as interval_end,
+        extract(epoch from upper(work_interval)) - extract(epoch from lower(work_interval)) as interval_seconds
+    from net_intervals
+),
+
+final as (
+    select
+        -- ids
+        user_id,
+
+        -- interval [interval_start, interval_end)
+        interval_start,
+        interval_end,
+
+        -- measures: seconds are exact (microseconds); minutes = seconds / 60
+        interval_seconds,
+        sum(interval_seconds) over (
+            partition by user_id order by interval_start rows unbounded preceding
+        ) - interval_seconds as cum_seconds_before,
+        interval_seconds / 60 as interval_minutes,
+        (sum(interval_seconds) over (
+            partition by user_id order by interval_start rows unbounded preceding
+        ) - interval_seconds) / 60 as cum_minutes_before
+    from measured
+)
+
+select * from final

@@ -1,0 +1,101 @@
+{#- Report 2, one row per call of voximplant.statistic.get, with its CRM call activity and deal where one
+    exists. Incremental (delete+insert on call_id): statistic rows are written once, at the end of the call,
+    stamped with its start, so a window re-reads calls started since window_start minus one day (no call
+    lasts a day); the working-hours flag reads the manager's working calendar, which does not change for
+    past days unless the calendar seeds do — then run a full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        post_hook=[
+            "delete from {{ this }} as mart where not exists (
+                 select 1 from {{ ref('stg_bitrix24__calls') }} as calls where calls.call_id = mart.call_id)",
+            "create index if not exists calls_manager_date on {{ this }} (manager_id, call_date)",
+        ],
+    )
+}}
+
+with
+
+calls as (
+    select * from {{ ref('stg_bitrix24__calls') }}
+),
+
+activities as (
+    select * from {{ ref('stg_bitrix24__activities') }} where activity_kind = 'call'
+),
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+working_intervals as (
+    select * from {{ ref('int_working_intervals') }}
+),
+
+scoped_calls as (
+    select *
+    from calls
+    {% if is_incremental() %}
+    where started_at >= {{ window_start() }} - interval '1 day'
+      and started_at < {{ window_end() }}
+    {% endif %}
+),
+
+linked as (
+    select
+        scoped_calls.*,
+        users.primary_department_id as department_id,
+        activities.activity_id,
+        case when activities.is_deal_owned then activities.owner_id end as deal_id,
+        -- the last working interval starting at or before the call: one index probe
+        (
+            select working_intervals.interval_end > scoped_calls.started_at
+            from working_intervals
+            where working_intervals.user_id = scoped_calls.portal_user_id
+              and working_intervals.interval_start <= scoped_calls.started_at
+            order by working_intervals.interval_start desc
+            limit 1
+        ) as in_working_interval
+    from scoped_calls
+    left join users on users.user_id = scoped_calls.portal_user_id
+    left join activities
+        on activities.activity_id = scoped_calls.crm_activity_id
+        or (scoped_calls.crm_activity_id is null and activities.origin_id = 'VI_' || scoped_calls.call_id)
+),
+
+final as (
+    select
+        -- ids
+        call_id,
+        call_row_id as statistic_id,
+        portal_user_id as manager_id,
+        department_id,
+        crm_entity_type,
+        crm_entity_id,
+        activity_id as crm_activity_id,
+        deal_id,
+
+        -- attributes
+        direction,
+        failed_code,
+        failed_reason,
+        failed_code = '200' and duration_seconds > 0 as is_connected,
+        direction in ('incoming', 'incoming_redirected') and not (failed_code = '200' and duration_seconds > 0)
+            as is_missed,
+        direction in ('outgoing', 'callback') as is_outgoing_attempt,
+        case when portal_user_id is not null then coalesce(in_working_interval, false) end
+            as started_within_working_hours,
+
+        -- measures
+        duration_seconds,
+
+        -- timestamps
+        started_at,
+        {{ portal_date('started_at') }} as call_date
+    from linked
+)
+
+select * from final

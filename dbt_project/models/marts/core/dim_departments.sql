@@ -1,0 +1,42 @@
+{#- The department tree (department.get) with each department's ancestors, so that choosing a department
+    in a dashboard can include its sub-departments: `X = any(ancestor_department_ids)`. -#}
+with
+
+departments as (
+    select * from {{ ref('stg_bitrix24__departments') }}
+),
+
+ancestors as (
+    select * from {{ ref('int_departments_ancestors') }}
+),
+
+paths as (
+    select
+        ancestors.department_id,
+        array_agg(ancestors.ancestor_department_id order by ancestors.depth desc) as ancestor_department_ids,
+        string_agg(named.department_name, ' / ' order by ancestors.depth desc) as department_path,
+        max(ancestors.depth) as depth
+    from ancestors
+    inner join departments as named on named.department_id = ancestors.ancestor_department_id
+    group by ancestors.department_id
+),
+
+final as (
+    select
+        -- ids
+        departments.department_id,
+        departments.parent_department_id,
+        departments.head_user_id,
+
+        -- attributes
+        departments.department_name,
+        parents.department_name as parent_department_name,
+        paths.department_path,
+        paths.ancestor_department_ids,
+        paths.depth
+    from departments
+    left join departments as parents on parents.department_id = departments.parent_department_id
+    left join paths on paths.department_id = departments.department_id
+)
+
+select * from final

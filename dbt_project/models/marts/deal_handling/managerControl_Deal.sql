@@ -1,0 +1,161 @@
+{#- Report 1, one row per deal: first contact, response time in the responsible manager's working minutes,
+    backlog (overdue / no planned activities) as of snapshot_at. Definitions: docs/metrics.md.
+
+    Incremental (delete+insert on deal_id). A run for the window [window_start, window_end) re-computes:
+      * deals created since window_start minus var first_touch_lookback_days (default 14): a young deal is
+        the one whose first contact may still arrive, and rows can reach the warehouse days after the instant
+        they are stamped with (a call's statistic row is stamped with its start and written at its end; an
+        e-mail synced late keeps its sending time; a partition re-run after a long holiday). 14 days cover
+        the longest Russian holiday break (New Year, up to 11 days off) plus a weekend;
+      * deals with any change or contact stamped inside the window (late first touches of old deals);
+      * every open or untouched deal, whose overdue count and pending minutes move with the snapshot;
+      * and a post-hook removes deals the portal deleted.
+    Every other row depends only on data that did not change, so a full refresh gives the same table. -#}
+{{
+    config(
+        materialized='incremental',
+        alias='managerControl_Deal',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        post_hook=[
+            "delete from {{ this }} as mart where not exists (
+                 select 1 from {{ ref('stg_bitrix24__deals') }} as deals where deals.deal_id = mart.deal_id)",
+            "create index if not exists \"managerControl_Deal_responsible_created\"
+                 on {{ this }} (responsible_id, created_date)",
+        ],
+    )
+}}
+
+with
+
+deals as (
+    select * from {{ ref('stg_bitrix24__deals') }}
+),
+
+pipelines as (
+    select * from {{ ref('stg_bitrix24__pipelines') }}
+),
+
+stages as (
+    select * from {{ ref('stg_bitrix24__stages') }} where is_deal_stage
+),
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+first_touches as (
+    select * from {{ ref('int_deals_first_touched') }}
+),
+
+backlog as (
+    select * from {{ ref('int_deals_activities_summarised') }}
+),
+
+contacts as (
+    select * from {{ ref('int_deal_contacts_unioned') }}
+),
+
+activities as (
+    select * from {{ ref('stg_bitrix24__activities') }}
+),
+
+{% if is_incremental() %}
+changed_deals as (
+    select deal_id from contacts
+    where contact_at >= {{ window_start() }} and contact_at < {{ window_end() }}
+    union
+    select owner_id from activities
+    where is_deal_owned and last_updated_at >= {{ window_start() }} and last_updated_at < {{ window_end() }}
+    union
+    select deal_id from deals
+    where (modified_at >= {{ window_start() }} and modified_at < {{ window_end() }})
+       or created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
+       or stage_semantic = 'P'
+    union
+    select deal_id from first_touches where first_touch_at is null
+),
+{% endif %}
+
+scoped_deals as (
+    select deals.*
+    from deals
+    {% if is_incremental() %}
+    where deals.deal_id in (select deal_id from changed_deals)
+    {% endif %}
+),
+
+snapshot as (
+    select {{ snapshot_at() }} as snapshot_at
+),
+
+measured as (
+    select
+        scoped_deals.*,
+        pipelines.pipeline_name,
+        stages.stage_name,
+        users.primary_department_id as department_id,
+        first_touches.first_touch_at,
+        first_touches.first_touch_kind,
+        first_touches.first_touch_by,
+        first_touches.contacts_before_creation,
+        coalesce(backlog.open_activity_count, 0) as open_activity_count,
+        coalesce(backlog.overdue_activity_count, 0) as overdue_activity_count,
+        snapshot.snapshot_at,
+        {{ working_minutes_until('scoped_deals.responsible_id', 'scoped_deals.created_at') }} as w_created,
+        {{ working_minutes_until('scoped_deals.responsible_id', 'first_touches.first_touch_at') }} as w_touched,
+        case when first_touches.first_touch_at is null
+            then {{ working_minutes_until('scoped_deals.responsible_id', 'snapshot.snapshot_at') }}
+        end as w_snapshot
+    from scoped_deals
+    cross join snapshot
+    left join pipelines on pipelines.pipeline_id = scoped_deals.pipeline_id
+    left join stages on stages.stage_id = scoped_deals.stage_id
+    left join users on users.user_id = scoped_deals.responsible_id
+    left join first_touches on first_touches.deal_id = scoped_deals.deal_id
+    left join backlog on backlog.deal_id = scoped_deals.deal_id
+),
+
+final as (
+    select
+        -- ids
+        deal_id,
+        title,
+        pipeline_id,
+        pipeline_name as pipeline,
+        stage_id,
+        coalesce(stage_name, stage_id) as stage,
+        stage_semantic,
+        responsible_id,
+        department_id,
+
+        -- first contact
+        created_at,
+        {{ portal_date('created_at') }} as created_date,
+        first_touch_at,
+        first_touch_kind,
+        first_touch_by,
+        {{ portal_date('first_touch_at') }} as first_touch_date,
+        -- greatest() skips NULLs in PostgreSQL: keep NULL explicitly while untouched
+        case when first_touch_at is not null then round(greatest(w_touched - w_created, 0), 2) end
+            as response_working_minutes,
+        round(extract(epoch from (first_touch_at - created_at)) / 60, 2) as response_calendar_minutes,
+        first_touch_at is null as is_untouched,
+        case when first_touch_at is null then round(greatest(w_snapshot - w_created, 0), 2) end
+            as pending_working_minutes,
+        contacts_before_creation > 0 as has_contact_before_creation,
+
+        -- backlog as of snapshot_at
+        stage_semantic = 'P' as is_open,
+        overdue_activity_count > 0 as has_overdue_activities,
+        overdue_activity_count,
+        open_activity_count,
+        stage_semantic = 'P' and open_activity_count = 0 as has_no_planned_activities,
+
+        -- timestamps
+        snapshot_at
+    from measured
+)
+
+select * from final

@@ -1,0 +1,88 @@
+{#- crm.activity.list: TYPE_ID / DIRECTION / STATUS / RESULT_STATUS enumerations decoded (REST_API_NOTES §5.4);
+    activity_kind names the provider the metric contract cares about. -#}
+with
+
+source as (
+    {{ latest_version(source('bitrix24', 'activities')) }}
+),
+
+typed as (
+    select
+        portal_id,
+        id as activity_id,
+        {{ b24_bigint("payload ->> 'OWNER_ID'") }} as owner_id,
+        {{ b24_bigint("payload ->> 'OWNER_TYPE_ID'") }} as owner_type_id,
+        {{ b24_bigint("payload ->> 'RESPONSIBLE_ID'") }} as responsible_id,
+        {{ b24_bigint("payload ->> 'AUTHOR_ID'") }} as author_id,
+        {{ b24_bigint("payload ->> 'EDITOR_ID'") }} as editor_id,
+        nullif(payload ->> 'ASSOCIATED_ENTITY_ID', '') as associated_entity_id,
+        nullif(payload ->> 'ORIGIN_ID', '') as origin_id,
+        nullif(payload ->> 'TYPE_ID', '')::int as type_id,
+        payload ->> 'PROVIDER_ID' as provider_id,
+        payload ->> 'PROVIDER_TYPE_ID' as provider_type_id,
+        nullif(payload ->> 'DIRECTION', '')::int as direction_code,
+        nullif(payload ->> 'STATUS', '')::int as status_code,
+        nullif(payload ->> 'RESULT_STATUS', '')::int as result_status_code,
+        payload ->> 'SUBJECT' as subject,
+        {{ b24_flag("payload ->> 'COMPLETED'") }} as is_completed,
+        {{ b24_flag("payload ->> 'IS_INCOMING_CHANNEL'") }} as is_incoming_channel,
+        coalesce((payload -> 'SETTINGS' ->> 'MISSED_CALL')::boolean, false) as is_missed_call,
+        {{ b24_timestamp("payload ->> 'CREATED'") }} as created_at,
+        {{ b24_timestamp("payload ->> 'LAST_UPDATED'") }} as last_updated_at,
+        {{ b24_timestamp("payload ->> 'START_TIME'") }} as start_at,
+        {{ b24_timestamp("payload ->> 'END_TIME'") }} as end_at,
+        {{ b24_timestamp("payload ->> 'DEADLINE'") }} as deadline_at,
+        loaded_at
+    from source
+),
+
+final as (
+    select
+        -- ids
+        portal_id,
+        activity_id,
+        owner_id,
+        owner_type_id,
+        owner_type_id = 2 as is_deal_owned,
+        responsible_id,
+        author_id,
+        editor_id,
+        associated_entity_id,
+        origin_id,
+
+        -- enumerations
+        type_id,
+        provider_id,
+        provider_type_id,
+        case
+            when provider_id = 'VOXIMPLANT_CALL' or type_id = 2 then 'call'
+            when provider_id = 'CRM_EMAIL' or type_id = 4 then 'email'
+            when provider_id = 'IMOPENLINES_SESSION' then 'open_line'
+            when provider_id = 'CRM_MEETING' or type_id = 1 then 'meeting'
+            when provider_id = 'CRM_TODO' then 'todo'
+            when type_id = 3 or provider_id = 'CRM_TASKS_TASK' then 'task'
+            else 'other'
+        end as activity_kind,
+        case direction_code when 1 then 'incoming' when 2 then 'outgoing' else 'undefined' end as direction,
+        case status_code when 1 then 'waiting' when 2 then 'completed' when 3 then 'auto_completed'
+            else 'undefined' end as status,
+        case result_status_code when 1 then 'unanswered' when 2 then 'answered' else 'undefined' end
+            as result_status,
+
+        -- attributes
+        subject,
+        is_completed,
+        is_incoming_channel,
+        is_missed_call,
+
+        -- timestamps
+        created_at,
+        last_updated_at,
+        start_at,
+        end_at,
+        deadline_at,
+        loaded_at
+    from typed
+)
+
+select * from final

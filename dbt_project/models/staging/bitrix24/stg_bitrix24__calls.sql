@@ -1,0 +1,46 @@
+{#- voximplant.statistic.get rows (REST_API_NOTES §5.7): values are strings; CALL_TYPE 1 outgoing, 2 incoming,
+    3 incoming with redirect, 4 callback, 5 info call; CALL_FAILED_CODE '200' means the call went through. -#}
+with
+
+source as (
+    {{ latest_version(source('bitrix24', 'calls')) }}
+),
+
+final as (
+    select
+        -- ids
+        portal_id,
+        id as call_row_id,
+        payload ->> 'CALL_ID' as call_id,
+        {{ b24_bigint("payload ->> 'PORTAL_USER_ID'") }} as portal_user_id,
+        {{ b24_bigint("payload ->> 'CRM_ACTIVITY_ID'") }} as crm_activity_id,
+        nullif(payload ->> 'CRM_ENTITY_TYPE', '') as crm_entity_type,
+        {{ b24_bigint("payload ->> 'CRM_ENTITY_ID'") }} as crm_entity_id,
+
+        -- enumerations
+        (payload ->> 'CALL_TYPE')::int as call_type,
+        case (payload ->> 'CALL_TYPE')::int
+            when 1 then 'outgoing'
+            when 2 then 'incoming'
+            when 3 then 'incoming_redirected'
+            when 4 then 'callback'
+            when 5 then 'info'
+        end as direction,
+        payload ->> 'CALL_FAILED_CODE' as failed_code,
+        payload ->> 'CALL_FAILED_REASON' as failed_reason,
+
+        -- attributes
+        payload ->> 'PORTAL_NUMBER' as portal_number,
+        payload ->> 'PHONE_NUMBER' as phone_number,
+        coalesce(nullif(payload ->> 'CALL_DURATION', '')::int, 0) as duration_seconds,
+        nullif(nullif(payload ->> 'CALL_VOTE', ''), '0')::int as call_vote,
+        nullif(payload ->> 'COST', '')::numeric as cost,
+        payload ->> 'COST_CURRENCY' as cost_currency,
+
+        -- timestamps
+        {{ b24_timestamp("payload ->> 'CALL_START_DATE'") }} as started_at,
+        loaded_at
+    from source
+)
+
+select * from final

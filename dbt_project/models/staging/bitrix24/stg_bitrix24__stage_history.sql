@@ -1,0 +1,35 @@
+{#- crm.stagehistory.list items: native ints; TYPE_ID 1 created, 2 moved to an intermediate stage,
+    3 moved to a final stage, 5 pipeline changed. -#}
+with
+
+source as (
+    {{ latest_version(source('bitrix24', 'stage_history')) }}
+),
+
+final as (
+    select
+        -- ids
+        portal_id,
+        id as stage_history_id,
+        (payload ->> 'OWNER_ID')::bigint as deal_id,
+        (payload ->> 'CATEGORY_ID')::bigint as pipeline_id,
+        payload ->> 'STAGE_ID' as stage_id,
+
+        -- enumerations
+        (payload ->> 'TYPE_ID')::int as type_id,
+        case (payload ->> 'TYPE_ID')::int
+            when 1 then 'created'
+            when 2 then 'moved'
+            when 3 then 'moved_to_final'
+            when 5 then 'pipeline_changed'
+            else 'other'
+        end as transition_type,
+        payload ->> 'STAGE_SEMANTIC_ID' as stage_semantic,
+
+        -- timestamps
+        {{ b24_timestamp("payload ->> 'CREATED_TIME'") }} as transitioned_at,
+        loaded_at
+    from source
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Software-defined assets: raw ingestion from Bitrix24, dbt models."""

@@ -1,0 +1,82 @@
+"""The dbt project as Dagster assets, joined to the raw ingestion assets in one graph.
+
+dbt sources ``bitrix24.<table>`` map to the raw assets ``raw/<table>``; models are keyed and
+grouped by their layer folder (``staging``, ``intermediate``, ``marts``), so the Dagster UI shows
+the flow portal → raw → staging → intermediate → marts.
+"""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+# The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
+# elsewhere on PATH could be another version.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Sources become the raw assets; models are keyed ``<layer>/<model>`` and grouped by layer."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]), group_name="raw")
+        layer = props["fqn"][1] if len(props["fqn"]) > 2 else "dbt"
+        return spec.replace_attributes(
+            key=dg.AssetKey([layer, props["name"]]),
+            group_name=layer,
+            owners=["team:analytics-engineering"],
+            kinds={"dbt", "postgres"},
+        )
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    sources = [
+        path
+        for folder in ("models", "macros", "seeds", "tests")
+        for path in (project_dir / folder).rglob("*")
+        if path.is_file()
+    ]
+    sources += [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    return max(path.stat().st_mtime for path in sources if path.exists())
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when there is no manifest or a model, macro or seed is newer than it.
+
+    A stale manifest makes dbt and Dagster disagree about which models exist; parsing costs seconds.
+    """
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir)):
+        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return project.manifest_path
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=LayeredTranslator())
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Build and test the selected dbt models against the warehouse the run uses."""
+    # profiles.yml reads the connection from the environment; the dbt subprocess inherits it.
+    os.environ.update(warehouse.location().dbt_env())
+    yield from dbt.cli(["build"], context=context).stream()

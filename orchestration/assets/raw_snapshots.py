@@ -1,0 +1,153 @@
+"""Unpartitioned raw assets: reference data re-read in full on every run.
+
+Users, departments, the portal's calendar settings and the absence chart are small (hundreds to a
+few thousand rows), so a full read costs a handful of requests. Each keeps every version it observes
+(see ``orchestration/warehouse/raw_tables.py``): a re-run that sees nothing new adds nothing.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import dagster as dg
+
+from orchestration.bitrix24 import Bitrix24Client
+from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.warehouse.raw_load import load_versions
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
+
+SNAPSHOT_PARTITION = "snapshot"
+# calendar.accessibility.get answers for a list of users at once; keep the query string modest.
+ABSENCE_USERS_PER_CALL = 50
+ABSENCE_HISTORY_DAYS = 3 * 365
+ABSENCE_FUTURE_DAYS = 90
+
+Fetch = Callable[[Bitrix24Client, "SnapshotContext"], Iterable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SnapshotContext:
+    today: date
+    user_ids: list[int]
+
+
+def fetch_users(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
+    # ADMIN_MODE lists fired (inactive) users too; the reports keep their history.
+    for page in client.iter_offset("user.get", {"ADMIN_MODE": "True"}):
+        yield from page
+
+
+def fetch_departments(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
+    for page in client.iter_offset("department.get", {}):
+        yield from page
+
+
+def fetch_calendar_settings(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
+    # One object without an id: stored as record 1 (see raw_tables.RAW_ENTITIES).
+    yield {"ID": 1, **client.call("calendar.settings.get").result}
+
+
+def fetch_pipelines(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
+    # Unpaged: a portal has a handful of pipelines; the list sits under result.categories.
+    yield from client.call("crm.category.list", {"entityTypeId": 2}).result.get("categories", [])
+
+
+def fetch_stages(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
+    # crm.status.list is unpaged and returns every reference list; staging keeps the deal stages.
+    yield from client.call("crm.status.list", {"order": {"SORT": "ASC"}}).result
+
+
+def fetch_absences(client: Bitrix24Client, ctx: SnapshotContext) -> Iterator[dict[str, Any]]:
+    """Absence-chart entries (FROM_HR) of every user over the reporting horizon.
+
+    Calendar events (meetings) come back from the same method; only absence-chart entries count.
+    """
+    window = {
+        "from": (ctx.today - timedelta(days=ABSENCE_HISTORY_DAYS)).isoformat(),
+        "to": (ctx.today + timedelta(days=ABSENCE_FUTURE_DAYS)).isoformat(),
+    }
+    for start in range(0, len(ctx.user_ids), ABSENCE_USERS_PER_CALL):
+        users = ctx.user_ids[start : start + ABSENCE_USERS_PER_CALL]
+        result = client.call("calendar.accessibility.get", {"users": users, **window}).result or {}
+        for user_id, entries in result.items():
+            for entry in entries or []:
+                if entry.get("FROM_HR"):
+                    yield {**entry, "USER_ID": int(user_id)}
+
+
+@dataclass(frozen=True)
+class SnapshotSpec:
+    """Which REST call fills which raw table."""
+
+    table: str
+    fetch: Fetch
+    description: str
+    deps: tuple[str, ...] = ()
+
+
+SNAPSHOTS = (
+    SnapshotSpec("users", fetch_users, "Every employee of the portal (user.get), fired ones included."),
+    SnapshotSpec("departments", fetch_departments, "The department tree (department.get)."),
+    SnapshotSpec(
+        "calendar_settings",
+        fetch_calendar_settings,
+        "The portal's working hours, weekends, holidays and extra working days (calendar.settings.get).",
+    ),
+    SnapshotSpec("pipelines", fetch_pipelines, "Deal pipelines (crm.category.list, entityTypeId 2)."),
+    SnapshotSpec("stages", fetch_stages, "Stage names and semantics of every pipeline (crm.status.list)."),
+    SnapshotSpec(
+        "absences",
+        fetch_absences,
+        "Vacations and sick leave from the absence chart (calendar.accessibility.get, FROM_HR entries).",
+        deps=("users",),
+    ),
+)
+
+
+def _current_user_ids(conn: Any, portal_id: str) -> list[int]:
+    with conn.cursor() as cur:
+        cur.execute("select distinct id from raw.users where portal_id = %s order by id", (portal_id,))
+        return [row[0] for row in cur.fetchall()]
+
+
+def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["raw", spec.table]),
+        deps=[dg.AssetKey(["raw", dep]) for dep in spec.deps],
+        group_name="raw",
+        description=spec.description,
+        kinds={"bitrix24", "postgres"},
+        owners=["team:data-engineering"],
+    )
+    def _snapshot(
+        context: dg.AssetExecutionContext, bitrix24: Bitrix24Resource, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        client = bitrix24.client()
+        with warehouse.connection() as conn:
+            snapshot = SnapshotContext(
+                today=date.today(), user_ids=_current_user_ids(conn, bitrix24.portal_id)
+            )
+            result = load_versions(
+                conn,
+                RAW_ENTITIES[spec.table],
+                portal_id=bitrix24.portal_id,
+                partition_key=SNAPSHOT_PARTITION,
+                records=spec.fetch(client, snapshot),
+            )
+            conn.commit()
+        context.log.info(
+            f"raw.{spec.table}: {result.rows_received} rows, {result.versions_added} new versions"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "rows": result.rows_received,
+                "new_versions": result.versions_added,
+                **client.stats.as_metadata(),
+            }
+        )
+
+    return _snapshot
+
+
+snapshot_assets = [_build_snapshot_asset(spec) for spec in SNAPSHOTS]

@@ -1,0 +1,238 @@
+"""One logical REST call: pacing, sending, classifying the answer, retrying what is safe to retry.
+
+Layering of retries, and why:
+* ``urllib3.Retry`` on the session's adapter retries at the socket level (refused/reset connections, read
+  timeouts) with its bounded exponential backoff; every REST method this client calls is a read, so POST is
+  allowed to be retried there. Its history is counted into the stats on success.
+* This module retries what urllib3 cannot see: answers. 5xx, a 200 whose body is not JSON (truncated, HTML),
+  503 ``QUERY_LIMIT_EXCEEDED`` (refused before execution, always safe), 503 ``OVERLOAD_LIMIT``, 429
+  ``OPERATION_TIME_LIMIT`` (wait until ``operating_reset_at``), 401 ``expired_token`` (refresh once), and
+  socket errors that escaped urllib3 (e.g. a body cut mid-stream). Each family has its own bound; the backoff
+  is deterministic (a single request stream per portal, so there is no herd to de-synchronise with jitter).
+* Everything else is a typed, non-retried :class:`Bitrix24Error` with a one-line, secret-free message, raised
+  ``from None`` so no chained library exception carries the webhook URL into a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from orchestration.bitrix24.auth import Auth
+from orchestration.bitrix24.errors import (
+    Bitrix24AccessDeniedError,
+    Bitrix24AuthError,
+    Bitrix24Error,
+    Bitrix24ResponseError,
+    Bitrix24UnreachableError,
+    Cause,
+    fatal_error,
+    retry_cause,
+)
+from orchestration.bitrix24.pacing import Clock, LeakyBucket, OperatingTracker
+from orchestration.bitrix24.redaction import install_library_log_redaction, redact
+from orchestration.bitrix24.stats import ExtractStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    timeout_s: float = 30.0
+    max_retries: int = 6  # answer-level transient failures (5xx, bad bodies, escaped socket errors)
+    socket_retries: int = 3  # urllib3-level retries of one attempt
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    max_rate_limit_retries: int = 40  # 503 QUERY_LIMIT_EXCEEDED: refused before execution, cheap to wait out
+    max_operating_waits: int = 3  # 429: each wait can be up to 10 minutes
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempt - 1))
+
+
+def build_session(policy: RetryPolicy) -> requests.Session:
+    install_library_log_redaction()
+    retry = Retry(
+        total=None,
+        connect=policy.socket_retries,
+        read=policy.socket_retries,
+        status=0,
+        other=0,
+        redirect=0,
+        allowed_methods=None,
+        backoff_factor=policy.backoff_base_s,
+        backoff_max=policy.backoff_max_s,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        respect_retry_after_header=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=4)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class Transport:
+    """Sends calls for one credential; shares the rate bucket, operating accounts and stats of its client."""
+
+    def __init__(
+        self,
+        auth: Auth,
+        policy: RetryPolicy,
+        clock: Clock,
+        stats: ExtractStats,
+        bucket: LeakyBucket | None,
+        tracker: OperatingTracker,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.auth, self.policy, self.clock, self.stats = auth, policy, clock, stats
+        self.bucket, self.tracker = bucket, tracker
+        self.session = session or build_session(policy)
+
+    def _scrub(self, text: str) -> str:
+        return redact(text, self.auth.secrets())
+
+    def _pause(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+        self.stats.backoff_wait_seconds += seconds
+
+    def post(self, method: str, params: dict[str, Any], billed: list[str]) -> dict[str, Any]:
+        """The success envelope of ``method``; ``billed`` are the methods whose operating budget it spends."""
+        transient = rate_limited = operating_waits = 0
+        refreshed = False
+        while True:
+            self.stats.pacing_wait_seconds += self.tracker.wait_for(billed)
+            if self.bucket is not None:
+                self.stats.pacing_wait_seconds += self.bucket.acquire()
+            body, status, cause, detail = self._attempt(method, params)
+            if body is not None and cause is None:
+                return body
+            assert cause is not None
+            self.stats.retried(cause.value)
+            log.warning("Bitrix24 %s: retrying after %s (%s)", method, cause.value, self._scrub(detail))
+            if cause is Cause.TOKEN_EXPIRED:
+                if refreshed or not self.auth.can_refresh():
+                    raise Bitrix24AuthError(
+                        f"Bitrix24 {method}: access token expired and was not renewed — re-authorise the app",
+                        code="expired_token",
+                        status=status,
+                        method=method,
+                    )
+                self.auth.refresh(self.session, self.policy.timeout_s)
+                refreshed = True
+            elif cause is Cause.RATE_LIMIT:
+                rate_limited += 1
+                if rate_limited > self.policy.max_rate_limit_retries:
+                    raise self._unreachable(method, f"still rate-limited after {rate_limited - 1} retries")
+                if self.bucket is not None:
+                    self.bucket.saturate()
+                self._pause(self.policy.backoff(rate_limited) if rate_limited > 1 else 0.0)
+            elif cause is Cause.OPERATING_LIMIT:
+                operating_waits += 1
+                if operating_waits > self.policy.max_operating_waits:
+                    raise self._unreachable(method, "operating-time budget still exhausted")
+                reset_at = _reset_at(body)
+                for name in billed:
+                    self.tracker.blocked_until(name, reset_at)
+            else:
+                transient += 1
+                if transient > self.policy.max_retries:
+                    raise self._unreachable(method, detail)
+                self._pause(self.policy.backoff(transient))
+
+    def _unreachable(self, method: str, detail: str) -> Bitrix24UnreachableError:
+        message = self._scrub(f"Bitrix24 portal {self.auth.host} unreachable for {method}: {detail}")
+        return Bitrix24UnreachableError(message.splitlines()[0], method=method)
+
+    def _attempt(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, int | None, Cause | None, str]:
+        """One HTTP exchange → (JSON body, status, retry cause or None, detail). Raises for fatal answers."""
+        self.stats.request_sent(self.clock.now())
+        payload = {**params, **self.auth.params()}
+        try:
+            response = self.session.post(
+                self.auth.endpoint(method), json=payload, timeout=self.policy.timeout_s, allow_redirects=False
+            )
+        except requests.Timeout as exc:
+            return None, None, Cause.TIMEOUT, f"{type(exc).__name__}: {exc}"
+        except requests.RequestException as exc:
+            return None, None, Cause.CONNECTION, f"{type(exc).__name__}: {exc}"
+        finally:
+            self.stats.last_response_at = self.clock.now()
+        self._count_socket_retries(response)
+        status = response.status_code
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return self._non_json(method, status, response)
+        code = str(body.get("error", "") or "")
+        if status == 200 and not code and "result" in body:
+            return body, status, None, ""
+        description = str(body.get("error_description", "") or "")
+        cause = retry_cause(code, status)
+        if cause is None:
+            raise fatal_error(method, status, code, self._scrub(description)) from None
+        return body, status, cause, f"HTTP {status} {code} {description}".strip()
+
+    def _non_json(
+        self, method: str, status: int, response: requests.Response
+    ) -> tuple[None, int, Cause | None, str]:
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            raise Bitrix24ResponseError(
+                f"Bitrix24 {method}: HTTP {status} — the portal moved to {target}; update the URL",
+                status=status,
+                method=method,
+            ) from None
+        if status == 401:
+            raise fatal_error(method, status, "", "non-JSON 401 answer")
+        if status == 403:
+            raise Bitrix24AccessDeniedError(
+                f"Bitrix24 {method}: HTTP 403 (non-JSON answer) — REST access is blocked",
+                status=status,
+                method=method,
+            )
+        if status in (404, 410):
+            raise Bitrix24Error(
+                f"Bitrix24 {method}: HTTP {status}, not JSON — is {self.auth.host} a Bitrix24 portal?",
+                status=status,
+                method=method,
+            )
+        cause = Cause.SERVER_ERROR if status >= 500 else Cause.BAD_BODY
+        return (
+            None,
+            status,
+            cause,
+            f"HTTP {status} with a body that is not a JSON object ({len(response.content)} bytes)",
+        )
+
+    def _count_socket_retries(self, response: requests.Response) -> None:
+        retries = getattr(response.raw, "retries", None)
+        for event in getattr(retries, "history", ()) or ():
+            error = getattr(event, "error", None)
+            name = type(error).__name__.lower() if error is not None else ""
+            self.stats.retried((Cause.TIMEOUT if "timeout" in name else Cause.CONNECTION).value)
+            self.stats.http_requests += 1  # urllib3 sent it again: the portal's rate bucket counted both
+
+
+def _reset_at(body: dict[str, Any] | None) -> float | None:
+    """``operating_reset_at`` of a 429 answer, from its ``time`` member or the top level, if present."""
+    if not body:
+        return None
+    block = body.get("time")
+    raw = block.get("operating_reset_at") if isinstance(block, dict) else body.get("operating_reset_at")
+    try:
+        return float(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,143 @@
+"""``b24ops``: the command line of the product (demo, UI services, warehouse)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import dagster as dg
+import typer
+from rich.console import Console
+
+from orchestration.bitrix24 import Bitrix24Error
+from orchestration.cli.emulator import start_emulator, stop_emulator
+from orchestration.cli.managers_report import print_managers_per_department
+from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
+from orchestration.instance import prepare_dagster_home
+from orchestration.resources import WEBHOOK_ENV
+from orchestration.sync import SyncFailedError, sync
+from orchestration.warehouse.bootstrap import WarehouseUnavailableError, ensure_warehouse
+from orchestration.warehouse.embedded import PROJECT_ROOT, stop_embedded
+from orchestration.warehouse.location import WarehouseConfigError
+
+app = typer.Typer(help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True)
+warehouse_app = typer.Typer(help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set).")
+app.add_typer(warehouse_app, name="warehouse")
+console = Console()
+err_console = Console(stderr=True)
+
+UI_HOST = "127.0.0.1"
+UI_PORT = int(os.environ.get("B24OPS_UI_PORT", "3000"))
+KNOWN_ERRORS = (WarehouseUnavailableError, WarehouseConfigError, Bitrix24Error, SyncFailedError)
+# The emulator's history ends on 2026-11-01 (bitrix24_emulator.generator.GeneratorConfig); sync a year back.
+DEMO_FIRST_DAY = date(2025, 11, 1)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_line_errors(command: F) -> F:
+    """Print known failures as one clear line (their messages never hold secrets) and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KNOWN_ERRORS as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@one_line_errors
+def demo(
+    seed: int = typer.Option(42, help="Emulator seed: the same seed gives the same portal."),
+    managers: int = typer.Option(70, help="Managers in the emulated sales department."),
+    days: int = typer.Option(90, help="Days of history in the emulated portal."),
+) -> None:
+    """Start the warehouse and the local Bitrix24 emulator, materialise every asset, print what was built."""
+    location = ensure_warehouse()
+    console.print(f"warehouse: {location.redacted()}")
+    console.print(f"starting the Bitrix24 emulator ({managers} managers, {days} days, seed {seed}) …")
+    os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days)
+    try:
+        console.print("materialising every asset through Dagster …")
+        prepare_dagster_home(location)
+        # Imported here: the definitions read B24_WEBHOOK_URL and WAREHOUSE_URL when they are built.
+        from orchestration.definitions import build_definitions
+
+        with dg.DagsterInstance.get() as instance:
+            sync(build_definitions(), instance, DEMO_FIRST_DAY, date.today(), progress=console.print)
+    finally:
+        stop_emulator()
+    print_managers_per_department(location, console)
+    console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{UI_PORT}")
+
+
+@app.command()
+@one_line_errors
+def up() -> None:
+    """Start the Dagster UI and daemon on 127.0.0.1 (and the emulator when no B24_WEBHOOK_URL is set)."""
+    location = ensure_warehouse()
+    prepare_dagster_home(location)
+    if not os.environ.get(WEBHOOK_ENV):
+        os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90)
+        console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
+    bin_dir = Path(sys.executable).parent
+    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    if running_pid("dagster-webserver") is None:
+        start_background(
+            "dagster-webserver",
+            [str(bin_dir / "dagster-webserver"), "-h", UI_HOST, "-p", str(UI_PORT), "-w", workspace],
+        )
+    if running_pid("dagster-daemon") is None:
+        start_background("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
+    console.print(f"Dagster UI: http://{UI_HOST}:{UI_PORT}  (logs in .data/logs, stop with: make down)")
+
+
+@app.command()
+def down() -> None:
+    """Stop everything ``up`` and ``demo`` started (by recorded PID) and the embedded warehouse."""
+    for name in recorded_services():
+        stopped = stop_emulator() if name == "emulator" else stop_background(name)
+        if stopped:
+            console.print(f"stopped {name}")
+    if stop_embedded():
+        console.print("stopped the embedded warehouse")
+
+
+@warehouse_app.command("start")
+@one_line_errors
+def warehouse_start() -> None:
+    """Start (or reach) the warehouse and create its schemas."""
+    console.print(ensure_warehouse().redacted())
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse (a WAREHOUSE_URL server is not ours to stop)."""
+    console.print("stopped" if stop_embedded() else "the embedded warehouse was not running")
+
+
+@warehouse_app.command("url")
+@one_line_errors
+def warehouse_url() -> None:
+    """Print the warehouse URL (password masked)."""
+    console.print(ensure_warehouse().redacted(), highlight=False)
+
+
+@warehouse_app.command("psql")
+@one_line_errors
+def warehouse_psql() -> None:
+    """Open psql on the warehouse."""
+    location = ensure_warehouse()
+    psql = shutil.which("psql")
+    if psql is None:
+        raise WarehouseUnavailableError("psql is not installed (apt-get install postgresql-client)")
+    os.execvpe(psql, [psql, location.libpq_url()], {**os.environ, "PGPASSWORD": location.password})

@@ -1,0 +1,56 @@
+"""Start the local Bitrix24 emulator as a separate process (the product never imports it)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from orchestration.cli.processes import PID_DIR, log_path, running_pid, start_background, stop_background
+
+EMULATOR = "emulator"
+URL_FILE = PID_DIR / "emulator.url"
+
+
+def start_emulator(
+    *, seed: int, managers: int, days: int, fast: bool = True, timeout_s: float = 300.0
+) -> str:
+    """Start the emulator (or reuse a running one) and return its webhook URL."""
+    if running_pid(EMULATOR) is not None and URL_FILE.exists():
+        return URL_FILE.read_text().strip()
+    URL_FILE.unlink(missing_ok=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "bitrix24_emulator",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--seed",
+        str(seed),
+        "--managers",
+        str(managers),
+        "--days",
+        str(days),
+        "--url-file",
+        str(URL_FILE),
+    ]
+    if fast:
+        argv.append("--fast")
+    pid = start_background(EMULATOR, argv)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if URL_FILE.exists() and URL_FILE.read_text().strip():
+            return URL_FILE.read_text().strip()
+        if running_pid(EMULATOR) is None:
+            break
+        time.sleep(0.2)
+    stop_background(EMULATOR)
+    tail = log_path(EMULATOR).read_text(errors="replace")[-2000:] if log_path(EMULATOR).exists() else ""
+    raise RuntimeError(f"the Bitrix24 emulator (pid {pid}) did not start; its log ends with:\n{tail}")
+
+
+def stop_emulator() -> bool:
+    URL_FILE.unlink(missing_ok=True)
+    return stop_background(EMULATOR)

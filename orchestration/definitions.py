@@ -1,0 +1,40 @@
+"""The one Dagster code location: every asset, resource, schedule and check of b24ops."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from orchestration.assets.dbt import dbt_models, dbt_resource
+from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_snapshots import snapshot_assets
+from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource
+
+
+def _from_env(name: str) -> str | dg.EnvVar:
+    """A secret from the environment via ``dg.EnvVar`` (never stored in config), or '' when unset."""
+    return dg.EnvVar(name) if os.environ.get(name) else ""
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(url=_from_env("WAREHOUSE_URL")),
+        "bitrix24": Bitrix24Resource(
+            webhook_url=_from_env(WEBHOOK_ENV),
+            portal_id=os.environ.get("B24_PORTAL_ID", "default"),
+            plan=os.environ.get("B24_PLAN", "standard"),
+        ),
+        "dbt": dbt_resource(),
+    }
+
+
+def build_definitions() -> dg.Definitions:
+    """Everything, with resources read from the environment as it is now (tests build their own)."""
+    return dg.Definitions(
+        assets=[*snapshot_assets, *change_assets, dbt_models],
+        resources=build_resources(),
+    )
+
+
+defs = build_definitions()

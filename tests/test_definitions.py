@@ -1,0 +1,56 @@
+"""The Dagster code location loads, and its asset graph is what we expect (a snapshot of keys, deps, groups).
+
+An accidental change of the graph — a lost dependency between a dbt source and its ingestion asset,
+a model in the wrong group — fails here and shows the difference.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.definitions import defs
+from tests.support.paths import PROJECT_ROOT
+
+EXPECTED_GRAPH = {
+    # asset key: (group, sorted upstream keys)
+    "raw/users": ("raw", []),
+    "raw/departments": ("raw", []),
+    "raw/calendar_settings": ("raw", []),
+    "raw/absences": ("raw", []),
+    "staging/stg_bitrix24__users": ("staging", ["raw/users"]),
+    "staging/stg_bitrix24__departments": ("staging", ["raw/departments"]),
+    "staging/stg_bitrix24__calendar_settings": ("staging", ["raw/calendar_settings"]),
+    "staging/stg_bitrix24__absences": ("staging", ["raw/absences"]),
+    "marts/dim_managers": ("marts", ["staging/stg_bitrix24__departments", "staging/stg_bitrix24__users"]),
+}
+
+
+def _graph():
+    graph = {}
+    for spec in defs.resolve_all_asset_specs():
+        key = spec.key.to_user_string()
+        graph[key] = (spec.group_name, sorted(dep.asset_key.to_user_string() for dep in spec.deps))
+    return graph
+
+
+def test_asset_graph_matches_the_snapshot():
+    graph = _graph()
+    for key, expected in EXPECTED_GRAPH.items():
+        assert graph.get(key) == expected, f"{key}: {graph.get(key)} != {expected}"
+
+
+def test_every_asset_has_a_description_and_a_group():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.group_name, spec.key
+        assert spec.description, f"{spec.key.to_user_string()} has no description"
+
+
+def test_dagster_validates_the_workspace():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -1,0 +1,81 @@
+"""The warehouse against a real PostgreSQL: embedded by default, WAREHOUSE_URL when set."""
+
+import subprocess
+import sys
+
+import pytest
+
+from orchestration.warehouse.bootstrap import SCHEMAS, WarehouseUnavailableError, connect, ensure_warehouse
+from orchestration.warehouse.location import resolve_warehouse
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
+
+
+def _schemas_and_tables(location):
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select schema_name from information_schema.schemata")
+            schemas = {row[0] for row in cur.fetchall()}
+            cur.execute("select table_name from information_schema.tables where table_schema = 'raw'")
+            tables = {row[0] for row in cur.fetchall()}
+    finally:
+        conn.close()
+    return schemas, tables
+
+
+def test_embedded_server_starts_and_is_prepared(monkeypatch):
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    location = ensure_warehouse()
+    assert location.embedded and location.is_socket
+    schemas, tables = _schemas_and_tables(location)
+    assert set(SCHEMAS) <= schemas
+    assert set(RAW_ENTITIES) <= tables
+
+
+def test_preparing_twice_is_harmless(fresh_database):
+    ensure_warehouse(fresh_database)
+    ensure_warehouse(fresh_database)
+    assert set(RAW_ENTITIES) <= _schemas_and_tables(fresh_database)[1]
+
+
+def test_warehouse_url_is_honoured(monkeypatch, fresh_database):
+    monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
+    location = resolve_warehouse()
+    assert not location.embedded
+    assert location.database == fresh_database.database
+    assert set(SCHEMAS) <= _schemas_and_tables(ensure_warehouse(location))[0]
+
+
+def test_unreachable_warehouse_is_one_clear_line_without_the_password(monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://bi:TopSecret42@127.0.0.1:1/sales")
+    with pytest.raises(WarehouseUnavailableError) as caught:
+        ensure_warehouse()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "TopSecret42" not in message
+    assert "cannot connect to the warehouse at postgresql://bi:***@127.0.0.1:1/sales" in message
+
+
+def test_cli_reports_a_wrong_warehouse_url_in_one_line(monkeypatch):
+    env = {"WAREHOUSE_URL": "postgresql://bi:TopSecret42@127.0.0.1:1/sales", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "warehouse", "url"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "TopSecret42" not in result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot connect to the warehouse")
+
+
+def test_connection_is_real_postgres(fresh_database):
+    conn = connect(fresh_database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("show server_version_num")
+            assert int(cur.fetchone()[0]) >= 150000
+    finally:
+        conn.close()
