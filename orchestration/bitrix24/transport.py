@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -165,7 +166,7 @@ class Transport:
         except requests.Timeout as exc:
             return None, None, Cause.TIMEOUT, f"{type(exc).__name__}: {exc}"
         except requests.RequestException as exc:
-            return None, None, Cause.CONNECTION, f"{type(exc).__name__}: {exc}"
+            return None, None, Cause.CONNECTION, network_reason(exc)
         finally:
             self.stats.last_response_at = self.clock.now()
         self._count_socket_retries(response)
@@ -236,3 +237,24 @@ def _reset_at(body: dict[str, Any] | None) -> float | None:
         return float(raw) if raw is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def network_reason(exc: BaseException) -> str:
+    """The socket-level cause of a requests failure, e.g. ``connection refused``.
+
+    requests wraps the OS error three layers deep, each layer repeating the URL (and so the webhook
+    secret); an operator needs only the innermost reason.
+    """
+    pending: list[object] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror.lower()
+        if isinstance(current, socket.gaierror | TimeoutError):
+            return str(current).lower()
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return type(exc).__name__

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
 import os
 import shutil
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import dagster as dg
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from orchestration.bitrix24 import Bitrix24Error
+from orchestration.cli.check import run_checks
 from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
@@ -99,6 +101,40 @@ def up() -> None:
     if running_pid("dagster-daemon") is None:
         start_background("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
     console.print(f"Dagster UI: http://{UI_HOST}:{UI_PORT}  (logs in .data/logs, stop with: make down)")
+
+
+@app.command()
+def check() -> None:
+    """Validate configuration and connectivity: warehouse reachable, portal reachable, webhook scopes sufficient."""
+    results = run_checks()
+    table = Table(title="b24ops check")
+    for column in ("check", "status", "detail", "what to do"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        table.add_row(result.name, "[green]ok[/]" if result.ok else "[red]FAIL[/]", result.detail, result.fix)
+    console.print(table)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+@app.command("sync")
+@one_line_errors
+def sync_command(
+    from_day: datetime = typer.Option(
+        ..., "--from", formats=["%Y-%m-%d"], help="First day (portal time zone)."
+    ),
+    to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
+) -> None:
+    """Materialise ingestion and marts for a range of days through Dagster (the code path of a UI backfill)."""
+    location = ensure_warehouse()
+    if not os.environ.get(WEBHOOK_ENV):
+        raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
+    prepare_dagster_home(location)
+    from orchestration.definitions import build_definitions
+
+    with dg.DagsterInstance.get() as instance:
+        sync(build_definitions(), instance, from_day.date(), to_day.date(), progress=console.print)
+    console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
 
 
 @app.command()
