@@ -44,7 +44,7 @@ class DealTruth:
     responsible_id: int
     created_at: str  # ISO-8601 with offset, as DATE_CREATE
     first_touch_at: str | None
-    first_touch_kind: str | None  # enum, see docs/metrics.md: call, email, openline, meeting, deal_edit, ...
+    first_touch_kind: str | None  # call, email, open_line, meeting, stage_change, deal_edit, comment
     first_touch_by: int | None
 
 

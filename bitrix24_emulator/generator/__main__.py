@@ -20,12 +20,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--truth-out", help="directory for write_truth()")
     parser.add_argument("--fingerprint", action="store_true", help="also print portal_fingerprint()")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     portal = generate(GeneratorConfig(seed=args.seed, managers=args.managers, days=args.days))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     print(" ".join(f"{name}={len(table.rows)}" for name, table in portal.tables.items()))
-    print(f"managers={args.managers} days={args.days} seconds={seconds:.1f} peak_rss_mb={peak_mb:.0f}")
+    print(f"managers={args.managers} days={args.days} seconds={seconds:.1f} cpu_seconds={cpu:.1f}", end=" ")
+    print(f"peak_rss_mb={peak_mb:.0f}")
     if args.fingerprint:
         print(f"fingerprint={portal_fingerprint(portal)}")
     if args.truth_out:

@@ -71,7 +71,7 @@ def users_table(org: Organisation, clock: PortalClock, snapshot_ts: int, seed: i
                 "Y" if person.fired is None and rng.random() < 0.3 else "N",
                 clock.display(changed),
                 clock.display(last_seen),
-                "F" if person.female else "M",
+                "" if person.user_type != "employee" else "F" if person.female else "M",
                 clock.date_only(birthday),
                 f"+7 9{rng.randrange(10**8, 10**9)}",
                 "",

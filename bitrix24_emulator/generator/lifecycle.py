@@ -1,18 +1,21 @@
-"""The plot of one deal, told with :class:`story.Primitives`."""
+"""The plot of one deal: traps that are not contacts, the first contact, work, closing, next steps.
+
+Told with :class:`story.Primitives`; the truth is later derived from the recorded rows by the rules in
+:mod:`truth`, never from this module's intentions.
+"""
 
 from __future__ import annotations
 
 from bitrix24_emulator.generator.deals import Deal
 from bitrix24_emulator.generator.pipelines import stages
 from bitrix24_emulator.generator.records import INCOMING, Activity
-from bitrix24_emulator.generator.story import (
-    _DELAY,
-    _FIRST_KINDS,
-    _FIRST_WEIGHTS,
-    _UNTOUCHED,
-    DAY,
-    Primitives,
-)
+from bitrix24_emulator.generator.story import DAY, Primitives
+
+# Mean working seconds until the first contact, and multiplier of the untouched share, per response profile.
+_DELAY = {"fast": 15 * 60, "normal": 80 * 60, "slow": 7 * 3600, "neglectful": 20 * 3600}
+_UNTOUCHED = {"fast": 0.3, "normal": 0.8, "slow": 2.0, "neglectful": 8.0}
+_FIRST_KINDS = ("call", "email", "stage_change", "open_line", "comment", "deal_edit", "meeting")
+_FIRST_WEIGHTS = (55, 14, 10, 6, 6, 5, 4)
 
 
 class Storyteller(Primitives):
@@ -102,6 +105,8 @@ class Storyteller(Primitives):
             events.append(("comment", t1 + rng.randrange(span)))
         if rng.random() < 0.3:
             events.append(("meeting", t1 + rng.randrange(span)))
+        if not edited and deal.category == 0 and rng.random() < 0.03:
+            events.append(("pipeline", t1 + rng.randrange(span)))  # turned out to be a tender
         if rng.random() < 0.4:
             events.append(("todo", t1 + rng.randrange(span)))
         last = t1
@@ -112,6 +117,8 @@ class Storyteller(Primitives):
             last = ts
             if what == "move":
                 self.move(deal, ts, final=False)
+            elif what == "pipeline":
+                self.change_pipeline(deal, ts, 2)
             elif what == "call":
                 self.call(deal, m, ts, 1 if rng.random() < 0.8 else 2)
             elif what == "email":
@@ -140,7 +147,7 @@ class Storyteller(Primitives):
         rng, m = self.rng, deal.manager.id
         if rng.random() < 0.3:
             return
-        created = min(self.snapshot - 60, after + rng.randrange(60, DAY))
+        created = min(self._limit(m) - 60, after + rng.randrange(60, DAY))
         deadline = self.snapshot + (
             rng.randrange(3600, 10 * DAY) if rng.random() < 0.6 else -rng.randrange(3600, 20 * DAY)
         )

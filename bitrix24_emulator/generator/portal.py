@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bitrix24_emulator.generator.absences import plan_absences
+from bitrix24_emulator.generator.call_rows import calls_table
 from bitrix24_emulator.generator.clock import PortalClock
 from bitrix24_emulator.generator.config import GeneratorConfig
 from bitrix24_emulator.generator.deals import deals_table, history_table, plan_deals
@@ -14,7 +15,7 @@ from bitrix24_emulator.generator.lifecycle import Storyteller
 from bitrix24_emulator.generator.people import Organisation, build_organisation
 from bitrix24_emulator.generator.pipelines import categories_table, statuses_table
 from bitrix24_emulator.generator.records import Recorder
-from bitrix24_emulator.generator.rows import activities_table, calls_table, comments_table, number_records
+from bitrix24_emulator.generator.rows import activities_table, comments_table, number_records
 from bitrix24_emulator.generator.truth import first_touches
 from bitrix24_emulator.generator.work_calendar import PortalCalendar, calendar_settings
 from bitrix24_emulator.generator.worktime import build_windows
@@ -66,10 +67,9 @@ def generate(config: GeneratorConfig) -> PortalData:
     add_filler_calls(rec, org.managers, windows, clock.ts(first), snapshot, config.calls_per_day, config.seed)
     number_records(rec)
     truth = first_touches(deals, rec, {p.id for p in employees}, clock)
-    activities = activities_table(rec, clock)
-    rec.activities.clear()  # the records are no longer needed: keep the peak memory to one copy
-    calls = calls_table(rec, clock)
-    rec.calls.clear()
+    max_id = max(len(deals), len(org.people))
+    activities = activities_table(rec, clock, max_id)  # both free their records as they go
+    calls = calls_table(rec, clock, max_id, activities)
     tables: dict[str, Table] = {
         "users": users_table(org, clock, snapshot, config.seed),
         "departments": departments_table(org),
@@ -79,7 +79,7 @@ def generate(config: GeneratorConfig) -> PortalData:
         "stage_history": history_table(deals, clock),
         "activities": activities,
         "calls": calls,
-        "timeline_comments": comments_table(rec, clock),
+        "timeline_comments": comments_table(rec, clock, max_id),
         "absences": absences,
         "work_schedules": _schedules_table(org),
     }

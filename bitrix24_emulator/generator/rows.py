@@ -1,4 +1,4 @@
-"""Formats the simulated records as ``activities``, ``calls`` and ``timeline_comments`` wire tables.
+"""Numbers the simulated records and formats ``activities`` and ``timeline_comments`` wire tables.
 
 Records are numbered in time order (CREATED for activities and comments, call end for telephony rows,
 which Bitrix24 writes when a call finishes), then cross-linked: ``ORIGIN_ID`` = ``VI_<CALL_ID>`` and
@@ -7,11 +7,8 @@ which Bitrix24 writes when a call finishes), then cross-linked: ``ORIGIN_ID`` = 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bitrix24_emulator.generator.clock import PortalClock
 from bitrix24_emulator.generator.records import CALL, EMAIL, MEETING, OPEN_LINE, Recorder
-from bitrix24_emulator.generator.telephony import FAILED_REASONS
 from bitrix24_emulator.model import Table
 
 ACTIVITY_FIELDS = (
@@ -51,36 +48,6 @@ ACTIVITY_FIELDS = (
     "AUTOCOMPLETE_RULE",
     "IS_INCOMING_CHANNEL",
 )
-CALL_FIELDS = (
-    "ID",
-    "CALL_ID",
-    "EXTERNAL_CALL_ID",
-    "CALL_CATEGORY",
-    "PORTAL_USER_ID",
-    "PORTAL_NUMBER",
-    "PHONE_NUMBER",
-    "CALL_TYPE",
-    "CALL_DURATION",
-    "CALL_START_DATE",
-    "CALL_RECORD_URL",
-    "CALL_VOTE",
-    "COST",
-    "COST_CURRENCY",
-    "CALL_FAILED_CODE",
-    "CALL_FAILED_REASON",
-    "CRM_ENTITY_TYPE",
-    "CRM_ENTITY_ID",
-    "CRM_ACTIVITY_ID",
-    "REST_APP_ID",
-    "REST_APP_NAME",
-    "TRANSCRIPT_ID",
-    "TRANSCRIPT_PENDING",
-    "SESSION_ID",
-    "REDIAL_ATTEMPT",
-    "COMMENT",
-    "RECORD_DURATION",
-    "RECORD_FILE_ID",
-)
 COMMENT_FIELDS = ("ID", "CREATED", "ENTITY_ID", "ENTITY_TYPE", "AUTHOR_ID", "COMMENT")
 
 # kind -> (TYPE_ID, PROVIDER_ID, PROVIDER_TYPE_ID)
@@ -116,10 +83,14 @@ def number_records(rec: Recorder) -> None:
     rec.comments.sort(key=lambda c: (c.created, c.deal))
 
 
-def activities_table(rec: Recorder, clock: PortalClock) -> Table:
-    iso, user_str = clock.iso, _interned_str()
+def activities_table(rec: Recorder, clock: PortalClock, max_id: int) -> Table:
+    """``max_id``: the largest deal or user ID (for the shared ID strings)."""
+    iso, num = clock.iso, number_strings(max_id)
     rows = []
-    for number, a in enumerate(rec.activities, start=1):
+    records = rec.activities
+    for number in range(1, len(records) + 1):
+        a = records[number - 1]
+        records[number - 1] = None  # type: ignore[call-overload]  # free each record once formatted
         type_id, provider, provider_type = _PROVIDERS[a.kind]
         created = iso(a.created)
         start = created if a.start == a.created else iso(a.start)
@@ -144,7 +115,7 @@ def activities_table(rec: Recorder, clock: PortalClock) -> Table:
             if a.direction == 1 and not connected:
                 settings = _MISSED
         elif a.kind == OPEN_LINE:
-            associated = user_str(100_000 + number)
+            associated = str(100_000 + number)
             origin = f"IMOL_{100_000 + number}"
             result_status, source = ("2" if a.answered else "1"), "livechat"
         elif a.kind != EMAIL:
@@ -152,7 +123,7 @@ def activities_table(rec: Recorder, clock: PortalClock) -> Table:
         rows.append(
             (
                 str(number),
-                user_str(a.deal),
+                num[a.deal],
                 "2",
                 type_id,
                 provider,
@@ -167,19 +138,19 @@ def activities_table(rec: Recorder, clock: PortalClock) -> Table:
                 deadline,
                 "Y" if a.completed else "N",
                 "2" if a.completed else "1",
-                user_str(a.responsible),
+                num[a.responsible],
                 "2",
                 "0",
                 "0",
                 "",
                 "1",
-                user_str(a.direction),
+                num[a.direction],
                 "",
                 settings,
                 None,
                 origin,
-                user_str(a.author),
-                user_str(a.author),
+                num[a.author],
+                num[a.author],
                 "0",
                 result_status,
                 stream,
@@ -188,74 +159,19 @@ def activities_table(rec: Recorder, clock: PortalClock) -> Table:
                 incoming,
             )
         )
+    records.clear()
     return Table("activities", ACTIVITY_FIELDS, rows)
 
 
-def calls_table(rec: Recorder, clock: PortalClock) -> Table:
-    rows = []
-    as_str = _interned_str()
-    phones: dict[int, str] = {}
-    for number, c in enumerate(rec.calls, start=1):
-        linked = c.activity >= 0
-        row_id = str(number)
-        if c.contact:
-            phone = phones.get(c.contact) or phones.setdefault(
-                c.contact, f"+7495{c.contact % 10_000_000:07d}"
-            )
-        else:
-            phone = f"+79{(number * 7919) % 10**9:09d}"
-        rows.append(
-            (
-                row_id,
-                c.call_id,
-                None,
-                "external",
-                None if c.user is None else as_str(c.user),
-                "reg1",
-                phone,
-                as_str(c.call_type),
-                as_str(c.duration),
-                clock.iso(c.start),
-                None,
-                None,
-                "0.0000",
-                "RUR",
-                c.code,
-                FAILED_REASONS[c.code],
-                "CONTACT" if c.contact else None,
-                as_str(c.contact) if c.contact else None,
-                str(c.activity + 1) if linked else None,
-                None,
-                None,
-                None,
-                "N",
-                row_id,
-                "0",
-                None,
-                "0",
-                None,
-            )
-        )
-    return Table("calls", CALL_FIELDS, rows)
-
-
-def comments_table(rec: Recorder, clock: PortalClock) -> Table:
-    user_str = _interned_str()
+def comments_table(rec: Recorder, clock: PortalClock, max_id: int) -> Table:
+    num = number_strings(max_id)
     rows = [
-        (str(i), clock.iso(c.created), user_str(c.deal), "deal", user_str(c.author), c.text)
+        (str(i), clock.iso(c.created), num[c.deal], "deal", num[c.author], c.text)
         for i, c in enumerate(rec.comments, start=1)
     ]
     return Table("timeline_comments", COMMENT_FIELDS, rows)
 
 
-def _interned_str() -> Callable[[int], str]:
-    """``str(int)`` with one shared object per value: deal and user IDs repeat on millions of rows."""
-    cache: dict[int, str] = {}
-
-    def convert(value: int) -> str:
-        text = cache.get(value)
-        if text is None:
-            text = cache[value] = str(value)
-        return text
-
-    return convert
+def number_strings(limit: int) -> list[str]:
+    """``str(i)`` for ``0..limit``, one shared object each: deal and user IDs repeat on millions of rows."""
+    return [str(i) for i in range(limit + 1)]

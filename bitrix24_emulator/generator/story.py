@@ -1,15 +1,12 @@
-"""The life of one deal: traps that are not contacts, the first contact, work on it, closing, next steps.
-
-Everything a deal experiences is recorded as :mod:`records` (later wire rows); the ground truth is then
-derived from those records by the rules in :mod:`truth`, never from this module's intentions.
-"""
+"""Recording primitives of a deal's life: each call, e-mail, chat, meeting, to-do, comment or stage move
+becomes a :mod:`records` entry (later a wire row)."""
 
 from __future__ import annotations
 
 import random
 
 from bitrix24_emulator.generator.deals import Deal
-from bitrix24_emulator.generator.pipelines import stages
+from bitrix24_emulator.generator.pipelines import Stage, stages
 from bitrix24_emulator.generator.records import (
     CALL,
     EMAIL,
@@ -28,11 +25,6 @@ from bitrix24_emulator.generator.telephony import outcome
 from bitrix24_emulator.generator.worktime import WorkWindows
 
 DAY = 86400
-# Mean working seconds until the first contact, and multiplier of the untouched share, per response profile.
-_DELAY = {"fast": 15 * 60, "normal": 80 * 60, "slow": 7 * 3600, "neglectful": 20 * 3600}
-_UNTOUCHED = {"fast": 0.3, "normal": 0.8, "slow": 2.0, "neglectful": 8.0}
-_FIRST_KINDS = ("call", "email", "stage_change", "open_line", "comment", "deal_edit", "meeting")
-_FIRST_WEIGHTS = (55, 14, 10, 6, 6, 5, 4)
 _COMMENTS = ("Клиент просит перезвонить", "Отправил КП", "Ждём оплату", "Уточнить бюджет", "ЛПР в отпуске")
 
 
@@ -171,20 +163,21 @@ class Primitives:
         self.rec.comments.append(Comment(ts, deal.id, author, self.rng.choice(_COMMENTS)))
 
     def move(self, deal: Deal, ts: int, final: bool, won: bool = False) -> None:
+        """Next in-progress stage (nothing at the last one), or the success/failure stage when ``final``."""
         progress, success, failures = stages(deal.category)
         assert deal.stage is not None
         if final:
-            stage = success if won else failures[0]
-        else:
-            index = progress.index(deal.stage)
-            stage = (
-                progress[min(index + 1, len(progress) - 1)] if index + 1 < len(progress) else progress[index]
-            )
-            if stage == deal.stage:
-                return
+            self._enter(deal, ts, success if won else failures[0], 3)
+        elif (index := progress.index(deal.stage)) + 1 < len(progress):
+            self._enter(deal, ts, progress[index + 1], 2)
+
+    def change_pipeline(self, deal: Deal, ts: int, category: int) -> None:
+        """Move the deal to the first stage of another pipeline (stage history TYPE_ID 5)."""
+        deal.category = category
+        self._enter(deal, ts, stages(category)[0][0], 5)
+
+    def _enter(self, deal: Deal, ts: int, stage: Stage, type_id: int) -> None:
         deal.stage = stage
         deal.moved_at = deal.modified_at = ts
         deal.moved_by = deal.modified_by = deal.manager.id
-        deal.moves.append(
-            Move(ts, 3 if final else 2, deal.id, deal.category, stage.semantic, stage.status_id)
-        )
+        deal.moves.append(Move(ts, type_id, deal.id, deal.category, stage.semantic, stage.status_id))

@@ -50,7 +50,7 @@ def one_line_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except KNOWN_ERRORS as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

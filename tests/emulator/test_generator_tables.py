@@ -137,7 +137,9 @@ def test_deals_are_in_wire_format(portal: PortalData) -> None:
 def test_stage_history_uses_native_ints_and_follows_deals(portal: PortalData) -> None:
     deals = {int(d["ID"]): d for d in rows(portal, "deals")}
     last: dict[int, dict] = {}
-    for h in rows(portal, "stage_history"):
+    history = rows(portal, "stage_history")
+    assert {h["TYPE_ID"] for h in history} == {1, 2, 3, 5}  # created, moved, closed, pipeline changed
+    for h in history:
         assert all(isinstance(h[f], int) for f in ("ID", "TYPE_ID", "OWNER_ID", "CATEGORY_ID"))
         assert h["TYPE_ID"] in (1, 2, 3, 5) and ISO.match(h["CREATED_TIME"])
         last[h["OWNER_ID"]] = h
