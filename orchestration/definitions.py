@@ -10,6 +10,7 @@ from orchestration.assets.dbt import dbt_models, dbt_resource
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource
+from orchestration.sensors import alert_on_run_failure
 
 
 def _from_env(name: str) -> str | dg.EnvVar:
@@ -34,6 +35,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*snapshot_assets, *change_assets, dbt_models],
         resources=build_resources(),
+        sensors=[alert_on_run_failure],
     )
 
 

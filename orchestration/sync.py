@@ -14,6 +14,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.assets.partitions import daily_partitions
+from orchestration.run_errors import root_message
 
 Progress = Callable[[str], None]
 
@@ -40,13 +41,11 @@ def _assets_where(
 def _check(result: dg.ExecuteInProcessResult, step: str) -> None:
     if result.success:
         return
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            while error.cause is not None and "dagster" in error.cls_name.lower():
-                error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
+    messages = [
+        f"{event.step_key}: {root_message(event.step_failure_data.error)}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data
+    ]
     raise SyncFailedError(f"{step} failed — " + "; ".join(messages or ["see the Dagster run log"]))
 
 
