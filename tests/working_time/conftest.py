@@ -1,73 +1,20 @@
-"""The scenario portal built once for the package: staging inputs, dbt seed, dbt run, and the macros compiled."""
+"""The scenario portal, built once for the package: staging inputs, dbt seed, dbt run, compiled macros."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
-from psycopg2.extras import execute_values
 
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation
 from tests.support.dbt import run_dbt
 from tests.working_time import scenario
 from tests.working_time.oracle import WorkingCalendar
-
-#: One inline query renders every macro over a relation ``probes(user_id, t1, t2)``.
-PROBE_QUERY = """
-select
-    p.id,
-    {{ working_seconds_until('p.user_id', 'p.t1') }} as w1,
-    {{ working_seconds_until('p.user_id', 'p.t2') }} as w2,
-    {{ working_minutes_until('p.user_id', 'p.t2') }} - {{ working_minutes_until('p.user_id', 'p.t1') }}
-        as minutes_difference,
-    {{ working_minutes_between('p.user_id', 'p.t1', 'p.t2') }} as minutes_between,
-    p.t2 < p.t1 as is_touch_before_creation
-from probes as p
-"""
-
-
-@dataclass(frozen=True)
-class WorkingTimeDatabase:
-    """A database holding the scenario's working calendar, and the SQL that probes it."""
-
-    location: WarehouseLocation
-    probe_sql: str
-
-    def probe(self, rows: list[tuple[int, int | None, dt.datetime | None, dt.datetime | None]]) -> dict[int, Probe]:
-        """Run every macro over ``(id, user_id, t1, t2)`` rows in one query; results by id."""
-        conn = connect(self.location)
-        try:
-            with conn.cursor() as cur:
-                cur.execute("create temp table probes (id int, user_id bigint, t1 timestamptz, t2 timestamptz)")
-                execute_values(cur, "insert into probes values %s", rows, page_size=5000)
-                cur.execute("analyze probes")
-                cur.execute(self.probe_sql)
-                return {row[0]: Probe(*row[1:]) for row in cur.fetchall()}
-        finally:
-            conn.close()
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the macros answer for one (user, t1, t2)."""
-
-    w1: Decimal | None
-    w2: Decimal | None
-    minutes_difference: Decimal | None
-    minutes_between: Decimal | None
-    is_touch_before_creation: bool | None
-
-
-def compile_inline(location: WarehouseLocation, query: str) -> str:
-    """The SQL dbt renders for an inline query (refs resolved, macros expanded)."""
-    return run_dbt(location, "compile", "--quiet", "--vars", scenario.DBT_VARS, "--inline", query).stdout.strip()
+from tests.working_time.probes import PROBE_QUERY, WorkingTimeDatabase, compile_inline
 
 
 def _execute(location: WarehouseLocation, step: Callable[[Cursor], None]) -> None:

@@ -23,7 +23,7 @@ SECOND = dt.timedelta(seconds=1)
 
 @dataclass(frozen=True)
 class Portal:
-    """calendar.settings.get: hours, weekend days, year-less holidays and extra working days ((day, month))."""
+    """calendar.settings.get: hours, weekend days, year-less holidays / extra working days as (day, month)."""
 
     time_zone: str
     work_time_start: dt.time
@@ -55,7 +55,9 @@ class Schedule:
     country: str | None = None
 
     def covers(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,11 @@ class WorkingCalendar:
         if not self.calendar_start <= day <= self.calendar_end:
             return None
         schedule = next(
-            (s for s in sorted(self.schedules.get(user_id, []), key=_start_key, reverse=True) if s.covers(day)),
+            (
+                s
+                for s in sorted(self.schedules.get(user_id, []), key=_start_key, reverse=True)
+                if s.covers(day)
+            ),
             Schedule(),
         )
         zone = ZoneInfo(schedule.time_zone or self.user_zones[user_id] or self.portal.time_zone)
@@ -147,8 +153,10 @@ class WorkingCalendar:
         if end <= start:
             return 0
         start_day, end_day = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
-        whole_days = sum(self._minute_sums(user_id, start_day + dt.timedelta(days=i))[-1]
-                         for i in range((end_day - start_day).days))
+        whole_days = sum(
+            self._minute_sums(user_id, start_day + dt.timedelta(days=i))[-1]
+            for i in range((end_day - start_day).days)
+        )
         return whole_days + self._since_midnight(user_id, end) - self._since_midnight(user_id, start)
 
     def working_minutes(self, user_id: int, start: dt.datetime, end: dt.datetime) -> Fraction:

@@ -46,19 +46,30 @@ USER_ZONES: dict[int, str | None] = {
     7: "Asia/Yekaterinburg",
 }
 ALL_DAYS = frozenset({"MO", "TU", "WE", "TH", "FR", "SA", "SU"})
-ROUND_THE_CLOCK = Schedule(work_time_start=dt.time(0), work_time_end=dt.time(0), work_days=ALL_DAYS,
-                           observe_holidays=False)
+ROUND_THE_CLOCK = Schedule(
+    work_time_start=dt.time(0), work_time_end=dt.time(0), work_days=ALL_DAYS, observe_holidays=False
+)
 SCHEDULES: dict[int, list[Schedule]] = {
     2: [Schedule(country="DE")],
-    3: [Schedule(work_time_start=dt.time(8, 30), work_time_end=dt.time(17, 15),
-                 work_days=frozenset({"MO", "TU", "WE", "TH", "FR"}))],
+    3: [
+        Schedule(
+            work_time_start=dt.time(8, 30),
+            work_time_end=dt.time(17, 15),
+            work_days=frozenset({"MO", "TU", "WE", "TH", "FR"}),
+        )
+    ],
     4: [ROUND_THE_CLOCK],
     5: [ROUND_THE_CLOCK],
     6: [Schedule(work_time_start=dt.time(22), work_time_end=dt.time(6), work_days=ALL_DAYS)],
     7: [
         Schedule(valid_to=dt.date(2024, 5, 31), work_time_start=dt.time(10), work_time_end=dt.time(19)),
-        Schedule(valid_from=dt.date(2024, 6, 1), time_zone="Europe/Moscow", work_time_start=dt.time(9),
-                 work_time_end=dt.time(17), work_days=frozenset({"MO", "TU", "WE", "TH"})),
+        Schedule(
+            valid_from=dt.date(2024, 6, 1),
+            time_zone="Europe/Moscow",
+            work_time_start=dt.time(9),
+            work_time_end=dt.time(17),
+            work_days=frozenset({"MO", "TU", "WE", "TH"}),
+        ),
     ],
 }
 GERMAN_DAYS = {
@@ -117,34 +128,56 @@ def create_inputs(cur: Cursor) -> None:
             portal_id text, portal_time_zone text, work_time_start time, work_time_end time,
             week_holidays text[], year_holidays text[], year_workdays text[], loaded_at timestamptz);
         create table staging.stg_bitrix24__absences (
-            portal_id text, absence_id bigint, user_id bigint, absent_from timestamptz, absent_to timestamptz);
+            portal_id text, absence_id bigint, user_id bigint,
+            absent_from timestamptz, absent_to timestamptz);
     """)
     for user_id, zone in USER_ZONES.items():
-        cur.execute("insert into staging.stg_bitrix24__users values ('default', %s, %s, %s, 'employee')",
-                    (user_id, zone, user_id != 7))
+        cur.execute(
+            "insert into staging.stg_bitrix24__users values ('default', %s, %s, %s, 'employee')",
+            (user_id, zone, user_id != 7),
+        )
     cur.execute(
-        "insert into staging.stg_bitrix24__calendar_settings values ('default', %s, %s, %s, %s, %s, %s, now())",
-        (PORTAL.time_zone, PORTAL.work_time_start, PORTAL.work_time_end, sorted(PORTAL.week_holidays),
-         [f"{d}.{m:02d}" for d, m in sorted(PORTAL.year_holidays)],
-         [f"{d}.{m:02d}" for d, m in sorted(PORTAL.year_workdays)]),
+        "insert into staging.stg_bitrix24__calendar_settings"
+        " values ('default', %s, %s, %s, %s, %s, %s, now())",
+        (
+            PORTAL.time_zone,
+            PORTAL.work_time_start,
+            PORTAL.work_time_end,
+            sorted(PORTAL.week_holidays),
+            [f"{d}.{m:02d}" for d, m in sorted(PORTAL.year_holidays)],
+            [f"{d}.{m:02d}" for d, m in sorted(PORTAL.year_workdays)],
+        ),
     )
     absence_id = 0
     for user_id, spans in ABSENCES.items():
         for start, end in spans:
             absence_id += 1
-            cur.execute("insert into staging.stg_bitrix24__absences values ('default', %s, %s, %s, %s)",
-                        (absence_id, user_id, start, end))
+            cur.execute(
+                "insert into staging.stg_bitrix24__absences values ('default', %s, %s, %s, %s)",
+                (absence_id, user_id, start, end),
+            )
 
 
 def fill_seeds(cur: Cursor) -> None:
     """After ``dbt seed``: the scenario's schedules and German holidays."""
     for day, name in GERMAN_DAYS.items():
-        cur.execute("insert into intermediate.production_calendar values ('DE', %s, 'holiday', null, %s)",
-                    (day, name))
+        cur.execute(
+            "insert into intermediate.production_calendar values ('DE', %s, 'holiday', null, %s)", (day, name)
+        )
     for user_id, schedules in SCHEDULES.items():
         for s in schedules:
             cur.execute(
-                "insert into intermediate.employee_schedules values (%s, %s, %s, %s, %s, %s, %s, %s, %s, null)",
-                (user_id, s.valid_from, s.valid_to, s.time_zone, s.work_time_start, s.work_time_end,
-                 " ".join(sorted(s.work_days)) if s.work_days else None, s.observe_holidays, s.country),
+                "insert into intermediate.employee_schedules"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, null)",
+                (
+                    user_id,
+                    s.valid_from,
+                    s.valid_to,
+                    s.time_zone,
+                    s.work_time_start,
+                    s.work_time_end,
+                    " ".join(sorted(s.work_days)) if s.work_days else None,
+                    s.observe_holidays,
+                    s.country,
+                ),
             )

@@ -14,13 +14,17 @@ from fractions import Fraction
 import pytest
 
 from tests.working_time import scenario
-from tests.working_time.conftest import WorkingTimeDatabase
 from tests.working_time.oracle import WorkingCalendar
+from tests.working_time.probes import WorkingTimeDatabase
 
 PAIRS = 10_000
 ROUND_THE_CLOCK_USERS = (5,)
-DST_SWITCHES = [dt.datetime(2024, 3, 10, 7, tzinfo=dt.UTC), dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC),
-                dt.datetime(2024, 10, 27, 1, tzinfo=dt.UTC), dt.datetime(2024, 11, 3, 6, tzinfo=dt.UTC)]
+DST_SWITCHES = [
+    dt.datetime(2024, 3, 10, 7, tzinfo=dt.UTC),
+    dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC),
+    dt.datetime(2024, 10, 27, 1, tzinfo=dt.UTC),
+    dt.datetime(2024, 11, 3, 6, tzinfo=dt.UTC),
+]
 FIRST = dt.datetime.combine(scenario.CALENDAR_START, dt.time(), dt.UTC)
 LAST = dt.datetime.combine(scenario.CALENDAR_END, dt.time(), dt.UTC)
 
@@ -38,8 +42,15 @@ def random_pairs(rng: random.Random) -> list[tuple[int, int, dt.datetime, dt.dat
             start = FIRST + dt.timedelta(seconds=rng.randrange(span))
         if kind > 0.9:
             start = start.replace(minute=0, second=0)
-        length = rng.choice([0, rng.randint(-2 * 86400, 0), rng.randint(0, 7200), rng.randint(0, 3 * 86400),
-                             rng.randint(0, 40 * 86400)])
+        length = rng.choice(
+            [
+                0,
+                rng.randint(-2 * 86400, 0),
+                rng.randint(0, 7200),
+                rng.randint(0, 3 * 86400),
+                rng.randint(0, 40 * 86400),
+            ]
+        )
         end = min(max(start + dt.timedelta(seconds=length), FIRST), LAST)
         pairs.append((i, user_id, start, end))
     return pairs
@@ -47,7 +58,9 @@ def random_pairs(rng: random.Random) -> list[tuple[int, int, dt.datetime, dt.dat
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_sql_equals_oracle_on_random_pairs(working_time_db: WorkingTimeDatabase, oracle: WorkingCalendar) -> None:
+def test_sql_equals_oracle_on_random_pairs(
+    working_time_db: WorkingTimeDatabase, oracle: WorkingCalendar
+) -> None:
     pairs = random_pairs(random.Random(20240331))
     answers = working_time_db.probe(pairs)
     mismatches = []
@@ -55,7 +68,9 @@ def test_sql_equals_oracle_on_random_pairs(working_time_db: WorkingTimeDatabase,
         answer = answers[i]
         w1, w2 = oracle.working_seconds_until(user_id, start), oracle.working_seconds_until(user_id, end)
         between = oracle.working_minutes(user_id, start, end)
-        if (answer.w1, answer.w2) != (w1, w2) or round(Fraction(answer.minutes_between), 6) != round(between, 6):
+        if (answer.w1, answer.w2) != (w1, w2) or round(Fraction(answer.minutes_between), 6) != round(
+            between, 6
+        ):
             mismatches.append((user_id, start, end, answer, w1, w2))
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[:3]}"
 
@@ -64,8 +79,12 @@ def test_sql_equals_oracle_on_random_pairs(working_time_db: WorkingTimeDatabase,
 @pytest.mark.slow
 def test_round_the_clock_equals_calendar_time(working_time_db: WorkingTimeDatabase) -> None:
     rng = random.Random(7)
-    pairs = [(i, ROUND_THE_CLOCK_USERS[0], start, start + dt.timedelta(seconds=rng.randint(0, 90 * 86400)))
-             for i, start in enumerate(FIRST + dt.timedelta(seconds=rng.randrange(150 * 86400)) for _ in range(500))]
+    pairs = [
+        (i, ROUND_THE_CLOCK_USERS[0], start, start + dt.timedelta(seconds=rng.randint(0, 90 * 86400)))
+        for i, start in enumerate(
+            FIRST + dt.timedelta(seconds=rng.randrange(150 * 86400)) for _ in range(500)
+        )
+    ]
     answers = working_time_db.probe(pairs)
     for i, _, start, end in pairs:
         assert answers[i].w2 - answers[i].w1 == int((end - start).total_seconds())

@@ -29,7 +29,8 @@ employee_schedules as (
 ),
 
 -- A portal without calendar settings gets Bitrix24's defaults: 9:00-18:00, Saturday and Sunday off.
-settings as (
+-- Materialised, or PostgreSQL re-evaluates the array subqueries for every employee-day (measured 37 s vs 15 s).
+settings as materialized (
     select
         coalesce(p.portal_time_zone, '{{ var("portal_time_zone", "Europe/Moscow") }}') as portal_time_zone,
         coalesce(p.work_time_start, time '09:00') as work_time_start,
@@ -50,12 +51,19 @@ settings as (
     left join portal_settings as p on true
 ),
 
-day_spine as (
-    select generate_series(
-        date '{{ calendar_start }}',
-        {% if calendar_end %}date '{{ calendar_end }}'{% else %}current_date + 400{% endif %},
-        interval '1 day'
-    )::date as work_date
+-- Per-date attributes computed once per date, not once per employee-day.
+day_spine as materialized (
+    select
+        work_date,
+        (array['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])[extract(isodow from work_date)::int] as weekday_code,
+        (extract(month from work_date) * 100 + extract(day from work_date))::int as month_day
+    from (
+        select generate_series(
+            date '{{ calendar_start }}',
+            {% if calendar_end %}date '{{ calendar_end }}'{% else %}current_date + 400{% endif %},
+            interval '1 day'
+        )::date as work_date
+    ) as dates
 ),
 
 -- Only employees with a schedule are expanded here; overlapping periods: the latest start wins.
@@ -85,16 +93,11 @@ user_days as (
         coalesce(sd.observe_holidays, true) as observe_holidays,
         coalesce(sd.country, '{{ var("production_calendar_country", "RU") }}') as country,
         case
-            when sd.work_days is not null
-                then (array['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])[extract(isodow from d.work_date)::int]
-                    = any(sd.work_days)
-            else not (array['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])[extract(isodow from d.work_date)::int]
-                = any(st.week_holidays)
+            when sd.work_days is not null then d.weekday_code = any(sd.work_days)
+            else not d.weekday_code = any(st.week_holidays)
         end as is_weekly_working_day,
-        (extract(month from d.work_date) * 100 + extract(day from d.work_date))::int
-            = any(st.holiday_month_days) as is_portal_holiday,
-        (extract(month from d.work_date) * 100 + extract(day from d.work_date))::int
-            = any(st.workday_month_days) as is_portal_workday
+        d.month_day = any(st.holiday_month_days) as is_portal_holiday,
+        d.month_day = any(st.workday_month_days) as is_portal_workday
     from users as u
     cross join day_spine as d
     cross join settings as st
@@ -102,7 +105,8 @@ user_days as (
         on sd.user_id = u.user_id and sd.work_date = d.work_date
 ),
 
-typed as (
+-- Materialised so the day-type CASE is evaluated once per row, not again in every column using it.
+typed as materialized (
     select
         ud.*,
         case
