@@ -38,8 +38,10 @@ def _records(table: Table) -> Iterator[dict[str, Any]]:
         yield table.as_dict(row)
 
 
-def load_portal(location: WarehouseLocation, portal: PortalData, *, portal_id: str = "default") -> dict[str, int]:
-    """Store every table of ``portal`` as raw versions in one transaction; returns rows loaded per raw table."""
+def load_portal(
+    location: WarehouseLocation, portal: PortalData, *, portal_id: str = "default"
+) -> dict[str, int]:
+    """Store every table of ``portal`` as raw versions in one transaction; returns rows per raw table."""
     loaded: dict[str, int] = {}
     conn = connect(location)
     try:
@@ -48,12 +50,20 @@ def load_portal(location: WarehouseLocation, portal: PortalData, *, portal_id: s
             if table is None:
                 continue
             result = load_versions(
-                conn, RAW_ENTITIES[raw_name], portal_id=portal_id, partition_key="snapshot", records=_records(table)
+                conn,
+                RAW_ENTITIES[raw_name],
+                portal_id=portal_id,
+                partition_key="snapshot",
+                records=_records(table),
             )
             loaded[raw_name] = result.rows_received
         settings = {"ID": 1, **portal.calendar_settings}
         load_versions(
-            conn, RAW_ENTITIES["calendar_settings"], portal_id=portal_id, partition_key="snapshot", records=[settings]
+            conn,
+            RAW_ENTITIES["calendar_settings"],
+            portal_id=portal_id,
+            partition_key="snapshot",
+            records=[settings],
         )
         loaded["calendar_settings"] = 1
         conn.commit()

@@ -1,7 +1,7 @@
 {#- Every contact with a deal by a real employee, whatever its kind, before or after the deal's creation
     (int_deals_first_touched keeps the ones after it). Kinds and instants follow docs/metrics.md:
 
-      call          call activity, outgoing, or incoming and connected (statistic row: code 200, duration > 0); START_TIME, AUTHOR_ID
+      call          call activity, outgoing, or incoming and connected (code 200, duration > 0); START_TIME, AUTHOR_ID
       email         outgoing e-mail activity; START_TIME, AUTHOR_ID
       open_line     open-line session answered by an operator (RESULT_STATUS 2); START_TIME, AUTHOR_ID
       meeting       completed meeting; START_TIME, AUTHOR_ID
@@ -21,10 +21,6 @@ activities as (
     select * from {{ ref('stg_bitrix24__activities') }}
 ),
 
-calls as (
-    select * from {{ ref('stg_bitrix24__calls') }}
-),
-
 stage_history as (
     select * from {{ ref('stg_bitrix24__stage_history') }}
 ),
@@ -37,28 +33,29 @@ users as (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
+-- The employee test is IN (subquery): PostgreSQL runs it as one hashed look-up. The staging views' row
+-- estimates are poor (filters on JSON expressions), and joins on them were seen to turn into nested loops
+-- that re-read a view per row (minutes instead of milliseconds on a 700-deal portal).
+employees as (
+    select user_id from users where user_type = 'employee'
+),
+
 activity_contacts as (
     select
-        activities.owner_id as deal_id,
-        activities.start_at as contact_at,
-        activities.activity_kind as contact_kind,
-        activities.activity_id as source_row_id,
-        activities.author_id as contact_by
+        owner_id as deal_id,
+        start_at as contact_at,
+        activity_kind as contact_kind,
+        activity_id as source_row_id,
+        author_id as contact_by
     from activities
-    left join calls
-        on activities.activity_kind = 'call'
-        and activities.origin_id = 'VI_' || calls.call_id
-    where activities.is_deal_owned
+    where is_deal_owned
       and (
-          (activities.activity_kind = 'call' and (
-              activities.direction = 'outgoing'
-              -- without its statistic row, the activity's own answered mark is the best evidence
-              or coalesce(calls.failed_code = '200' and calls.duration_seconds > 0,
-                          activities.result_status = 'answered')
-          ))
-          or (activities.activity_kind = 'email' and activities.direction = 'outgoing')
-          or (activities.activity_kind = 'open_line' and activities.result_status = 'answered')
-          or (activities.activity_kind = 'meeting' and activities.is_completed)
+          -- an answered call activity mirrors its statistic row: RESULT_STATUS 2 is written for
+          -- CALL_FAILED_CODE 200, END_TIME = START_TIME + CALL_DURATION (REST_API_NOTES §5.7)
+          (activity_kind = 'call' and (direction = 'outgoing' or (result_status = 'answered' and end_at > start_at)))
+          or (activity_kind = 'email' and direction = 'outgoing')
+          or (activity_kind = 'open_line' and result_status = 'answered')
+          or (activity_kind = 'meeting' and is_completed)
       )
 ),
 
@@ -125,8 +122,7 @@ final as (
         -- timestamps
         unioned.contact_at
     from unioned
-    inner join users on users.user_id = unioned.contact_by
-    where users.user_type = 'employee'
+    where unioned.contact_by in (select user_id from employees)
       and unioned.contact_at is not null
 )
 

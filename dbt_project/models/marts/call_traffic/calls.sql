@@ -61,9 +61,7 @@ linked as (
         ) as in_working_interval
     from scoped_calls
     left join users on users.user_id = scoped_calls.portal_user_id
-    left join activities
-        on activities.activity_id = scoped_calls.crm_activity_id
-        or (scoped_calls.crm_activity_id is null and activities.origin_id = 'VI_' || scoped_calls.call_id)
+    left join activities on activities.activity_id = scoped_calls.crm_activity_id
 ),
 
 final as (

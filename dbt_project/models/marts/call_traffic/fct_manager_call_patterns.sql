@@ -5,11 +5,13 @@
       connects_but_cannot_hold      connected calls at or above the median and average talk time in the
                                     bottom quartile
     The quantiles are dbt vars (call_pattern_high_quantile 0.75, call_pattern_low_quantile 0.25,
-    call_pattern_median_quantile 0.5). -#}
+    call_pattern_median_quantile 0.5); a department with fewer than var call_pattern_min_peers (default 3)
+    such employees in the period has no meaningful quartiles, and its flags stay false. -#}
 {%- set period = var('call_pattern_period', 'month') -%}
 {%- set high = var('call_pattern_high_quantile', 0.75) -%}
 {%- set low = var('call_pattern_low_quantile', 0.25) -%}
 {%- set median = var('call_pattern_median_quantile', 0.5) -%}
+{%- set min_peers = var('call_pattern_min_peers', 3) -%}
 with
 
 daily as (
@@ -77,13 +79,15 @@ final as (
 
         -- flags
         coalesce(
-            rated.calls_outgoing > 0
+            department_thresholds.peers >= {{ min_peers }}
+            and rated.calls_outgoing > 0
             and rated.calls_outgoing >= department_thresholds.outgoing_high
             and rated.connect_rate <= department_thresholds.connect_rate_low,
             false
         ) as dials_a_lot_rarely_connects,
         coalesce(
-            rated.calls_connected > 0
+            department_thresholds.peers >= {{ min_peers }}
+            and rated.calls_connected > 0
             and rated.calls_connected >= department_thresholds.connected_median
             and rated.average_talk_seconds <= department_thresholds.talk_seconds_low,
             false

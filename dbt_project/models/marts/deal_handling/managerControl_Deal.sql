@@ -10,7 +10,9 @@
       * deals with any change or contact stamped inside the window (late first touches of old deals);
       * every open or untouched deal, whose overdue count and pending minutes move with the snapshot;
       * and a post-hook removes deals the portal deleted.
-    Every other row depends only on data that did not change, so a full refresh gives the same table. -#}
+    Every other row depends only on data that did not change, so a full refresh gives the same table —
+    except for dictionary changes (a pipeline or stage renamed, an employee moved to another department):
+    closed deals outside the window keep the old name / department until a full refresh. -#}
 {{
     config(
         materialized='incremental',

@@ -1,0 +1,199 @@
+"""The marts against the emulator's ground truth: first touches per deal, call counts per manager and day."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from psycopg2.extensions import connection as Connection
+
+from bitrix24_emulator.model import PortalData
+from orchestration.warehouse.location import WarehouseLocation
+
+MEASURES = (
+    "calls_total",
+    "calls_outgoing",
+    "calls_incoming",
+    "calls_connected",
+    "calls_missed",
+    "talk_seconds",
+)
+
+
+def test_dbt_build_passes_with_every_data_test(built_warehouse: tuple[WarehouseLocation, str]) -> None:
+    _, stdout = built_warehouse
+    assert "Completed successfully" in stdout
+    assert " WARN=0 ERROR=0 " in stdout
+    assert "unit tests" in stdout
+
+
+def test_mart_table_keeps_its_case_preserved_name(warehouse_conn: Connection) -> None:
+    with warehouse_conn.cursor() as cur:
+        cur.execute('select count(*) from marts."managerControl_Deal"')
+        (rows,) = cur.fetchone()
+    assert rows > 0
+
+
+def test_first_touch_equals_ground_truth_for_every_deal(
+    warehouse_conn: Connection, portal: PortalData
+) -> None:
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select deal_id, responsible_id, created_at, first_touch_at, first_touch_kind, first_touch_by,"
+            ' is_untouched from marts."managerControl_Deal"'
+        )
+        got = {row[0]: row[1:] for row in cur.fetchall()}
+    mismatches = []
+    for truth in portal.truth:
+        expected = (
+            truth.responsible_id,
+            datetime.fromisoformat(truth.created_at),
+            datetime.fromisoformat(truth.first_touch_at) if truth.first_touch_at else None,
+            truth.first_touch_kind,
+            truth.first_touch_by,
+            truth.first_touch_at is None,
+        )
+        if got.get(truth.deal_id) != expected:
+            mismatches.append((truth.deal_id, expected, got.get(truth.deal_id)))
+    assert len(got) == len(portal.truth)
+    assert not mismatches, f"{len(mismatches)} of {len(portal.truth)} deals differ, e.g. {mismatches[:5]}"
+    # the comparison is not vacuous: the portal exercises every contact kind and untouched deals
+    kinds = Counter(truth.first_touch_kind for truth in portal.truth)
+    assert set(kinds) >= {
+        "call",
+        "email",
+        "open_line",
+        "meeting",
+        "stage_change",
+        "deal_edit",
+        "comment",
+        None,
+    }
+
+
+def _expected_call_counts(portal: PortalData) -> dict[tuple[int, str], Counter[str]]:
+    """Report-2 counts per (manager, portal day), straight from the portal's voximplant.statistic.get rows."""
+    table = portal.tables["calls"]
+    zone = ZoneInfo(portal.portal_time_zone)
+    out: dict[tuple[int, str], Counter[str]] = {}
+    for row in table.rows:
+        call = table.as_dict(row)
+        if call["PORTAL_USER_ID"] is None:
+            continue
+        day = datetime.fromisoformat(call["CALL_START_DATE"]).astimezone(zone).date().isoformat()
+        counts = out.setdefault((int(call["PORTAL_USER_ID"]), day), Counter())
+        duration = int(call["CALL_DURATION"])
+        connected = call["CALL_FAILED_CODE"] == "200" and duration > 0
+        call_type = int(call["CALL_TYPE"])
+        counts["calls_total"] += 1
+        counts["calls_outgoing"] += call_type in (1, 4)
+        counts["calls_incoming"] += call_type in (2, 3)
+        counts["calls_connected"] += connected
+        counts["calls_missed"] += call_type in (2, 3) and not connected
+        counts["talk_seconds"] += duration if connected else 0
+    return out
+
+
+def test_report_2_daily_aggregates_equal_counts_from_the_portal_calls(
+    warehouse_conn: Connection, portal: PortalData
+) -> None:
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select manager_id, report_date::text, calls_total, calls_outgoing, calls_incoming,"
+            " calls_connected, calls_missed, talk_seconds_connected from marts.fct_manager_daily_calls"
+        )
+        got = {(row[0], row[1]): dict(zip(MEASURES, row[2:], strict=True)) for row in cur.fetchall()}
+    expected = _expected_call_counts(portal)
+    assert expected, "the portal has calls"
+    for key, counts in expected.items():
+        assert got.get(key) == {m: counts[m] for m in MEASURES}, key
+    # every other manager-day is present with zeros
+    for key, measures in got.items():
+        if key not in expected:
+            assert set(measures.values()) == {0}, key
+
+
+def test_every_employee_appears_every_day(warehouse_conn: Connection, portal: PortalData) -> None:
+    users = portal.tables["users"]
+    employees = {
+        int(users.as_dict(r)["ID"]) for r in users.rows if users.as_dict(r)["USER_TYPE"] == "employee"
+    }
+    with warehouse_conn.cursor() as cur:
+        cur.execute("select count(distinct report_date), count(*) from marts.fct_manager_daily_deals")
+        days, rows = cur.fetchone()
+        cur.execute("select distinct manager_id from marts.fct_manager_daily_calls")
+        managers = {row[0] for row in cur.fetchall()}
+    assert managers == employees
+    assert rows == days * len(employees)
+
+
+def test_report_1_sums_equal_the_deal_mart(warehouse_conn: Connection) -> None:
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select sum(deals_created), sum(deals_touched), sum(deals_untouched),"
+            " sum(response_working_minutes_sum) from marts.fct_manager_daily_deals"
+        )
+        daily = cur.fetchone()
+        cur.execute(
+            "select count(*), count(*) filter (where not is_untouched), count(*) filter (where is_untouched),"
+            ' sum(response_working_minutes) from marts."managerControl_Deal"'
+        )
+        deals = cur.fetchone()
+    assert daily == deals
+
+
+def test_every_mart_column_is_documented(
+    built_warehouse: tuple[WarehouseLocation, str], warehouse_conn: Connection
+) -> None:
+    location, _ = built_warehouse
+    # run_dbt keeps dbt's target folder per database under the temp dir (tests/support/dbt.py)
+    target = Path(tempfile.gettempdir()) / "b24ops-dbt" / location.database / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    documented = {
+        (node["alias"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed") and node["schema"] == "marts"
+        for column, spec in node["columns"].items()
+        if spec.get("description")
+    }
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+        )
+        actual = set(cur.fetchall())
+    assert actual - documented == set()
+
+
+def test_working_minutes_are_consistent_with_elapsed_time(warehouse_conn: Connection) -> None:
+    """Working time never exceeds elapsed time; touched deals have a response, untouched ones a wait."""
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select count(*) filter (where response_working_minutes > response_calendar_minutes),"
+            " count(*) filter (where not is_untouched and response_working_minutes is null),"
+            " count(*) filter (where is_untouched and pending_working_minutes is null),"
+            " count(*) filter (where response_working_minutes > 0),"
+            " count(*) filter (where response_working_minutes < response_calendar_minutes)"
+            ' from marts."managerControl_Deal"'
+        )
+        exceeding, touched_without, untouched_without, positive, shorter = cur.fetchone()
+    assert (exceeding, touched_without, untouched_without) == (0, 0, 0)
+    # nights and weekends do not run: for many deals working time is strictly shorter than elapsed time
+    assert positive > 0 and shorter > 0
+
+
+def test_department_ancestors_follow_the_portal_tree(warehouse_conn: Connection, portal: PortalData) -> None:
+    table = portal.tables["departments"]
+    parent = {int(d["ID"]): int(d["PARENT"]) if d["PARENT"] else None for d in map(table.as_dict, table.rows)}
+
+    def chain(department: int | None) -> list[int]:
+        return [] if department is None else [*chain(parent[department]), department]
+
+    with warehouse_conn.cursor() as cur:
+        cur.execute("select department_id, ancestor_department_ids from marts.dim_departments")
+        got = dict(cur.fetchall())
+    assert got == {department: chain(department) for department in parent}
+    assert any(len(ids) >= 3 for ids in got.values()), "the tree has sub-departments"
