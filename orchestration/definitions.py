@@ -6,8 +6,9 @@ import os
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_models, dbt_resource
+from orchestration.assets.dbt import dbt_models, dbt_resource, dbt_windowed_marts
 from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource
 from orchestration.sensors import alert_on_run_failure
@@ -33,7 +34,7 @@ def build_resources() -> dict[str, object]:
 def build_definitions() -> dg.Definitions:
     """Everything, with resources read from the environment as it is now (tests build their own)."""
     return dg.Definitions(
-        assets=[*snapshot_assets, *change_assets, dbt_models],
+        assets=[*snapshot_assets, *change_assets, timeline_comments, dbt_models, dbt_windowed_marts],
         resources=build_resources(),
         sensors=[alert_on_run_failure],
     )

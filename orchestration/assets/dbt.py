@@ -5,6 +5,7 @@ grouped by their layer folder (``staging``, ``intermediate``, ``marts``), so the
 the flow portal → raw → staging → intermediate → marts.
 """
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -14,6 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
 from orchestration.resources import WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -41,7 +43,13 @@ class LayeredTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
             return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]), group_name="raw")
-        layer = props["fqn"][1] if len(props["fqn"]) > 2 else "dbt"
+        layer = (
+            "seeds"
+            if props["resource_type"] == "seed"
+            else props["fqn"][1]
+            if len(props["fqn"]) > 2
+            else "dbt"
+        )
         return spec.replace_attributes(
             key=dg.AssetKey([layer, props["name"]]),
             group_name=layer,
@@ -72,11 +80,51 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     return project.manifest_path
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=LayeredTranslator())
+# The per-deal and per-call marts and the daily facts on them are incremental by change window: they get
+# the partition window as dbt vars, and a backfill of many days is one dbt run (single-run policy).
+# Everything they read (staging, intermediate, dimensions, seeds) is rebuilt whole, unpartitioned.
+WINDOWED_MARTS = "path:models/marts/deal_handling path:models/marts/call_traffic"
+MANIFEST = ensure_manifest()
+
+
+def _use_warehouse(warehouse: WarehouseResource) -> None:
+    # profiles.yml reads the connection from the environment; the dbt subprocess inherits it.
+    os.environ.update(warehouse.location().dbt_env())
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    exclude=WINDOWED_MARTS,
+    dagster_dbt_translator=LayeredTranslator(),
+    name="dbt_models",
+)
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Build and test the selected dbt models against the warehouse the run uses."""
-    # profiles.yml reads the connection from the environment; the dbt subprocess inherits it.
-    os.environ.update(warehouse.location().dbt_env())
+    """Build and test staging, intermediate, the dimensions and the seeds."""
+    _use_warehouse(warehouse)
     yield from dbt.cli(["build"], context=context).stream()
+
+
+def window_vars(window: ChangeWindow) -> dict[str, str]:
+    """The dbt vars of an incremental run over ``window`` (read by macros/bitrix24/snapshot_at.sql)."""
+    return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat()}
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    select=WINDOWED_MARTS,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=LayeredTranslator(),
+    name="dbt_windowed_marts",
+)
+def dbt_windowed_marts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
+    _use_warehouse(warehouse)
+    variables = json.dumps(window_vars(window_of(context)))
+    yield from dbt.cli(["build", "--vars", variables], context=context).stream()

@@ -66,14 +66,19 @@ CHANGE_FEEDS = (
 )
 
 
-def fetch_changes(client: Bitrix24Client, feed: ChangeFeed, window: ChangeWindow) -> Iterator[dict[str, Any]]:
-    params = {
+def window_params(feed: ChangeFeed, window: ChangeWindow) -> dict[str, Any]:
+    """The method's parameters selecting the records stamped inside ``window``."""
+    return {
         **feed.extra_params,
         feed.filter_key: {
             f">={feed.stamp_field}": window.start.isoformat(),
             f"<{feed.stamp_field}": window.end.isoformat(),
         },
     }
+
+
+def fetch_changes(client: Bitrix24Client, feed: ChangeFeed, window: ChangeWindow) -> Iterator[dict[str, Any]]:
+    params = window_params(feed, window)
     for page in client.iter_keyset(feed.method, params, result_path=feed.result_path):
         yield from page
 
@@ -111,6 +116,7 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 "window": window.describe(),
+                "days": (window.last_day - window.first_day).days + 1,
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
                 **client.stats.as_metadata(),

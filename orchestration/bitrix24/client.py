@@ -17,7 +17,7 @@ import requests
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL, Auth, OAuthAuth, OAuthTokens, WebhookAuth
 from orchestration.bitrix24.batch import MAX_COMMANDS, BatchResult, command, parse_batch
 from orchestration.bitrix24.errors import Bitrix24Error, Cause, fatal_error, retry_cause
-from orchestration.bitrix24.keyset import KeysetPlan, iter_keyset, profile_for, rows_at
+from orchestration.bitrix24.keyset import KeysetPlan, id_order, iter_keyset, profile_for, rows_at
 from orchestration.bitrix24.pacing import PLANS, Clock, LeakyBucket, OperatingTracker, SystemClock
 from orchestration.bitrix24.redaction import redact
 from orchestration.bitrix24.stats import ExtractStats
@@ -199,11 +199,15 @@ class Bitrix24Client:
     ) -> Iterator[list[dict[str, Any]]]:
         """Offset paging for methods that cannot keyset (``user.get``, ``department.get``): small lists.
 
+        Ordered by ``id_field`` unless the caller orders: the portal's default order shifts between pages.
+
         The first call gives ``total``; the remaining offsets go out in ``batch`` calls of up to 50 pages.
         Rows are de-duplicated by ``id_field`` because offset windows shift when the list changes between
         pages.
         """
         base = {k: v for k, v in (params or {}).items() if k.lower() != "start"}
+        if id_field is not None and not any(k.lower() in {"order", "sort"} for k in base):
+            base.update(id_order(profile_for(method, id_field, result_path)))
         first = self.call(method, {**base, "start": 0})
         seen: set[Any] = set()
 

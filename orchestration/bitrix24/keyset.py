@@ -43,7 +43,21 @@ PROFILES: dict[str, KeysetProfile] = {
     "crm.item.list": KeysetProfile(id_field="id", result_path=("items",)),
     "crm.stagehistory.list": KeysetProfile(result_path=("items",)),
     "voximplant.statistic.get": KeysetProfile(filter_key="FILTER", order_style="sort_order"),
+    # offset-paged lists that spell ordering as scalar SORT/ORDER
+    "user.get": KeysetProfile(filter_key="FILTER", order_style="sort_order"),
+    "department.get": KeysetProfile(order_style="sort_order"),
 }
+
+
+def id_order(profile: KeysetProfile) -> dict[str, Any]:
+    """Parameters that order a list by ID ascending, as the method spells it.
+
+    Without an explicit order the portal's order is not stable between pages, so offset pages overlap and
+    miss rows (notes §2); every paged read must ask for it.
+    """
+    if profile.order_style == "map":
+        return {"order": {profile.id_field: "ASC"}}
+    return {"SORT": profile.id_field, "ORDER": "ASC"}
 
 
 def profile_for(method: str, id_field: str | None, result_path: tuple[str, ...] | None) -> KeysetProfile:
@@ -92,11 +106,7 @@ class KeysetPlan:
         page_filter = dict(self.filter)
         if after is not None:
             page_filter[self.gt_key] = after
-        if self.profile.order_style == "map":
-            order: dict[str, Any] = {"order": {self.profile.id_field: "ASC"}}
-        else:
-            order = {"SORT": self.profile.id_field, "ORDER": "ASC"}
-        return {**self.base, self.profile.filter_key: page_filter, **order, "start": -1}
+        return {**self.base, self.profile.filter_key: page_filter, **id_order(self.profile), "start": -1}
 
     def reference(self, key: str) -> str:
         """``$result[key][...][49][ID]``: the last ID of a full page ``key`` earlier in the same batch."""

@@ -7,7 +7,8 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ from orchestration.cli.check import run_checks
 from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
+from orchestration.cli.report_table import report_table
+from orchestration.cli.reports import Slice, as_csv, as_json, run_report
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import SyncFailedError, sync
@@ -105,7 +108,7 @@ def up() -> None:
 
 @app.command()
 def check() -> None:
-    """Validate configuration and connectivity: warehouse reachable, portal reachable, webhook scopes sufficient."""
+    """Validate the configuration: warehouse reachable, portal reachable, webhook scopes sufficient."""
     results = run_checks()
     table = Table(title="b24ops check")
     for column in ("check", "status", "detail", "what to do"):
@@ -125,7 +128,7 @@ def sync_command(
     ),
     to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
 ) -> None:
-    """Materialise ingestion and marts for a range of days through Dagster (the code path of a UI backfill)."""
+    """Materialise ingestion and marts for a range of days through Dagster (as a UI backfill does)."""
     location = ensure_warehouse()
     if not os.environ.get(WEBHOOK_ENV):
         raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
@@ -135,6 +138,51 @@ def sync_command(
     with dg.DagsterInstance.get() as instance:
         sync(build_definitions(), instance, from_day.date(), to_day.date(), progress=console.print)
     console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
+
+
+class ReportKind(StrEnum):
+    deals = "deals"
+    calls = "calls"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+@one_line_errors
+def report(
+    kind: ReportKind = typer.Argument(
+        ..., help="deals = report 1 (deal handling), calls = report 2 (call traffic)."
+    ),
+    from_day: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First day; default 30 days ago."
+    ),
+    to_day: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last day; default today."
+    ),
+    department: list[int] = typer.Option([], help="Department ID (sub-departments included); repeatable."),
+    manager: list[int] = typer.Option([], help="Manager (user) ID; repeatable."),
+    team: str | None = typer.Option(None, help="A team from marts.teams."),
+    sort: str | None = typer.Option(None, help="Column to sort by, descending."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+) -> None:
+    """Report 1 or report 2 per manager for a period, from the marts."""
+    last = to_day.date() if to_day else date.today()
+    first = from_day.date() if from_day else last - timedelta(days=29)
+    scope = Slice(tuple(department), tuple(manager), team)
+    try:
+        result = run_report(ensure_warehouse(), kind.value, first, last, scope, sort)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--sort") from None
+    if output is OutputFormat.csv:
+        sys.stdout.write(as_csv(result))
+    elif output is OutputFormat.json:
+        sys.stdout.write(as_json(result) + "\n")
+    else:
+        console.print(report_table(result, f"{kind.value}: {first} – {last}"))
 
 
 @app.command()

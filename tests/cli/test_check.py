@@ -18,7 +18,11 @@ def run_check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]
     env.update(env_overrides)
     env["COLUMNS"] = "200"  # one table row per line, so each check is greppable
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "check"], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "orchestration.cli", "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 

@@ -1,4 +1,4 @@
-"""Every joint once, on real components: emulator over HTTP → Dagster assets → raw → dbt → marts."""
+"""Every joint on real components: emulator over HTTP → Dagster assets → raw → dbt → marts = ground truth."""
 
 from datetime import date
 
@@ -10,6 +10,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
+from tests.support.truth import first_touch_mismatches
 
 pytestmark = pytest.mark.integration
 

@@ -13,6 +13,7 @@ from psycopg2.extensions import connection as Connection
 
 from bitrix24_emulator.model import PortalData
 from orchestration.warehouse.location import WarehouseLocation
+from tests.support.truth import first_touch_mismatches
 
 MEASURES = (
     "calls_total",
@@ -41,25 +42,8 @@ def test_mart_table_keeps_its_case_preserved_name(warehouse_conn: Connection) ->
 def test_first_touch_equals_ground_truth_for_every_deal(
     warehouse_conn: Connection, portal: PortalData
 ) -> None:
-    with warehouse_conn.cursor() as cur:
-        cur.execute(
-            "select deal_id, responsible_id, created_at, first_touch_at, first_touch_kind, first_touch_by,"
-            ' is_untouched from marts."managerControl_Deal"'
-        )
-        got = {row[0]: row[1:] for row in cur.fetchall()}
-    mismatches = []
-    for truth in portal.truth:
-        expected = (
-            truth.responsible_id,
-            datetime.fromisoformat(truth.created_at),
-            datetime.fromisoformat(truth.first_touch_at) if truth.first_touch_at else None,
-            truth.first_touch_kind,
-            truth.first_touch_by,
-            truth.first_touch_at is None,
-        )
-        if got.get(truth.deal_id) != expected:
-            mismatches.append((truth.deal_id, expected, got.get(truth.deal_id)))
-    assert len(got) == len(portal.truth)
+    rows, mismatches = first_touch_mismatches(warehouse_conn, portal)
+    assert rows == len(portal.truth)
     assert not mismatches, f"{len(mismatches)} of {len(portal.truth)} deals differ, e.g. {mismatches[:5]}"
     # the comparison is not vacuous: the portal exercises every contact kind and untouched deals
     kinds = Counter(truth.first_touch_kind for truth in portal.truth)

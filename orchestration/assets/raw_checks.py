@@ -1,0 +1,245 @@
+"""Asset checks on the partitioned raw tables, evaluated over the window a run covered.
+
+* ``matches_portal_total`` — the portal's own ``total`` for the window (one ``start=0, select=[ID]`` call,
+  the only request of the checks) against the records whose *current* stored version is stamped in the
+  window (deletions found by the sweep left out). WARN, not ERROR: a live portal moves records out of
+  and into a window between the load and the count, and the next run of the window heals it.
+* ``no_duplicate_versions`` — no (id, change stamp) stored twice. The loader's key (id, payload_hash)
+  already makes a re-load a no-op, so a second row for one stamp means the same version came back with a
+  different payload (a volatile field, a portal-side bug) and the marts would see two candidates.
+* ``mart_fields_present`` — every row in the window carries the payload keys the staging models read:
+  a ``select`` that lost a field, or a portal that dropped one, fails here instead of in a mart's NULLs.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+import dagster as dg
+from psycopg2 import sql
+from psycopg2.extensions import connection as Connection
+
+from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone
+from orchestration.assets.raw_changes import CHANGE_FEEDS, ChangeFeed, window_params
+from orchestration.resources import Bitrix24Resource, WarehouseResource
+
+# Payload keys the staging models read (dbt_project/models/staging/bitrix24/stg_bitrix24__*.sql), limited
+# to those every record carries; optional ones (COMPANY_ID on a deal without a company) may be absent.
+MART_FIELDS: dict[str, tuple[str, ...]] = {
+    "deals": (
+        "ID",
+        "TITLE",
+        "STAGE_ID",
+        "STAGE_SEMANTIC_ID",
+        "CATEGORY_ID",
+        "ASSIGNED_BY_ID",
+        "CREATED_BY_ID",
+        "DATE_CREATE",
+        "DATE_MODIFY",
+        "CLOSED",
+        "OPPORTUNITY",
+        "CURRENCY_ID",
+    ),  # fmt: skip
+    "activities": (
+        "ID",
+        "OWNER_ID",
+        "OWNER_TYPE_ID",
+        "TYPE_ID",
+        "PROVIDER_ID",
+        "PROVIDER_TYPE_ID",
+        "RESPONSIBLE_ID",
+        "AUTHOR_ID",
+        "CREATED",
+        "LAST_UPDATED",
+        "START_TIME",
+        "END_TIME",
+        "COMPLETED",
+        "DIRECTION",
+    ),  # fmt: skip
+    "calls": (
+        "ID",
+        "CALL_ID",
+        "PORTAL_USER_ID",
+        "CALL_TYPE",
+        "CALL_DURATION",
+        "CALL_START_DATE",
+        "CALL_FAILED_CODE",
+        "CRM_ENTITY_TYPE",
+        "CRM_ENTITY_ID",
+    ),  # fmt: skip
+    "stage_history": (
+        "ID",
+        "TYPE_ID",
+        "OWNER_ID",
+        "CREATED_TIME",
+        "CATEGORY_ID",
+        "STAGE_ID",
+        "STAGE_SEMANTIC_ID",
+    ),
+}
+
+
+def _window(context: dg.AssetCheckExecutionContext) -> ChangeWindow:
+    keys = context.partition_key_range
+    return ChangeWindow.from_partition_keys(keys.start, keys.end, portal_time_zone())
+
+
+def _bounds(window: ChangeWindow) -> tuple[datetime, datetime]:
+    return window.start, window.end
+
+
+def current_in_window(conn: Connection, table: str, portal_id: str, window: ChangeWindow) -> int:
+    """Records whose newest stored version is stamped inside ``window`` and not found deleted since."""
+    start, end = _bounds(window)
+    query = sql.SQL(
+        """
+        with touched as (
+            select distinct id from {raw_table}
+            where portal_id = %(portal)s and change_stamp >= %(start)s and change_stamp < %(end)s
+        ),
+        latest as (
+            select distinct on (v.id) v.id, v.change_stamp, v.last_seen_at
+            from {raw_table} v join touched using (id)
+            where v.portal_id = %(portal)s
+            order by v.id, v.change_stamp desc nulls last, v.last_seen_at desc, v.loaded_at desc
+        )
+        select count(*) from latest l
+        where l.change_stamp >= %(start)s and l.change_stamp < %(end)s
+          and not exists (
+              select 1 from raw.deletions d
+              where d.portal_id = %(portal)s and d.entity = %(table)s and d.id = l.id
+                and d.detected_at > l.last_seen_at
+          )
+        """
+    ).format(raw_table=sql.Identifier("raw", table))
+    with conn.cursor() as cur:
+        cur.execute(query, {"portal": portal_id, "start": start, "end": end, "table": table})
+        return int(cur.fetchone()[0])
+
+
+def duplicate_versions(conn: Connection, table: str, portal_id: str, window: ChangeWindow) -> int:
+    """(id, change stamp) pairs stored under more than one payload inside ``window``."""
+    start, end = _bounds(window)
+    query = sql.SQL(
+        """
+        select count(*) from (
+            select 1 from {raw_table}
+            where portal_id = %s and change_stamp >= %s and change_stamp < %s
+            group by id, change_stamp having count(*) > 1
+        ) doubled
+        """
+    ).format(raw_table=sql.Identifier("raw", table))
+    with conn.cursor() as cur:
+        cur.execute(query, (portal_id, start, end))
+        return int(cur.fetchone()[0])
+
+
+def rows_missing_fields(
+    conn: Connection, table: str, portal_id: str, window: ChangeWindow, fields: tuple[str, ...]
+) -> tuple[int, dict[str, int]]:
+    """Rows in ``window`` lacking any of ``fields``, and how often each field is missing."""
+    start, end = _bounds(window)
+    per_field = sql.SQL(", ").join(
+        sql.SQL("count(*) filter (where not payload ? {})").format(sql.Literal(name)) for name in fields
+    )
+    query = sql.SQL(
+        "select count(*) filter (where not payload ?& %s), {per_field} from {raw_table}"
+        " where portal_id = %s and change_stamp >= %s and change_stamp < %s"
+    ).format(per_field=per_field, raw_table=sql.Identifier("raw", table))
+    with conn.cursor() as cur:
+        cur.execute(query, (list(fields), portal_id, start, end))
+        row = cur.fetchone()
+    missing = {name: int(count) for name, count in zip(fields, row[1:], strict=True) if count}
+    return int(row[0]), missing
+
+
+CheckBody = Callable[
+    [dg.AssetCheckExecutionContext, ChangeFeed, Bitrix24Resource, WarehouseResource], dg.AssetCheckResult
+]
+
+
+def _count_check(
+    context: dg.AssetCheckExecutionContext,
+    feed: ChangeFeed,
+    bitrix24: Bitrix24Resource,
+    warehouse: WarehouseResource,
+) -> dg.AssetCheckResult:
+    window = _window(context)
+    params = {**window_params(feed, window), "select": ["ID"], "start": 0}
+    portal_total = bitrix24.client().call(feed.method, params).total
+    with warehouse.connection() as conn:
+        stored = current_in_window(conn, feed.table, bitrix24.portal_id, window)
+    metadata = {"window": window.describe(), "portal_total": portal_total, "stored_current": stored}
+    if portal_total is None:
+        return dg.AssetCheckResult(
+            passed=True, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "note": "no total"}
+        )
+    return dg.AssetCheckResult(
+        passed=stored == portal_total,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={**metadata, "difference": stored - portal_total},
+    )
+
+
+def _duplicates_check(
+    context: dg.AssetCheckExecutionContext,
+    feed: ChangeFeed,
+    bitrix24: Bitrix24Resource,
+    warehouse: WarehouseResource,
+) -> dg.AssetCheckResult:
+    window = _window(context)
+    with warehouse.connection() as conn:
+        doubled = duplicate_versions(conn, feed.table, bitrix24.portal_id, window)
+    return dg.AssetCheckResult(
+        passed=doubled == 0, metadata={"window": window.describe(), "doubled_versions": doubled}
+    )
+
+
+def _fields_check(
+    context: dg.AssetCheckExecutionContext,
+    feed: ChangeFeed,
+    bitrix24: Bitrix24Resource,
+    warehouse: WarehouseResource,
+) -> dg.AssetCheckResult:
+    window = _window(context)
+    fields = MART_FIELDS[feed.table]
+    with warehouse.connection() as conn:
+        incomplete, by_field = rows_missing_fields(conn, feed.table, bitrix24.portal_id, window, fields)
+    return dg.AssetCheckResult(
+        passed=incomplete == 0,
+        metadata={"window": window.describe(), "incomplete_rows": incomplete, "missing_by_field": by_field},
+    )
+
+
+CHECKS: dict[str, tuple[CheckBody, str]] = {
+    "matches_portal_total": (
+        _count_check,
+        "Current versions stored for the window equal the portal's total.",
+    ),
+    "no_duplicate_versions": (_duplicates_check, "No (id, change stamp) version stored twice in the window."),
+    "mart_fields_present": (
+        _fields_check,
+        "Every row of the window carries the payload keys the marts read.",
+    ),
+}
+
+
+def _build_check(feed: ChangeFeed, name: str, body: CheckBody, description: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", feed.table]),
+        name=name,
+        description=description,
+        partitions_def=daily_partitions,
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, bitrix24: Bitrix24Resource, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return body(context, feed, bitrix24, warehouse)
+
+    return _check
+
+
+raw_asset_checks = [
+    _build_check(feed, name, body, description)
+    for feed in CHANGE_FEEDS
+    for name, (body, description) in CHECKS.items()
+]

@@ -1,0 +1,52 @@
+"""The dashboards as a Dagster asset downstream of the marts they read: ``bi/superset_dashboards``.
+
+Materialising it creates/updates the read-only warehouse role and imports ``superset/bundle`` through
+Superset's REST API (overwriting, so re-running is idempotent). A rejected bundle fails the run with
+Superset's own message instead of leaving stale dashboards behind a green run.
+"""
+
+import re
+
+import dagster as dg
+
+from orchestration.assets.dbt import dbt_models, dbt_project
+from orchestration.resources import WarehouseResource
+from orchestration.superset.bundle import BUNDLE_DIR
+from orchestration.superset.provision import provision_superset
+from orchestration.superset.resources import SupersetResource
+
+# `marts.<table>` in the dataset SQL, or `schema: marts` + `table_name:` of a physical dataset.
+_MART_REFERENCE = re.compile(r'marts\."?(\w+)"?')
+_PHYSICAL_TABLE = re.compile(r"^table_name: (\w+)$", re.MULTILINE)
+
+
+def mart_dependencies() -> list[dg.AssetKey]:
+    """The dbt asset keys of every mart the datasets read: the datasets are the one list of them."""
+    referenced: set[str] = set()
+    for path in (BUNDLE_DIR / "datasets").rglob("*.yaml"):
+        text = path.read_text()
+        referenced |= set(_MART_REFERENCE.findall(text))
+        if "\nsql: null" in text:
+            referenced |= set(_PHYSICAL_TABLE.findall(text))
+    return sorted(key for key in dbt_models.keys if key.path[-1] in referenced)
+
+
+@dg.asset(
+    key=["bi", "superset_dashboards"],
+    deps=mart_dependencies(),
+    group_name="bi",
+    kinds={"superset"},
+    owners=["team:analytics-engineering"],
+)
+def superset_dashboards(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, superset: SupersetResource
+) -> dg.MaterializeResult:
+    """Read-only role + dashboards bundle imported into Superset."""
+    target = superset.target()
+    bundle = provision_superset(warehouse.location(), target, dbt_project.manifest_path)
+    counts = {kind: len(bundle.of_kind(kind)) for kind in ("datasets", "charts", "dashboards")}
+    context.log.info(f"imported into {target.url}: {counts}")
+    return dg.MaterializeResult(metadata={"superset_url": dg.MetadataValue.url(target.url), **counts})
+
+
+superset_assets = [superset_dashboards]

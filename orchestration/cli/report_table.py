@@ -1,0 +1,43 @@
+"""Render a report as a rich table: numbers right-aligned, the unhealthy call patterns marked."""
+
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+
+from orchestration.cli.reports import Report
+
+FLAG_LABELS = {
+    "dials_a_lot_rarely_connects": "dials a lot, rarely connects",
+    "connects_but_cannot_hold": "connects, cannot hold",
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value % 1 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def report_table(report: Report, title: str) -> Table:
+    flag_columns = [i for i, name in enumerate(report.columns) if name in FLAG_LABELS]
+    shown = [i for i in range(len(report.columns)) if i not in flag_columns]
+    table = Table(title=title)
+    for i in shown:
+        numeric = i > 2
+        table.add_column(
+            report.columns[i].replace("_", " "), justify="right" if numeric else "left", overflow="fold"
+        )
+    if flag_columns:
+        table.add_column("pattern")
+    for row in report.rows:
+        cells = [_cell(row[i]) for i in shown]
+        if flag_columns:
+            flags = [FLAG_LABELS[report.columns[i]] for i in flag_columns if row[i]]
+            cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")
+        table.add_row(*cells)
+    return table

@@ -1,0 +1,84 @@
+"""When ingestion runs by itself: the current day several times a day, yesterday once after midnight, and
+the deletion sweep weekly. Every schedule starts STOPPED (``make demo`` must not reach out to a portal on its
+own); ``make up`` turns them on.
+
+Times are the portal's wall clock (``B24_PORTAL_TIME_ZONE``), like the partitions:
+* ``raw_today`` — every 3 hours at :15, the current day's partition: a day's changes are a few requests
+  (bench: 1 day of a 70-manager portal ≈ 10 requests), so eight passes a day are cheap and keep the
+  reports at most three hours behind.
+* ``raw_yesterday`` — 00:45, the previous day's partition once more: changes made in the last hours of the
+  day (after the 21:15 pass) land in their day's partition, and the day is final from then on.
+* ``raw_deletions_weekly`` — Sunday 04:30, the full ID sweep (~230 requests, about two minutes, on a
+  70-manager year), when nobody is working in the portal.
+
+The snapshot assets (users, departments, calendar, absences) ride along with the daily jobs: a handful of
+requests, and a new manager or a changed schedule shows up the same day.
+"""
+
+from datetime import timedelta
+
+import dagster as dg
+
+from orchestration.assets.partitions import daily_partitions, portal_time_zone
+from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_snapshots import snapshot_assets
+from orchestration.assets.reconciliation import reconciliation_assets
+
+TODAY_CRON = "15 */3 * * *"
+YESTERDAY_CRON = "45 0 * * *"
+WEEKLY_SWEEP_CRON = "30 4 * * 0"
+
+raw_ingestion_job = dg.define_asset_job(
+    "raw_ingestion",
+    selection=dg.AssetSelection.assets(*snapshot_assets, *change_assets),
+    partitions_def=daily_partitions,
+    description="Reference snapshots and one day (or a range) of changes from the portal.",
+)
+
+raw_deletions_job = dg.define_asset_job(
+    "raw_deletions_sweep",
+    selection=dg.AssetSelection.assets(*reconciliation_assets),
+    description="Full ID sweep of deals and activities; marks records deleted in the portal.",
+)
+
+
+def _day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.RunRequest:
+    day = (context.scheduled_execution_time - timedelta(days=days_back)).date().isoformat()
+    return dg.RunRequest(run_key=f"{day}@{context.scheduled_execution_time.isoformat()}", partition_key=day)
+
+
+@dg.schedule(
+    name="raw_today",
+    cron_schedule=TODAY_CRON,
+    job=raw_ingestion_job,
+    execution_timezone=portal_time_zone(),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="The current day's changes, every three hours.",
+)
+def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return _day_request(context, days_back=0)
+
+
+@dg.schedule(
+    name="raw_yesterday",
+    cron_schedule=YESTERDAY_CRON,
+    job=raw_ingestion_job,
+    execution_timezone=portal_time_zone(),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="The previous day's changes once more, after midnight: the day is final from then on.",
+)
+def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return _day_request(context, days_back=1)
+
+
+raw_deletions_weekly = dg.ScheduleDefinition(
+    name="raw_deletions_weekly",
+    cron_schedule=WEEKLY_SWEEP_CRON,
+    job=raw_deletions_job,
+    execution_timezone=portal_time_zone(),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="The deletion sweep, weekly on Sunday night.",
+)
+
+schedules = [raw_today, raw_yesterday, raw_deletions_weekly]
+jobs = [raw_ingestion_job, raw_deletions_job]

@@ -1,0 +1,185 @@
+"""Render ``superset/bundle/`` (YAML with stable UUIDs) into the ZIP that Superset's import endpoint takes.
+
+The templates hold everything that is the same in every deployment. Rendering adds what is not:
+
+* the database's SQLAlchemy URI (``${sqlalchemy_uri}``, password masked; the password travels separately
+  in the import's ``passwords`` field);
+* dataset column descriptions, taken from the dbt manifest (``x-dbt-model``, or ``x-dbt-column:
+  model.column`` for a renamed column), so the dbt docs are the one owner of what a column means;
+* each dashboard's ``position`` from its compact ``x-layout`` rows, and its native filters from
+  ``filters.yaml`` (the same four filters on both dashboards).
+
+Keys starting with ``x-`` are this project's and are removed before Superset sees the files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import yaml
+
+from orchestration.superset.settings import SUPERSET_DIR
+
+BUNDLE_DIR = SUPERSET_DIR / "bundle"
+ROOT_FOLDER = "b24ops_bundle"
+DATABASE_FILE = "databases/b24ops_warehouse.yaml"
+# Superset shows this in place of a password in an exported URI; the import takes the real one separately.
+MASKED_PASSWORD = "XXXXXXXXXX"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The rendered files (path inside the bundle → parsed YAML) and the database's password."""
+
+    files: dict[str, dict[str, Any]]
+    database_password: str
+
+    def passwords(self) -> dict[str, str]:
+        return {DATABASE_FILE: self.database_password}
+
+    def to_zip(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, content in sorted(self.files.items()):
+                archive.writestr(f"{ROOT_FOLDER}/{path}", yaml.safe_dump(content, sort_keys=False))
+        return buffer.getvalue()
+
+    def of_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The files of one kind: ``databases``, ``datasets``, ``charts`` or ``dashboards``."""
+        return {path: content for path, content in self.files.items() if path.startswith(f"{kind}/")}
+
+
+def column_descriptions(manifest_path: Path) -> dict[str, dict[str, str]]:
+    """``{model name: {column: description}}`` for every dbt model and seed in the manifest."""
+    manifest = json.loads(manifest_path.read_text())
+    return {
+        node["name"]: {
+            name: column["description"] for name, column in node["columns"].items() if column["description"]
+        }
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in {"model", "seed"}
+    }
+
+
+def _describe_columns(dataset: dict[str, Any], descriptions: Mapping[str, Mapping[str, str]]) -> None:
+    model = dataset.pop("x-dbt-model")
+    for column in dataset["columns"]:
+        source_model, _, source_column = column.pop(
+            "x-dbt-column", f"{model}.{column['column_name']}"
+        ).partition(".")
+        described = descriptions.get(source_model, {}).get(source_column)
+        if described:
+            column["description"] = described
+
+
+def _position(rows: list[list[dict[str, Any]]], charts: Mapping[str, str]) -> dict[str, Any]:
+    """Superset's layout tree (root → grid → rows → charts) for rows of ``{chart, width, height}``."""
+    position: dict[str, Any] = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
+    }
+    for row_number, row in enumerate(rows, start=1):
+        row_id = f"ROW-{row_number}"
+        position["GRID_ID"]["children"].append(row_id)
+        position[row_id] = {
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        }
+        for cell in row:
+            chart_number = sum(
+                1 for node in position.values() if isinstance(node, dict) and node["type"] == "CHART"
+            )
+            chart_id = f"CHART-{cell['chart'][:8]}"
+            position[row_id]["children"].append(chart_id)
+            position[chart_id] = {
+                "type": "CHART",
+                "id": chart_id,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "meta": {
+                    # a placeholder id: the import maps the uuid to the chart's id in this Superset
+                    "chartId": chart_number + 1,
+                    "uuid": cell["chart"],
+                    "width": cell["width"],
+                    "height": cell["height"],
+                    "sliceName": charts[cell["chart"]],
+                },
+            }
+    return position
+
+
+def _native_filters(slug: str, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Superset's native filter configuration from the compact ``filters.yaml`` entries."""
+    configured = []
+    for spec in filters:
+        is_time = spec["type"] == "time" if "type" in spec else False
+        configured.append(
+            {
+                "id": f"NATIVE_FILTER-{slug}-{spec['key']}",
+                "name": spec["name"],
+                "filterType": "filter_time" if is_time else "filter_select",
+                "type": "NATIVE_FILTER",
+                "description": spec.get("description", ""),
+                "targets": [{}]
+                if is_time
+                else [{"datasetUuid": spec["dataset"], "column": {"name": spec["column"]}}],
+                "controlValues": {}
+                if is_time
+                else {
+                    "multiSelect": spec.get("multi", True),
+                    "enableEmptyFilter": False,
+                    "defaultToFirstItem": False,
+                    "inverseSelection": False,
+                    "searchAllOptions": False,
+                },
+                "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+                "cascadeParentIds": [],
+                "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+            }
+        )
+    return configured
+
+
+def render_bundle(
+    sqlalchemy_uri: str,
+    database_password: str,
+    manifest_path: Path,
+    bundle_dir: Path = BUNDLE_DIR,
+) -> Bundle:
+    """Read the templates, fill in the deployment's connection and the dbt descriptions."""
+    descriptions = column_descriptions(manifest_path)
+    filters = yaml.safe_load((bundle_dir / "filters.yaml").read_text())["filters"]
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(bundle_dir.rglob("*.yaml")):
+        relative = path.relative_to(bundle_dir).as_posix()
+        if relative == "filters.yaml":
+            continue
+        text = path.read_text()
+        if relative == DATABASE_FILE:
+            text = Template(text).substitute(sqlalchemy_uri=sqlalchemy_uri)
+        files[relative] = yaml.safe_load(text)
+    chart_names = {
+        content["uuid"]: content["slice_name"]
+        for path, content in files.items()
+        if path.startswith("charts/")
+    }
+    for relative, content in files.items():
+        if relative.startswith("datasets/"):
+            _describe_columns(content, descriptions)
+        elif relative.startswith("dashboards/"):
+            content["position"] = _position(content.pop("x-layout"), chart_names)
+            content["metadata"]["native_filter_configuration"] = (
+                _native_filters(content["slug"], filters) if content.pop("x-filters") else []
+            )
+    return Bundle(files=files, database_password=database_password)

@@ -1,0 +1,102 @@
+"""`b24ops report deals|calls` on marts built by a real pipeline run, checked against the marts."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from bitrix24_emulator.generator import GeneratorConfig, generate
+from bitrix24_emulator.testing import running_emulator
+from orchestration.definitions import build_definitions
+from orchestration.sync import sync
+from orchestration.warehouse.bootstrap import connect
+
+pytestmark = pytest.mark.integration
+
+# The generated history ends on 2026-11-01; October is a whole month inside it.
+FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def built(module_database, tmp_path_factory):
+    portal = generate(GeneratorConfig(seed=11, managers=12, days=45))
+    with running_emulator(portal, fast=True) as emu, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("B24_WEBHOOK_URL", emu.webhook_url)
+        patch.setenv("WAREHOUSE_URL", module_database.libpq_url())
+        with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path_factory.mktemp("dagster"))) as instance:
+            sync(build_definitions(), instance, date(2026, 9, 1), date(2026, 11, 27))
+    return module_database
+
+
+def report(location, *args):
+    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url()}
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "report", *args,
+         "--from", FIRST.isoformat(), "--to", LAST.isoformat()],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def query(location, sql, params=()):
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def test_deals_report_counts_match_the_deal_mart(built):
+    rows = json.loads(report(built, "deals", "--format", "json"))
+    employees = query(built, "select count(*) from marts.dim_managers")[0][0]
+    assert len(rows) == employees
+    direct = dict(query(built, """
+        select responsible_id, count(*) from marts."managerControl_Deal"
+        where created_at >= %s and created_at < %s::date + 1 group by 1""", (FIRST, LAST)))  # fmt: skip
+    assert sum(direct.values()) > 0
+    for row in rows:
+        assert row["deals_created"] == direct.get(row["manager_id"], 0), row
+
+
+def test_calls_report_flags_match_the_monthly_pattern_mart(built):
+    rows = json.loads(report(built, "calls", "--format", "json"))
+    monthly = {
+        manager: (a, b)
+        for manager, a, b in query(built, """
+            select manager_id, dials_a_lot_rarely_connects, connects_but_cannot_hold
+            from marts.fct_manager_call_patterns where period_start = %s""", (FIRST,))
+    }  # fmt: skip
+    assert monthly
+    for row in rows:
+        expected = monthly.get(row["manager_id"], (False, False))
+        assert (row["dials_a_lot_rarely_connects"], row["connects_but_cannot_hold"]) == expected, row
+    assert (
+        sum(row["calls_total"] for row in rows)
+        == query(
+            built,
+            "select count(*) from marts.calls where started_at >= %s and started_at < %s::date + 1",
+            (FIRST, LAST),
+        )[0][0]
+    )
+
+
+def test_department_filter_includes_sub_departments(built):
+    (root_id,) = query(
+        built, "select department_id from marts.dim_departments where parent_department_id is null"
+    )[0]
+    everyone = json.loads(report(built, "calls", "--format", "json"))
+    under_root = json.loads(report(built, "calls", "--format", "json", "--department", str(root_id)))
+    in_departments = [r for r in everyone if r["department_name"] is not None]
+    assert {r["manager_id"] for r in under_root} == {r["manager_id"] for r in in_departments}
+
+
+def test_table_output_marks_patterns(built):
+    text = report(built, "calls")
+    assert "calls:" in text and "2026-10-01" in text
