@@ -23,7 +23,7 @@ from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import report_table
-from orchestration.cli.reports import Slice, as_csv, as_json, run_report
+from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, run_report
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import SyncFailedError, sync
@@ -82,6 +82,11 @@ def demo(
     finally:
         stop_emulator()
     print_managers_per_department(location, console)
+    last = last_data_day(location)
+    first = last - timedelta(days=29)
+    for kind in ("deals", "calls"):
+        result = run_report(location, kind, first, last, Slice())
+        console.print(report_table(result, f"report {kind}: {first} – {last} (b24ops report {kind})"))
     console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{UI_PORT}")
 
 
@@ -183,6 +188,17 @@ def report(
         sys.stdout.write(as_json(result) + "\n")
     else:
         console.print(report_table(result, f"{kind.value}: {first} – {last}"))
+
+
+@app.command(
+    "emulator",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def emulator_command(ctx: typer.Context) -> None:
+    """The local Bitrix24 emulator: `b24ops emulator serve --help` lists its options."""
+    # A separate program, not imported by the product: hand over the whole command line.
+    os.execv(sys.executable, [sys.executable, "-m", "bitrix24_emulator", *ctx.args])
 
 
 @app.command()

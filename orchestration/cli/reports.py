@@ -159,6 +159,18 @@ def run_report(
         conn.close()
 
 
+def last_data_day(location: WarehouseLocation) -> date:
+    """The last day with a deal in the marts (the emulated portal's history ends before today)."""
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute('select max(created_date) from marts."managerControl_Deal"')
+            (last,) = cur.fetchone()
+    finally:
+        conn.close()
+    return last or date.today()
+
+
 def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
