@@ -56,3 +56,13 @@ def test_dagster_validates_the_workspace():
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_assets_carry_owners_kinds_and_marts_a_freshness_policy():
+    materialisable = [spec for asset in defs.assets or [] for spec in getattr(asset, "specs", [])]
+    for spec in materialisable:
+        name = spec.key.to_user_string()
+        assert spec.owners, f"{name} has no owner"
+        assert spec.kinds, f"{name} has no kinds"
+        if spec.group_name == "marts":
+            assert spec.freshness_policy is not None, f"{name} has no freshness policy"

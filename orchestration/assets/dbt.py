@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
+# Heads of sales read the marts every morning: the schedules refresh them several times a day, so a
+# mart older than a day and a half means the pipeline is stuck (warn after 26 h: one missed night).
+MARTS_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=36), warn_window=timedelta(hours=26)
+)
+
+
 class LayeredTranslator(DagsterDbtTranslator):
     """Sources become the raw assets; models are keyed ``<layer>/<model>`` and grouped by layer."""
 
@@ -55,6 +63,7 @@ class LayeredTranslator(DagsterDbtTranslator):
             group_name=layer,
             owners=["team:analytics-engineering"],
             kinds={"dbt", "postgres"},
+            freshness_policy=MARTS_FRESHNESS if layer == "marts" else None,
         )
 
 
