@@ -8,9 +8,12 @@ import dagster as dg
 
 from orchestration.assets.dbt import dbt_models, dbt_resource, dbt_windowed_marts
 from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_checks import raw_asset_checks
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
+from orchestration.assets.reconciliation import reconciliation_assets
 from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource
+from orchestration.schedules import jobs, schedules
 from orchestration.sensors import alert_on_run_failure
 
 
@@ -34,7 +37,17 @@ def build_resources() -> dict[str, object]:
 def build_definitions() -> dg.Definitions:
     """Everything, with resources read from the environment as it is now (tests build their own)."""
     return dg.Definitions(
-        assets=[*snapshot_assets, *change_assets, timeline_comments, dbt_models, dbt_windowed_marts],
+        assets=[
+            *snapshot_assets,
+            *change_assets,
+            timeline_comments,
+            *reconciliation_assets,
+            dbt_models,
+            dbt_windowed_marts,
+        ],
+        asset_checks=raw_asset_checks,
+        jobs=jobs,
+        schedules=schedules,
         resources=build_resources(),
         sensors=[alert_on_run_failure],
     )

@@ -1,6 +1,7 @@
 """When ingestion runs by itself: the current day several times a day, yesterday once after midnight, and
 the deletion sweep weekly. Every schedule starts STOPPED (``make demo`` must not reach out to a portal on its
-own); ``make up`` turns them on.
+own) unless the code location runs with ``B24_SCHEDULES=on``, which ``make up`` sets. Dagster applies a
+default status only to a schedule nobody has toggled yet; a switch in the UI wins afterwards.
 
 Times are the portal's wall clock (``B24_PORTAL_TIME_ZONE``), like the partitions:
 * ``raw_today`` — every 3 hours at :15, the current day's partition: a day's changes are a few requests
@@ -15,24 +16,40 @@ The snapshot assets (users, departments, calendar, absences) ride along with the
 requests, and a new manager or a changed schedule shows up the same day.
 """
 
+import os
 from datetime import timedelta
 
 import dagster as dg
 
+from orchestration.assets.dbt import dbt_models, dbt_windowed_marts
 from orchestration.assets.partitions import daily_partitions, portal_time_zone
 from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
 
 TODAY_CRON = "15 */3 * * *"
 YESTERDAY_CRON = "45 0 * * *"
 WEEKLY_SWEEP_CRON = "30 4 * * 0"
+SCHEDULES_ENV = "B24_SCHEDULES"
+
+
+def default_status() -> dg.DefaultScheduleStatus:
+    """RUNNING when the environment says ``B24_SCHEDULES=on`` (``make up``), STOPPED otherwise."""
+    if os.environ.get(SCHEDULES_ENV, "").strip().lower() == "on":
+        return dg.DefaultScheduleStatus.RUNNING
+    return dg.DefaultScheduleStatus.STOPPED
+
 
 raw_ingestion_job = dg.define_asset_job(
     "raw_ingestion",
-    selection=dg.AssetSelection.assets(*snapshot_assets, *change_assets),
+    # Ingestion and the marts built on it in one run: the heads of sales see the new day's numbers as
+    # soon as it lands, and a failed export never feeds a half-updated mart.
+    selection=dg.AssetSelection.assets(
+        *snapshot_assets, *change_assets, timeline_comments, dbt_models, dbt_windowed_marts
+    ),
     partitions_def=daily_partitions,
-    description="Reference snapshots and one day (or a range) of changes from the portal.",
+    description="Reference snapshots, one day (or a range) of changes from the portal, then the dbt models.",
 )
 
 raw_deletions_job = dg.define_asset_job(
@@ -52,7 +69,7 @@ def _day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.Ru
     cron_schedule=TODAY_CRON,
     job=raw_ingestion_job,
     execution_timezone=portal_time_zone(),
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    default_status=default_status(),
     description="The current day's changes, every three hours.",
 )
 def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -64,7 +81,7 @@ def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     cron_schedule=YESTERDAY_CRON,
     job=raw_ingestion_job,
     execution_timezone=portal_time_zone(),
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    default_status=default_status(),
     description="The previous day's changes once more, after midnight: the day is final from then on.",
 )
 def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -76,7 +93,7 @@ raw_deletions_weekly = dg.ScheduleDefinition(
     cron_schedule=WEEKLY_SWEEP_CRON,
     job=raw_deletions_job,
     execution_timezone=portal_time_zone(),
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    default_status=default_status(),
     description="The deletion sweep, weekly on Sunday night.",
 )
 

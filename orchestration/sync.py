@@ -38,8 +38,13 @@ def clamp_to_partitions(first_day: date, last_day: date) -> tuple[str, str]:
     return first, last
 
 
+def _group(asset: dg.AssetsDefinition) -> str:
+    groups = set(asset.group_names_by_key.values())
+    return groups.pop() if len(groups) == 1 else "mixed"
+
+
 def _is_raw(asset: dg.AssetsDefinition) -> bool:
-    return set(asset.group_names_by_key.values()) == {"raw"}
+    return _group(asset) == "raw"
 
 
 def sync(
@@ -52,10 +57,20 @@ def sync(
     """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``."""
     first, last = clamp_to_partitions(first_day, last_day)
     window_tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-    assets = [asset for asset in defs.assets or [] if isinstance(asset, dg.AssetsDefinition)]
+    # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a sync.
+    assets = [
+        asset
+        for asset in defs.assets or []
+        if isinstance(asset, dg.AssetsDefinition) and _group(asset) != "reconciliation"
+    ]
+    raw_checks = [check for check in defs.asset_checks or [] if isinstance(check, dg.AssetChecksDefinition)]
     steps = [
         ("reference data", [a for a in assets if _is_raw(a) and a.partitions_def is None], {}),
-        (f"changes {first} – {last}", [a for a in assets if _is_raw(a) and a.partitions_def], window_tags),
+        (
+            f"changes {first} – {last}",
+            [*(a for a in assets if _is_raw(a) and a.partitions_def), *raw_checks],
+            window_tags,
+        ),
         ("dbt models", [a for a in assets if not _is_raw(a) and a.partitions_def is None], {}),
         (f"marts {first} – {last}", [a for a in assets if not _is_raw(a) and a.partitions_def], window_tags),
     ]

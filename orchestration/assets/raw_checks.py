@@ -12,7 +12,6 @@
 """
 
 from collections.abc import Callable
-from datetime import datetime
 
 import dagster as dg
 from psycopg2 import sql
@@ -25,56 +24,16 @@ from orchestration.resources import Bitrix24Resource, WarehouseResource
 # Payload keys the staging models read (dbt_project/models/staging/bitrix24/stg_bitrix24__*.sql), limited
 # to those every record carries; optional ones (COMPANY_ID on a deal without a company) may be absent.
 MART_FIELDS: dict[str, tuple[str, ...]] = {
-    "deals": (
-        "ID",
-        "TITLE",
-        "STAGE_ID",
-        "STAGE_SEMANTIC_ID",
-        "CATEGORY_ID",
-        "ASSIGNED_BY_ID",
-        "CREATED_BY_ID",
-        "DATE_CREATE",
-        "DATE_MODIFY",
-        "CLOSED",
-        "OPPORTUNITY",
-        "CURRENCY_ID",
-    ),  # fmt: skip
-    "activities": (
-        "ID",
-        "OWNER_ID",
-        "OWNER_TYPE_ID",
-        "TYPE_ID",
-        "PROVIDER_ID",
-        "PROVIDER_TYPE_ID",
-        "RESPONSIBLE_ID",
-        "AUTHOR_ID",
-        "CREATED",
-        "LAST_UPDATED",
-        "START_TIME",
-        "END_TIME",
-        "COMPLETED",
-        "DIRECTION",
-    ),  # fmt: skip
-    "calls": (
-        "ID",
-        "CALL_ID",
-        "PORTAL_USER_ID",
-        "CALL_TYPE",
-        "CALL_DURATION",
-        "CALL_START_DATE",
-        "CALL_FAILED_CODE",
-        "CRM_ENTITY_TYPE",
-        "CRM_ENTITY_ID",
-    ),  # fmt: skip
-    "stage_history": (
-        "ID",
-        "TYPE_ID",
-        "OWNER_ID",
-        "CREATED_TIME",
-        "CATEGORY_ID",
-        "STAGE_ID",
-        "STAGE_SEMANTIC_ID",
-    ),
+    table: tuple(names.split())
+    for table, names in {
+        "deals": "ID TITLE STAGE_ID STAGE_SEMANTIC_ID CATEGORY_ID ASSIGNED_BY_ID CREATED_BY_ID DATE_CREATE "
+        "DATE_MODIFY CLOSED OPPORTUNITY CURRENCY_ID",
+        "activities": "ID OWNER_ID OWNER_TYPE_ID TYPE_ID PROVIDER_ID PROVIDER_TYPE_ID RESPONSIBLE_ID "
+        "AUTHOR_ID CREATED LAST_UPDATED START_TIME END_TIME COMPLETED DIRECTION",
+        "calls": "ID CALL_ID PORTAL_USER_ID CALL_TYPE CALL_DURATION CALL_START_DATE CALL_FAILED_CODE "
+        "CRM_ENTITY_TYPE CRM_ENTITY_ID",
+        "stage_history": "ID TYPE_ID OWNER_ID CREATED_TIME CATEGORY_ID STAGE_ID STAGE_SEMANTIC_ID",
+    }.items()
 }
 
 
@@ -83,13 +42,9 @@ def _window(context: dg.AssetCheckExecutionContext) -> ChangeWindow:
     return ChangeWindow.from_partition_keys(keys.start, keys.end, portal_time_zone())
 
 
-def _bounds(window: ChangeWindow) -> tuple[datetime, datetime]:
-    return window.start, window.end
-
-
 def current_in_window(conn: Connection, table: str, portal_id: str, window: ChangeWindow) -> int:
     """Records whose newest stored version is stamped inside ``window`` and not found deleted since."""
-    start, end = _bounds(window)
+    start, end = window.start, window.end
     query = sql.SQL(
         """
         with touched as (
@@ -118,7 +73,7 @@ def current_in_window(conn: Connection, table: str, portal_id: str, window: Chan
 
 def duplicate_versions(conn: Connection, table: str, portal_id: str, window: ChangeWindow) -> int:
     """(id, change stamp) pairs stored under more than one payload inside ``window``."""
-    start, end = _bounds(window)
+    start, end = window.start, window.end
     query = sql.SQL(
         """
         select count(*) from (
@@ -137,7 +92,7 @@ def rows_missing_fields(
     conn: Connection, table: str, portal_id: str, window: ChangeWindow, fields: tuple[str, ...]
 ) -> tuple[int, dict[str, int]]:
     """Rows in ``window`` lacking any of ``fields``, and how often each field is missing."""
-    start, end = _bounds(window)
+    start, end = window.start, window.end
     per_field = sql.SQL(", ").join(
         sql.SQL("count(*) filter (where not payload ? {})").format(sql.Literal(name)) for name in fields
     )

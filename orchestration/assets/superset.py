@@ -5,11 +5,12 @@ Superset's REST API (overwriting, so re-running is idempotent). A rejected bundl
 Superset's own message instead of leaving stale dashboards behind a green run.
 """
 
+import json
 import re
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_models, dbt_project
+from orchestration.assets.dbt import MANIFEST, LayeredTranslator, dbt_project
 from orchestration.resources import WarehouseResource
 from orchestration.superset.bundle import BUNDLE_DIR
 from orchestration.superset.provision import provision_superset
@@ -21,14 +22,26 @@ _PHYSICAL_TABLE = re.compile(r"^table_name: (\w+)$", re.MULTILINE)
 
 
 def mart_dependencies() -> list[dg.AssetKey]:
-    """The dbt asset keys of every mart the datasets read: the datasets are the one list of them."""
+    """The dbt asset keys of every mart the datasets read: the datasets are the one list of them.
+
+    Keys come from the dbt manifest through the same translator as the dbt assets, so they stay right
+    however the dbt models are split into Dagster asset definitions.
+    """
     referenced: set[str] = set()
     for path in (BUNDLE_DIR / "datasets").rglob("*.yaml"):
         text = path.read_text()
         referenced |= set(_MART_REFERENCE.findall(text))
         if "\nsql: null" in text:
             referenced |= set(_PHYSICAL_TABLE.findall(text))
-    return sorted(key for key in dbt_models.keys if key.path[-1] in referenced)
+    manifest = json.loads(MANIFEST.read_text())
+    translator = LayeredTranslator()
+    return sorted(
+        translator.get_asset_spec(manifest, unique_id, dbt_project).key
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in {"model", "seed"}
+        and node["schema"].endswith("marts")
+        and (node.get("alias") or node["name"]) in referenced
+    )
 
 
 @dg.asset(

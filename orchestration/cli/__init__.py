@@ -99,6 +99,11 @@ def up() -> None:
     if not os.environ.get(WEBHOOK_ENV):
         os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90)
         console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
+    # `make up` is the long-running deployment: its schedules start RUNNING (they are STOPPED elsewhere).
+    # Imported here: the schedules module loads the dbt manifest, which other commands do not need.
+    from orchestration.schedules import SCHEDULES_ENV
+
+    os.environ[SCHEDULES_ENV] = "on"
     bin_dir = Path(sys.executable).parent
     workspace = str(PROJECT_ROOT / "workspace.yaml")
     if running_pid("dagster-webserver") is None:

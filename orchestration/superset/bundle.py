@@ -48,7 +48,10 @@ class Bundle:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, content in sorted(self.files.items()):
-                archive.writestr(f"{ROOT_FOLDER}/{path}", yaml.safe_dump(content, sort_keys=False))
+                # a fixed timestamp: the same bundle gives the same bytes (comparable, cacheable)
+                entry = zipfile.ZipInfo(f"{ROOT_FOLDER}/{path}", date_time=(2026, 1, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(entry, yaml.safe_dump(content, sort_keys=False))
         return buffer.getvalue()
 
     def of_kind(self, kind: str) -> dict[str, dict[str, Any]]:

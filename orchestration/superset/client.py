@@ -25,6 +25,8 @@ class SupersetClient:
     def __init__(self, url: str, username: str, password: str) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
+        # With `Accept: */*` Superset answers a failed command with an HTML page and no reason at all.
+        self.session.headers["Accept"] = "application/json"
         token = self._json(
             "post",
             "/api/v1/security/login",
@@ -48,13 +50,18 @@ class SupersetClient:
                 f"{method.upper()} {path}: Superset at {self.url} unreachable: {exc}"
             ) from None
         if not response.ok:
+            hint = " (the reason is in the Superset server log)" if response.status_code >= 500 else ""
             raise SupersetApiError(
-                f"{method.upper()} {path} → HTTP {response.status_code}: {_message(response)}"
+                f"{method.upper()} {path} → HTTP {response.status_code}: {_message(response)}{hint}"
             )
         return response.json()
 
     def import_bundle(self, bundle: bytes, passwords: Mapping[str, str]) -> None:
-        """Import (overwriting) every asset of a ZIP bundle; ``passwords``: database file → password."""
+        """Import (overwriting) every asset of a ZIP bundle; ``passwords``: database file → password.
+
+        Superset 6.1 answers a rejected bundle with HTTP 500 "Import failed for an unknown reason"; the
+        file and field it rejected are only in its server log ("Schema validation failed for ...").
+        """
         self._json(
             "post",
             "/api/v1/assets/import/",

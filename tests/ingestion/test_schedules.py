@@ -1,0 +1,58 @@
+"""The schedules ask for the right partition at the right portal-local time, and all start stopped."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from orchestration.assets.partitions import portal_time_zone
+from orchestration.definitions import build_resources
+from orchestration.schedules import (
+    SCHEDULES_ENV,
+    default_status,
+    jobs,
+    raw_deletions_weekly,
+    raw_today,
+    raw_yesterday,
+    schedules,
+)
+from tests.ingestion import harness
+
+
+def _partition_at(schedule: dg.ScheduleDefinition, moment: datetime) -> str | None:
+    request = schedule(dg.build_schedule_context(scheduled_execution_time=moment))
+    assert isinstance(request, dg.RunRequest)
+    return request.partition_key
+
+
+def test_today_and_yesterday_in_the_portal_time_zone() -> None:
+    zone = ZoneInfo(portal_time_zone())
+    # 00:15 in the portal is still the previous day in UTC: the partition follows the portal's calendar.
+    just_after_midnight = datetime(2026, 11, 27, 0, 15, tzinfo=zone)
+    assert _partition_at(raw_today, just_after_midnight) == "2026-11-27"
+    assert _partition_at(raw_yesterday, datetime(2026, 11, 27, 0, 45, tzinfo=zone)) == "2026-11-26"
+
+
+def test_off_unless_the_environment_turns_them_on(monkeypatch) -> None:
+    monkeypatch.delenv(SCHEDULES_ENV, raising=False)
+    assert default_status() == dg.DefaultScheduleStatus.STOPPED
+    monkeypatch.setenv(SCHEDULES_ENV, "on")
+    assert default_status() == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_schedules_resolve_in_definitions() -> None:
+    if not os.environ.get(SCHEDULES_ENV):
+        assert all(schedule.default_status == dg.DefaultScheduleStatus.STOPPED for schedule in schedules)
+    assert raw_today.execution_timezone == raw_deletions_weekly.execution_timezone == portal_time_zone()
+    defs = dg.Definitions(
+        assets=harness.definitions().assets, schedules=schedules, jobs=jobs, resources=build_resources()
+    )
+    ingestion = defs.resolve_job_def("raw_ingestion")
+    keys = {key.to_user_string() for key in ingestion.asset_layer.executable_asset_keys}
+    assert {"raw/deals", "raw/calls", "raw/users", "raw/absences"} <= keys
+    assert "raw/deletions" not in keys
+    sweep = defs.resolve_job_def("raw_deletions_sweep")
+    assert {key.to_user_string() for key in sweep.asset_layer.executable_asset_keys} == {"raw/deletions"}
