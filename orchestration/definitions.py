@@ -12,7 +12,7 @@ from orchestration.assets.raw_checks import raw_asset_checks
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
-from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource
+from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource, portal_id
 from orchestration.schedules import jobs, schedules
 from orchestration.sensors import alert_on_run_failure
 
@@ -27,7 +27,7 @@ def build_resources() -> dict[str, object]:
         "warehouse": WarehouseResource(url=_from_env("WAREHOUSE_URL")),
         "bitrix24": Bitrix24Resource(
             webhook_url=_from_env(WEBHOOK_ENV),
-            portal_id=os.environ.get("B24_PORTAL_ID", "default"),
+            portal_id=portal_id(),
             plan=os.environ.get("B24_PLAN", "standard"),
         ),
         "dbt": dbt_resource(),

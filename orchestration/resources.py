@@ -7,6 +7,7 @@ logs or the Dagster UI.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,6 +19,12 @@ from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
 WEBHOOK_ENV = "B24_WEBHOOK_URL"
+PORTAL_ID_ENV = "B24_PORTAL_ID"
+
+
+def portal_id() -> str:
+    """The identifier stored on every raw row of this portal and the one the dbt models read."""
+    return os.environ.get(PORTAL_ID_ENV, "default")
 
 
 class WarehouseResource(dg.ConfigurableResource):

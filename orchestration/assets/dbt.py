@@ -16,8 +16,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
-from orchestration.resources import WarehouseResource
+from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.resources import WarehouseResource, portal_id
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -101,6 +101,11 @@ def _use_warehouse(warehouse: WarehouseResource) -> None:
     os.environ.update(warehouse.location().dbt_env())
 
 
+def portal_vars() -> dict[str, str]:
+    """Which portal's raw rows the models read, and its time zone: the settings ingestion used."""
+    return {"portal_id": portal_id(), "portal_time_zone": portal_time_zone()}
+
+
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
@@ -113,7 +118,7 @@ def dbt_models(
 ) -> Iterator[Any]:
     """Build and test staging, intermediate, the dimensions and the seeds."""
     _use_warehouse(warehouse)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(portal_vars())], context=context).stream()
 
 
 def window_vars(window: ChangeWindow) -> dict[str, str]:
@@ -135,5 +140,5 @@ def dbt_windowed_marts(
 ) -> Iterator[Any]:
     """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
     _use_warehouse(warehouse)
-    variables = json.dumps(window_vars(window_of(context)))
+    variables = json.dumps({**portal_vars(), **window_vars(window_of(context))})
     yield from dbt.cli(["build", "--vars", variables], context=context).stream()

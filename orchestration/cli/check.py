@@ -68,7 +68,10 @@ def check_portal(url: str) -> list[CheckResult]:
                 f"export {WEBHOOK_ENV}=https://<portal>/rest/<user>/<secret>/",
             )
         ]
-    if "/rest/" not in url:
+    try:
+        # One quick try: `check` answers in seconds, the export itself retries patiently.
+        client = Bitrix24Client(ClientSettings(webhook_url=url, max_retries=1, timeout_s=10))
+    except ValueError:
         return [
             CheckResult(
                 "portal",
@@ -77,8 +80,6 @@ def check_portal(url: str) -> list[CheckResult]:
                 "copy the URL of an incoming webhook: https://<portal>/rest/<user>/<secret>/",
             )
         ]
-    # One quick try: `check` answers in seconds, the export itself retries patiently.
-    client = Bitrix24Client(ClientSettings(webhook_url=url, max_retries=1, timeout_s=10))
     results = []
     for scope, (method, params) in SCOPE_PROBES.items():
         try:

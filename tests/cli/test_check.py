@@ -51,10 +51,12 @@ def test_wrong_portal_address():
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_not_a_webhook_url():
-    result = run_check({"B24_WEBHOOK_URL": "https://portal.example/some/page"})
+@pytest.mark.parametrize("url", ["https://portal.example/some/page", "https://portal.example/rest/abc"])
+def test_not_a_webhook_url(url):
+    result = run_check({"B24_WEBHOOK_URL": url})
     assert result.returncode == 1
     assert "is not a webhook URL" in row(result.stdout, "portal")
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_secret(portal):

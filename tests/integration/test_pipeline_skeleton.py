@@ -67,7 +67,9 @@ def test_materialisation_fills_raw_tables_and_dim_managers(
     )
 
 
-def test_rerun_changes_nothing(fresh_database, small_portal, monkeypatch, tmp_path):
+def test_rerun_changes_nothing_for_a_named_portal(fresh_database, small_portal, monkeypatch, tmp_path):
+    # A portal id other than the default: raw rows carry it and the dbt models read it (not an empty mart).
+    monkeypatch.setenv("B24_PORTAL_ID", "acme-portal")
     fingerprint = """
         select md5(string_agg(t || ':' || id || ':' || payload_hash, ',' order by t, id, payload_hash))
         from (
@@ -78,6 +80,10 @@ def test_rerun_changes_nothing(fresh_database, small_portal, monkeypatch, tmp_pa
         ) versions
     """
     _run_sync(fresh_database, small_portal, monkeypatch, tmp_path)
+    assert _scalar(fresh_database, "select array_agg(distinct portal_id) from raw.deals") == ["acme-portal"]
+    assert _scalar(fresh_database, 'select count(*) from marts."managerControl_Deal"') == len(
+        small_portal.truth
+    )
     first = _scalar(fresh_database, fingerprint)
     managers = _scalar(
         fresh_database,
