@@ -10,7 +10,6 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
-from tests.support.truth import first_touch_mismatches
 
 pytestmark = pytest.mark.integration
 
