@@ -12,7 +12,7 @@ from orchestration.definitions import defs
 from tests.support.paths import PROJECT_ROOT
 
 EXPECTED_GRAPH = {
-    # asset key: (group, sorted upstream keys); every staging model reads raw/deletions to hide deleted records
+    # asset key: (group, sorted upstream keys); staging models read raw/deletions to hide deleted records
     "raw/users": ("raw", []),
     "raw/departments": ("raw", []),
     "raw/calendar_settings": ("raw", []),
