@@ -12,9 +12,11 @@ from orchestration.assets.raw_checks import raw_asset_checks
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
+from orchestration.assets.superset import superset_assets
 from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource, portal_id
 from orchestration.schedules import jobs, schedules
 from orchestration.sensors import alert_on_run_failure
+from orchestration.superset.resources import superset_resource
 
 
 def _from_env(name: str) -> str | dg.EnvVar:
@@ -31,6 +33,7 @@ def build_resources() -> dict[str, object]:
             plan=os.environ.get("B24_PLAN", "standard"),
         ),
         "dbt": dbt_resource(),
+        "superset": superset_resource(),
     }
 
 
@@ -44,6 +47,7 @@ def build_definitions() -> dg.Definitions:
             *reconciliation_assets,
             dbt_models,
             dbt_windowed_marts,
+            *superset_assets,
         ],
         asset_checks=raw_asset_checks,
         jobs=jobs,

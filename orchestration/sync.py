@@ -57,11 +57,12 @@ def sync(
     """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``."""
     first, last = clamp_to_partitions(first_day, last_day)
     window_tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-    # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a sync.
+    # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a
+    # sync. Provisioning Superset ("bi") needs a running Superset: `make up` and the UI do it.
     assets = [
         asset
         for asset in defs.assets or []
-        if isinstance(asset, dg.AssetsDefinition) and _group(asset) != "reconciliation"
+        if isinstance(asset, dg.AssetsDefinition) and _group(asset) not in {"reconciliation", "bi"}
     ]
     raw_checks = [check for check in defs.asset_checks or [] if isinstance(check, dg.AssetChecksDefinition)]
     steps = [

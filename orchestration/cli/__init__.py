@@ -114,6 +114,14 @@ def up() -> None:
     if running_pid("dagster-daemon") is None:
         start_background("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
     console.print(f"Dagster UI: http://{UI_HOST}:{UI_PORT}  (logs in .data/logs, stop with: make down)")
+    # Imported here: only `up` needs Superset (its own virtual environment, installed on first use).
+    from orchestration.superset.server import start_superset
+
+    console.print("starting Superset (the first time installs its environment: a few minutes) …")
+    console.print(
+        f"Superset: {start_superset(progress=console.print)}  — dashboards are provisioned by the "
+        "asset bi/superset_dashboards (materialise it in the Dagster UI after the marts)"
+    )
 
 
 @app.command()
