@@ -13,7 +13,8 @@ from orchestration.warehouse.location import WarehouseLocation
 from tests.support.dbt import run_dbt
 from tests.working_time import scenario
 
-#: One inline query renders every macro over a relation ``probes(user_id, t1, t2)``.
+#: One inline query renders every macro, the scalar and the set-based (join) shape, over a relation
+#: ``probes(user_id, t1, t2)``.
 PROBE_QUERY = """
 select
     p.id,
@@ -22,8 +23,13 @@ select
     {{ working_minutes_until('p.user_id', 'p.t2') }} - {{ working_minutes_until('p.user_id', 'p.t1') }}
         as minutes_difference,
     {{ working_minutes_between('p.user_id', 'p.t1', 'p.t2') }} as minutes_between,
-    p.t2 < p.t1 as is_touch_before_creation
+    p.t2 < p.t1 as is_touch_before_creation,
+    {{ working_seconds_at('w_created', 'p.t1') }} as joined_w1,
+    {{ working_seconds_at('w_touched', 'p.t2') }} as joined_w2,
+    {{ working_minutes_between_at('w_created', 'p.t1', 'w_touched', 'p.t2') }} as joined_minutes_between
 from probes as p
+{{ working_time_join('w_created', 'p.user_id', 'p.t1') }}
+{{ working_time_join('w_touched', 'p.user_id', 'p.t2') }}
 """
 
 
@@ -54,13 +60,25 @@ class WorkingTimeDatabase:
 
 @dataclass(frozen=True)
 class Probe:
-    """What the macros answer for one (user, t1, t2)."""
+    """What the macros answer for one (user, t1, t2); ``joined_*`` come from the set-based shape."""
 
     w1: Decimal | None
     w2: Decimal | None
     minutes_difference: Decimal | None
     minutes_between: Decimal | None
     is_touch_before_creation: bool | None
+    joined_w1: Decimal | None
+    joined_w2: Decimal | None
+    joined_minutes_between: Decimal | None
+
+    @property
+    def shapes_agree(self) -> bool:
+        """The join shape answers exactly what the scalar one does."""
+        return (self.joined_w1, self.joined_w2, self.joined_minutes_between) == (
+            self.w1,
+            self.w2,
+            self.minutes_between,
+        )
 
 
 def compile_inline(location: WarehouseLocation, query: str) -> str:

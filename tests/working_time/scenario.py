@@ -8,7 +8,8 @@ off, short days and a working Saturday). Users:
 3. New York, 08:30-17:15 on the Russian calendar.
 4. New York, 24/7, with an absence across the spring DST gap.
 5. Berlin, 24/7, nothing else: must equal calendar minutes.
-6. Berlin night shift 22:00-06:00 every day (Russian calendar), crossing both DST switches.
+6. Berlin night shift 22:00-06:00 every day (Russian calendar), crossing both DST switches; two short
+   absences cut the shift into the morning of UTC day 2024-07-10, which then holds four working pieces.
 7. Inactive; Yekaterinburg 10-19 until May, then Moscow 9-17 Monday-Thursday.
 """
 
@@ -89,6 +90,10 @@ ABSENCES: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {
         (dt.datetime(2024, 10, 28, 9, tzinfo=dt.UTC), dt.datetime(2024, 10, 30, 10, 0, 7, tzinfo=dt.UTC)),
     ],
     4: [(dt.datetime(2024, 3, 10, 1, 30, 15, tzinfo=NYC), dt.datetime(2024, 3, 10, 3, 10, tzinfo=NYC))],
+    6: [
+        (dt.datetime(2024, 7, 10, 1, tzinfo=dt.UTC), dt.datetime(2024, 7, 10, 1, 30, tzinfo=dt.UTC)),
+        (dt.datetime(2024, 7, 10, 2, 0, 7, tzinfo=dt.UTC), dt.datetime(2024, 7, 10, 2, 10, tzinfo=dt.UTC)),
+    ],
     7: [(dt.datetime(2024, 5, 27, tzinfo=MSK), dt.datetime(2024, 6, 4, 13, 0, 1, tzinfo=MSK))],
 }
 

@@ -88,6 +88,22 @@ CASES: dict[str, Case] = {
         dt.datetime(2024, 10, 27, 6, tzinfo=dt.UTC),
         Fraction(540),
     ),
+    # Night shift (20:00-04:00 UTC in summer) with absences 01:00-01:30 and 02:00:07-02:10 UTC: UTC day
+    # 10 July holds four pieces, the last two beyond the look-up's inline slots.
+    # 23:00-01:00 = 120, 01:30-02:00:07 = 30 min 7 s, 02:10-03:00 = 50.
+    "more_than_two_working_pieces_in_a_utc_day": Case(
+        6,
+        dt.datetime(2024, 7, 9, 23, tzinfo=dt.UTC),
+        dt.datetime(2024, 7, 10, 3, tzinfo=dt.UTC),
+        Fraction(200 * 60 + 7, 60),
+    ),
+    # ... and on to 21:00 UTC: 04:00 end of the shift, 20:00-21:00 the next one = 320 min 7 s.
+    "more_than_two_working_pieces_to_the_evening": Case(
+        6,
+        dt.datetime(2024, 7, 9, 23, tzinfo=dt.UTC),
+        dt.datetime(2024, 7, 10, 21, tzinfo=dt.UTC),
+        Fraction(320 * 60 + 7, 60),
+    ),
     # 24/7 equals calendar minutes, here across the spring switch (the Berlin day has 23 hours).
     "round_the_clock_equals_calendar_minutes": Case(
         5,
@@ -117,6 +133,7 @@ def test_edge_case(name: str, answers, oracle: WorkingCalendar) -> None:
         assert round(Fraction(answer.minutes_difference), 6) == round(case.minutes, 6)
     assert round(Fraction(answer.minutes_between), 6) == round(case.minutes, 6)
     assert answer.is_touch_before_creation is (case.touched < case.created)
+    assert answer.shapes_agree
 
 
 @pytest.mark.integration
@@ -141,6 +158,7 @@ def test_unknown_user_and_missing_instant_give_null(working_time_db: WorkingTime
     )
     assert answers[1].w1 is None and answers[1].minutes_between is None
     assert answers[2].w1 is not None and answers[2].w2 is None and answers[2].minutes_between is None
+    assert answers[1].shapes_agree and answers[2].shapes_agree
 
 
 @pytest.mark.integration
@@ -148,3 +166,13 @@ def test_before_the_first_working_interval_w_is_zero(working_time_db: WorkingTim
     answers = working_time_db.probe([(1, 1, dt.datetime(2020, 1, 1, tzinfo=dt.UTC), msk(2024, 2, 20, 9, 30))])
     assert answers[1].w1 == 0
     assert answers[1].w2 == 30 * 60
+    assert answers[1].shapes_agree
+
+
+@pytest.mark.integration
+def test_after_the_calendar_w_is_the_total(working_time_db: WorkingTimeDatabase) -> None:
+    far, farther = dt.datetime(2030, 1, 1, tzinfo=dt.UTC), dt.datetime(2031, 6, 1, tzinfo=dt.UTC)
+    answers = working_time_db.probe([(1, 1, far, farther), (2, 5, far, farther)])
+    assert answers[1].w1 == answers[1].w2 > 0 and answers[1].minutes_between == 0
+    assert answers[2].w1 == answers[2].w2 > 0
+    assert answers[1].shapes_agree and answers[2].shapes_agree
