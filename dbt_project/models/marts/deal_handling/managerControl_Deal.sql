@@ -92,6 +92,7 @@ snapshot as (
     select {{ snapshot_at() }} as snapshot_at
 ),
 
+{%- set untouched_snapshot = 'case when first_touches.first_touch_at is null then snapshot.snapshot_at end' %}
 measured as (
     select
         scoped_deals.*,
@@ -105,11 +106,10 @@ measured as (
         coalesce(backlog.open_activity_count, 0) as open_activity_count,
         coalesce(backlog.overdue_activity_count, 0) as overdue_activity_count,
         snapshot.snapshot_at,
-        {{ working_minutes_until('scoped_deals.responsible_id', 'scoped_deals.created_at') }} as w_created,
-        {{ working_minutes_until('scoped_deals.responsible_id', 'first_touches.first_touch_at') }} as w_touched,
-        case when first_touches.first_touch_at is null
-            then {{ working_minutes_until('scoped_deals.responsible_id', 'snapshot.snapshot_at') }}
-        end as w_snapshot
+        -- W(u, t) by hash joins on (employee, UTC day): see macros/working_time (docs/working_time.md)
+        {{ working_seconds_at('wt_created', 'scoped_deals.created_at') }} / 60.0 as w_created,
+        {{ working_seconds_at('wt_touched', 'first_touches.first_touch_at') }} / 60.0 as w_touched,
+        {{ working_seconds_at('wt_snapshot', untouched_snapshot) }} / 60.0 as w_snapshot
     from scoped_deals
     cross join snapshot
     left join pipelines on pipelines.pipeline_id = scoped_deals.pipeline_id
@@ -117,6 +117,9 @@ measured as (
     left join users on users.user_id = scoped_deals.responsible_id
     left join first_touches on first_touches.deal_id = scoped_deals.deal_id
     left join backlog on backlog.deal_id = scoped_deals.deal_id
+    {{ working_time_join('wt_created', 'scoped_deals.responsible_id', 'scoped_deals.created_at') }}
+    {{ working_time_join('wt_touched', 'scoped_deals.responsible_id', 'first_touches.first_touch_at') }}
+    {{ working_time_join('wt_snapshot', 'scoped_deals.responsible_id', untouched_snapshot) }}
 ),
 
 final as (
