@@ -8,7 +8,9 @@ one dbt run. Runs are recorded in the Dagster instance, so they show in the UI a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
@@ -53,8 +55,11 @@ def sync(
     first_day: date,
     last_day: date,
     progress: Progress = lambda _message: None,
-) -> None:
-    """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``."""
+) -> list[ExtractSummary]:
+    """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``.
+
+    Returns what each raw asset cost (rows, requests, waits), read from its materialisation metadata.
+    """
     first, last = clamp_to_partitions(first_day, last_day)
     window_tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a
@@ -75,10 +80,12 @@ def sync(
         ("dbt models", [a for a in assets if not _is_raw(a) and a.partitions_def is None], {}),
         (f"marts {first} – {last}", [a for a in assets if not _is_raw(a) and a.partitions_def], window_tags),
     ]
+    summaries: list[ExtractSummary] = []
     for step, selected, tags in steps:
         if not selected:
             continue
         progress(f"{step}: {len(selected)} asset definitions")
+        started = time.monotonic()
         result = dg.materialize(
             selected,
             resources=dict(defs.resources or {}),
@@ -94,3 +101,29 @@ def sync(
                 if event.is_step_failure and event.step_failure_data
             ]
             raise SyncFailedError(f"{step} failed — " + "; ".join(messages or ["see the Dagster run log"]))
+        summaries += [ExtractSummary.from_event(event) for event in result.get_asset_materialization_events()]
+        progress(f"{step}: done in {time.monotonic() - started:,.0f} s")
+    return [summary for summary in summaries if summary.asset.startswith("raw/")]
+
+
+@dataclass(frozen=True)
+class ExtractSummary:
+    """One raw asset's materialisation, as the CLI summarises it."""
+
+    asset: str
+    rows: int
+    http_requests: int
+    retries: int
+    pacing_wait_seconds: float
+
+    @classmethod
+    def from_event(cls, event: dg.DagsterEvent) -> ExtractSummary:
+        materialization = event.step_materialization_data.materialization
+        metadata = {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+        return cls(
+            asset=materialization.asset_key.to_user_string(),
+            rows=int(metadata.get("rows", 0) or 0),
+            http_requests=int(metadata.get("http_requests", 0) or 0),
+            retries=int(metadata.get("retries", 0) or 0),
+            pacing_wait_seconds=float(metadata.get("pacing_wait_seconds", 0.0) or 0.0),
+        )

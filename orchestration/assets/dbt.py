@@ -7,6 +7,7 @@ the flow portal → raw → staging → intermediate → marts.
 
 import json
 import os
+import tempfile
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -85,8 +86,12 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir)):
-        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
-    return project.manifest_path
+        # Parse into a private folder and move the result into place in one step: another process
+        # (a test, the daemon, the CLI) may be reading the manifest right now.
+        with tempfile.TemporaryDirectory(dir=project.project_dir / "target") as private:
+            dbt_resource().cli(["parse", "--quiet"], target_path=Path(private)).wait()
+            os.replace(Path(private) / "manifest.json", manifest)
+    return manifest
 
 
 # The per-deal and per-call marts and the daily facts on them are incremental by change window: they get

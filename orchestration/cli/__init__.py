@@ -22,7 +22,7 @@ from orchestration.cli.check import run_checks
 from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
-from orchestration.cli.report_table import report_table
+from orchestration.cli.report_table import extract_summary_table, report_table
 from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, run_report
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
@@ -78,9 +78,12 @@ def demo(
         from orchestration.definitions import build_definitions
 
         with dg.DagsterInstance.get() as instance:
-            sync(build_definitions(), instance, DEMO_FIRST_DAY, date.today(), progress=console.print)
+            summaries = sync(
+                build_definitions(), instance, DEMO_FIRST_DAY, date.today(), progress=console.print
+            )
     finally:
         stop_emulator()
+    console.print(extract_summary_table(summaries))
     print_managers_per_department(location, console)
     last = last_data_day(location)
     first = last - timedelta(days=29)
@@ -154,7 +157,10 @@ def sync_command(
     from orchestration.definitions import build_definitions
 
     with dg.DagsterInstance.get() as instance:
-        sync(build_definitions(), instance, from_day.date(), to_day.date(), progress=console.print)
+        summaries = sync(
+            build_definitions(), instance, from_day.date(), to_day.date(), progress=console.print
+        )
+    console.print(extract_summary_table(summaries))
     console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from rich.table import Table
 
 from orchestration.cli.reports import Report
+from orchestration.sync import ExtractSummary
 
 FLAG_LABELS = {
     "dials_a_lot_rarely_connects": "dials a lot, rarely connects",
@@ -40,4 +41,22 @@ def report_table(report: Report, title: str) -> Table:
             flags = [FLAG_LABELS[report.columns[i]] for i in flag_columns if row[i]]
             cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")
         table.add_row(*cells)
+    return table
+
+
+def extract_summary_table(summaries: list[ExtractSummary]) -> Table:
+    """What the export cost per raw asset: the numbers to compare with the portal's limits."""
+    table = Table(title="export from the portal")
+    for column in ("asset", "rows", "requests", "rows / request", "retries", "waited for pacing (s)"):
+        table.add_column(column, justify="left" if column == "asset" else "right")
+    for item in summaries:
+        per_request = f"{item.rows / item.http_requests:,.0f}" if item.http_requests else "—"
+        table.add_row(
+            item.asset,
+            f"{item.rows:,}",
+            f"{item.http_requests:,}",
+            per_request,
+            str(item.retries),
+            f"{item.pacing_wait_seconds:,.1f}",
+        )
     return table

@@ -106,10 +106,12 @@ measured as (
         coalesce(backlog.open_activity_count, 0) as open_activity_count,
         coalesce(backlog.overdue_activity_count, 0) as overdue_activity_count,
         snapshot.snapshot_at,
-        -- W(u, t) by hash joins on (employee, UTC day): see macros/working_time (docs/working_time.md)
-        {{ working_seconds_at('wt_created', 'scoped_deals.created_at') }} / 60.0 as w_created,
-        {{ working_seconds_at('wt_touched', 'first_touches.first_touch_at') }} / 60.0 as w_touched,
-        {{ working_seconds_at('wt_snapshot', untouched_snapshot) }} / 60.0 as w_snapshot
+        -- W(u, t) in seconds, by hash joins on (employee, UTC day): see macros/working_time
+        -- (docs/working_time.md); differences are taken in seconds and divided once, so working and
+        -- calendar minutes of the same span are the same number
+        {{ working_seconds_at('wt_created', 'scoped_deals.created_at') }} as w_created,
+        {{ working_seconds_at('wt_touched', 'first_touches.first_touch_at') }} as w_touched,
+        {{ working_seconds_at('wt_snapshot', untouched_snapshot) }} as w_snapshot
     from scoped_deals
     cross join snapshot
     left join pipelines on pipelines.pipeline_id = scoped_deals.pipeline_id
@@ -143,11 +145,11 @@ final as (
         first_touch_by,
         {{ portal_date('first_touch_at') }} as first_touch_date,
         -- greatest() skips NULLs in PostgreSQL: keep NULL explicitly while untouched
-        case when first_touch_at is not null then round(greatest(w_touched - w_created, 0), 2) end
+        case when first_touch_at is not null then greatest(w_touched - w_created, 0) / 60 end
             as response_working_minutes,
-        round(extract(epoch from (first_touch_at - created_at)) / 60, 2) as response_calendar_minutes,
+        extract(epoch from (first_touch_at - created_at)) / 60 as response_calendar_minutes,
         first_touch_at is null as is_untouched,
-        case when first_touch_at is null then round(greatest(w_snapshot - w_created, 0), 2) end
+        case when first_touch_at is null then greatest(w_snapshot - w_created, 0) / 60 end
             as pending_working_minutes,
         contacts_before_creation > 0 as has_contact_before_creation,
 

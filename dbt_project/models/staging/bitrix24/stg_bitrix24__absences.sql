@@ -1,4 +1,7 @@
-{#- Absence-chart entries: FROM / TO are unix seconds; TO is the exclusive end of the absence. -#}
+{#- Absence-chart entries: FROM / TO are unix seconds. For a timed entry TO is the end of the absence;
+    for a whole-day entry (DT_TO is a date, "11.10.2026") TO is the midnight that STARTS the last day, so
+    the absence ends one portal-calendar day later (added in the portal's zone: a DST switch keeps the
+    end at midnight). -#}
 with
 
 source as (
@@ -14,7 +17,14 @@ final as (
 
         -- timestamps
         to_timestamp((payload ->> 'FROM')::bigint) as absent_from,
-        to_timestamp((payload ->> 'TO')::bigint) as absent_to,
+        case
+            when length(trim(payload ->> 'DT_TO')) <= 10
+                then (
+                    (to_timestamp((payload ->> 'TO')::bigint) at time zone '{{ var("portal_time_zone") }}')
+                    + interval '1 day'
+                ) at time zone '{{ var("portal_time_zone") }}'
+            else to_timestamp((payload ->> 'TO')::bigint)
+        end as absent_to,
         loaded_at
     from source
 )
