@@ -7,8 +7,8 @@ the flow portal → raw → staging → intermediate → marts.
 
 import json
 import os
-import tempfile
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
