@@ -9,17 +9,15 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration.assets.partitions import portal_time_zone
-from orchestration.definitions import build_resources
+from orchestration.definitions import build_definitions
 from orchestration.schedules import (
     SCHEDULES_ENV,
     default_status,
-    jobs,
     raw_deletions_weekly,
     raw_today,
     raw_yesterday,
     schedules,
 )
-from tests.ingestion import harness
 
 
 def _partition_at(schedule: dg.ScheduleDefinition, moment: datetime) -> str | None:
@@ -47,12 +45,12 @@ def test_schedules_resolve_in_definitions() -> None:
     if not os.environ.get(SCHEDULES_ENV):
         assert all(schedule.default_status == dg.DefaultScheduleStatus.STOPPED for schedule in schedules)
     assert raw_today.execution_timezone == raw_deletions_weekly.execution_timezone == portal_time_zone()
-    defs = dg.Definitions(
-        assets=harness.definitions().assets, schedules=schedules, jobs=jobs, resources=build_resources()
-    )
+    defs = build_definitions()
     ingestion = defs.resolve_job_def("raw_ingestion")
     keys = {key.to_user_string() for key in ingestion.asset_layer.executable_asset_keys}
-    assert {"raw/deals", "raw/calls", "raw/users", "raw/absences"} <= keys
+    # ingestion, then the marts in the same run
+    assert {"raw/deals", "raw/calls", "raw/users", "raw/absences", "raw/timeline_comments"} <= keys
+    assert {"staging/stg_bitrix24__deals", "marts/managerControl_Deal", "marts/calls"} <= keys
     assert "raw/deletions" not in keys
     sweep = defs.resolve_job_def("raw_deletions_sweep")
     assert {key.to_user_string() for key in sweep.asset_layer.executable_asset_keys} == {"raw/deletions"}
