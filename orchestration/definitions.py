@@ -25,10 +25,23 @@ def _from_env(name: str) -> str | dg.EnvVar:
 
 
 def build_resources() -> dict[str, object]:
+    # Bitrix24: the webhook when B24_WEBHOOK_URL is set (it wins over OAuth), else the OAuth app's settings.
+    credentials: dict[str, str | dg.EnvVar] = (
+        {"webhook_url": dg.EnvVar(WEBHOOK_ENV)}
+        if os.environ.get(WEBHOOK_ENV)
+        else {
+            "oauth_client_id": _from_env("B24_OAUTH_CLIENT_ID"),
+            "oauth_client_secret": _from_env("B24_OAUTH_CLIENT_SECRET"),
+            "oauth_refresh_token": _from_env("B24_OAUTH_REFRESH_TOKEN"),
+            "client_endpoint": os.environ.get("B24_OAUTH_ENDPOINT", ""),
+        }
+    )
+    if not os.environ.get(WEBHOOK_ENV) and os.environ.get("B24_OAUTH_TOKEN_URL"):
+        credentials["oauth_token_url"] = os.environ["B24_OAUTH_TOKEN_URL"]
     return {
         "warehouse": WarehouseResource(url=_from_env("WAREHOUSE_URL")),
         "bitrix24": Bitrix24Resource(
-            webhook_url=_from_env(WEBHOOK_ENV),
+            **credentials,
             portal_id=portal_id(),
             plan=os.environ.get("B24_PLAN", "standard"),
         ),

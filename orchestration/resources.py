@@ -1,8 +1,8 @@
 """Dagster resources: the warehouse and the Bitrix24 portal.
 
-Secrets (the webhook URL, a warehouse password) reach them only through ``dg.EnvVar`` (see
-:func:`orchestration.definitions.build_resources`), so they never appear in run configuration,
-logs or the Dagster UI.
+Secrets (the webhook URL, the OAuth client secret and refresh token, a warehouse password) reach them only
+through ``dg.EnvVar`` (see :func:`orchestration.definitions.build_resources`), so they never appear in run
+configuration, logs or the Dagster UI.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from psycopg2.extensions import connection as Connection
 
-from orchestration.bitrix24 import Bitrix24Client, ClientSettings
+from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
+from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
+from orchestration.bitrix24.token_store import TokenStore, default_store_path
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
@@ -46,11 +49,46 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class Bitrix24Resource(dg.ConfigurableResource):
-    """One Bitrix24 portal, reached through an incoming webhook."""
+    """One Bitrix24 portal, reached through an incoming webhook or an installed OAuth app.
 
-    webhook_url: str
+    A webhook wins when both are configured. For OAuth the token pair of the last run is read from the
+    token store and every rotated pair is written back to it; ``oauth_refresh_token`` only seeds a store
+    that does not exist yet (delete the store to re-seed it after re-authorising the app).
+    """
+
+    webhook_url: str = ""
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    client_endpoint: str = ""  # https://<portal>/rest/
+    oauth_token_url: str = DEFAULT_TOKEN_URL
+    oauth_refresh_token: str = ""
+    token_store_path: str = ""  # empty: $B24_OAUTH_TOKEN_STORE or .data/bitrix24-oauth.json
     portal_id: str = "default"
     plan: str = "standard"
 
     def client(self) -> Bitrix24Client:
-        return Bitrix24Client(ClientSettings(webhook_url=self.webhook_url, plan=self.plan))
+        if self.webhook_url:
+            return Bitrix24Client(ClientSettings(webhook_url=self.webhook_url, plan=self.plan))
+        if not (self.oauth_client_id and self.oauth_client_secret and self.client_endpoint):
+            raise ValueError(
+                "no Bitrix24 credentials: set B24_WEBHOOK_URL, or B24_OAUTH_CLIENT_ID, "
+                "B24_OAUTH_CLIENT_SECRET, B24_OAUTH_ENDPOINT and B24_OAUTH_REFRESH_TOKEN"
+            )
+        store = TokenStore(Path(self.token_store_path) if self.token_store_path else default_store_path())
+        tokens = store.load() or OAuthTokens(self.client_endpoint, "", self.oauth_refresh_token)
+        if not tokens.refresh_token:
+            raise ValueError(f"no OAuth refresh token: set B24_OAUTH_REFRESH_TOKEN or restore {store.path}")
+        settings = ClientSettings(
+            plan=self.plan,
+            oauth_tokens=tokens,
+            oauth_client_id=self.oauth_client_id,
+            oauth_client_secret=self.oauth_client_secret,
+            oauth_token_url=self.oauth_token_url,
+            on_token_rotate=store.save,
+        )
+        client = Bitrix24Client(settings)
+        if not tokens.access_token:
+            # Only a seed refresh token: one exchange now, because an empty token is ``invalid_token``,
+            # not ``expired_token``, and the client renews only the latter.
+            client.auth.refresh(client.transport.session, settings.timeout_s)
+        return client

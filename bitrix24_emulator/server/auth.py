@@ -50,6 +50,7 @@ class Webhook:
     secret: str = field(default_factory=lambda: secrets.token_hex(8))
     scopes: frozenset[str] = ALL_SCOPES
     denied_methods: frozenset[str] = frozenset()  # methods answering 403 ACCESS_DENIED (missing right)
+    active: bool = True  # False: the webhook's user is deactivated → 401 authorization_error
 
     def credential(self) -> Credential:
         return Credential(

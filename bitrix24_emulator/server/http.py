@@ -138,6 +138,7 @@ class PortalHandler(BaseHTTPRequestHandler):
     def _rest(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         service = self.server.service
         parts = [p for p in path[len("/rest/") :].split("/") if p]
+        service.gate(secure=bool(getattr(self.server, "tls", False)))
         service.admit(self.client_address[0])
         if len(parts) == 3:
             credential = service.webhook(parts[0], parts[1])
@@ -145,6 +146,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             credential = service.token(Params(params).get("auth"))
         else:
             raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+        service.entitled()
         params = {k: v for k, v in params.items() if k.lower() != "auth"}
         return service.respond(parts[-1].lower().removesuffix(".json"), params, credential)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server.auth import Credential, OAuthServer, Webhook
@@ -40,6 +40,15 @@ class ServerConfig:
     oauth_access_ttl_s: float = 3600.0
     bad_secret_code: str = "NO_AUTH_FOUND"  # the PYSDK measured INVALID_CREDENTIALS; both answer 401
     insufficient_scope_status: int = 401  # docs say 403, the PYSDK measured 401
+    # "deleted" → every REST call answers PORTAL_DELETED; "payment_required" → authenticated calls
+    # answer 401 PAYMENT_REQUIRED (an expired app subscription / paid plan lapsed).
+    portal_state: Literal["active", "deleted", "payment_required"] = "active"
+    portal_deleted_status: int = 410  # the PYSDK's parse_response expects 410; the docs table says 500
+    require_https: bool = False  # plain-HTTP REST calls answer 400 INVALID_REQUEST "Https required."
+
+    def __post_init__(self) -> None:
+        if self.portal_state not in ("active", "deleted", "payment_required"):
+            raise ValueError(f"unknown portal_state {self.portal_state!r}")
 
 
 @dataclass
@@ -69,10 +78,24 @@ class Service:
         self._seed_lock = threading.Lock()
 
     # --- authentication and admission ------------------------------------------------------------
+    def gate(self, secure: bool) -> None:
+        """Portal-wide refusals that precede rate limiting and authentication (notes §1.4)."""
+        if self.config.require_https and not secure:
+            raise RestError(400, "INVALID_REQUEST", "Https required.")
+        if self.config.portal_state == "deleted":
+            raise RestError(self.config.portal_deleted_status, "PORTAL_DELETED", "Portal was deleted")
+
+    def entitled(self) -> None:
+        """After authentication: a lapsed subscription refuses every call of an otherwise valid caller."""
+        if self.config.portal_state == "payment_required":
+            raise RestError(401, "PAYMENT_REQUIRED", "Payment required")
+
     def webhook(self, user_id: str, secret: str) -> Credential:
         hook = self.webhooks.get((int(user_id), secret)) if user_id.isdigit() else None
         if hook is None:
             raise RestError(401, self.config.bad_secret_code, "Wrong authorization data")
+        if not hook.active:
+            raise RestError(401, "authorization_error", "Unable to authorize user")
         return hook.credential()
 
     def token(self, token: str | None) -> Credential:

@@ -88,7 +88,9 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir)):
         # Parse into a private folder and move the result into place in one step: another process
         # (a test, the daemon, the CLI) may be reading the manifest right now.
-        with tempfile.TemporaryDirectory(dir=project.project_dir / "target") as private:
+        target = Path(project.project_dir) / "target"
+        target.mkdir(exist_ok=True)  # a fresh clone has none
+        with tempfile.TemporaryDirectory(dir=target) as private:
             dbt_resource().cli(["parse", "--quiet"], target_path=Path(private)).wait()
             os.replace(Path(private) / "manifest.json", manifest)
     return manifest

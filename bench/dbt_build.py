@@ -1,0 +1,332 @@
+"""Benchmark of the whole dbt project on a generated portal loaded straight into ``raw``.
+
+1. Generate the portal with the emulator's generator and load it into ``raw`` with COPY (the same
+   ``load_versions`` the ingestion assets use), skipping HTTP: exporting 10^7 rows through the emulator
+   at the cloud's 2 req/s would take hours (see the "Extraction" section of docs/benchmarks.md).
+   The generator holds a whole portal in memory (~13 MB per manager-year), so a long history is made in
+   ``--slices`` slices of ``--days`` days each, ending one after another; the ids of every older slice
+   are shifted by ``slice × 10^8`` so its deals, activities, calls, ... do not become versions of the
+   newer slice's records. Users, departments, pipelines and stages come from the newest slice only.
+2. ``dbt seed`` + ``dbt build`` (models, seeds, data and unit tests) at the snapshot of the newest slice;
+   per-node execution times from dbt's ``run_results.json``.
+3. The working-minutes columns of ``managerControl_Deal`` against a plain ``create table as select`` of
+   the same deals' columns with calendar minutes (the floor), alternately ``--repeat`` times.
+4. The daily incremental run for the last ``--window-days`` (each value one run): the windowed marts
+   (``dbt build --select`` the Dagster partitioned asset's models, with window vars) and the rest of the
+   project (the un-partitioned ``dbt build`` that runs on the same schedule).
+
+Run: ``.venv/bin/python bench/dbt_build.py [--managers 70] [--days 365] [--slices 1] [--json FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from psycopg2 import sql
+
+from bitrix24_emulator.generator import GeneratorConfig, generate
+from bitrix24_emulator.model import PortalData, Table
+from orchestration.warehouse.bootstrap import connect, ensure_warehouse
+from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
+from orchestration.warehouse.raw_load import load_versions
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from tests.support.dbt import run_dbt
+from tests.support.raw_from_portal import RAW_TABLE_OF
+
+END_DATE = date(2026, 11, 1)
+PORTAL_TIME_ZONE = "Europe/Moscow"
+ID_SHIFT = 100_000_000
+# Reference data: taken from the newest slice only (older slices' rows would be versions of the same ids).
+REFERENCE_TABLES = {"users", "departments", "categories", "statuses"}
+# Same selection as orchestration/assets/dbt.py (WINDOWED_MARTS): the daily-partitioned dbt asset.
+WINDOWED_MARTS = ["path:models/marts/deal_handling", "path:models/marts/call_traffic"]
+RAW_TABLES = sorted({*RAW_TABLE_OF.values(), "calendar_settings"})
+
+
+def _shift(value: Any, offset: int) -> Any:
+    """``value`` (an id as the REST API sends it: a string or an int, or empty) plus ``offset``."""
+    if value is None or value == "":
+        return value
+    return type(value)(int(value) + offset)
+
+
+# Per table: the fields that hold an id of a sliced entity, and when (a predicate on the row as a dict).
+ID_FIELDS: dict[str, list[tuple[str, Callable[[dict[str, Any]], bool]]]] = {
+    "deals": [("ID", lambda r: True)],
+    "stage_history": [("ID", lambda r: True), ("OWNER_ID", lambda r: True)],
+    "activities": [("ID", lambda r: True), ("OWNER_ID", lambda r: str(r["OWNER_TYPE_ID"]) == "2")],
+    "calls": [
+        ("ID", lambda r: True),
+        ("CRM_ACTIVITY_ID", lambda r: True),
+        ("CRM_ENTITY_ID", lambda r: r["CRM_ENTITY_TYPE"] == "DEAL"),
+    ],
+    "timeline_comments": [
+        ("ID", lambda r: True),
+        ("ENTITY_ID", lambda r: str(r["ENTITY_TYPE"]).lower() == "deal"),
+    ],
+    "absences": [("ID", lambda r: True)],
+}
+
+
+def _records(name: str, table: Table, offset: int) -> Iterator[dict[str, Any]]:
+    fields = ID_FIELDS.get(name, []) if offset else []
+    for row in table.rows:
+        record = table.as_dict(row)
+        for field_name, applies in fields:
+            if applies(record):
+                record[field_name] = _shift(record[field_name], offset)
+        yield record
+
+
+def _load_slice(location: WarehouseLocation, portal: PortalData, index: int) -> None:
+    """Load one generated slice into raw in one transaction (newest slice = index 0)."""
+    conn = connect(location)
+    try:
+        for name, raw_name in RAW_TABLE_OF.items():
+            table = portal.tables.get(name)
+            if table is None or (index > 0 and name in REFERENCE_TABLES):
+                continue
+            load_versions(
+                conn,
+                RAW_ENTITIES[raw_name],
+                portal_id="default",
+                partition_key="snapshot",
+                records=_records(name, table, index * ID_SHIFT),
+            )
+        if index == 0:
+            load_versions(
+                conn,
+                RAW_ENTITIES["calendar_settings"],
+                portal_id="default",
+                partition_key="snapshot",
+                records=[{"ID": 1, **portal.calendar_settings}],
+            )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _create_database(server: WarehouseLocation) -> WarehouseLocation:
+    name = f"b24ops_dbtbench_{uuid.uuid4().hex[:8]}"
+    admin = connect(server.with_database("postgres"), autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+    location = server.with_database(name)
+    ensure_warehouse(location)
+    return location
+
+
+def _drop_database(server: WarehouseLocation, location: WarehouseLocation) -> None:
+    admin = connect(server.with_database("postgres"), autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(location.database)))
+    finally:
+        admin.close()
+
+
+def _node_timings(location: WarehouseLocation) -> dict[str, float]:
+    """Execution time of every node (model, seed, test) of the last dbt command, from run_results.json."""
+    results = Path(tempfile.gettempdir()) / "b24ops-dbt" / location.database / "target" / "run_results.json"
+    return {r["unique_id"]: r["execution_time"] for r in json.loads(results.read_text())["results"]}
+
+
+def _timed_dbt(location: WarehouseLocation, *args: str) -> tuple[float, dict[str, float]]:
+    started = time.perf_counter()
+    run_dbt(location, *args)
+    return time.perf_counter() - started, _node_timings(location)
+
+
+def _timed(cur, statement: str) -> float:
+    """Seconds to run ``statement`` (a create table bench_result as ...); the table is dropped again."""
+    started = time.perf_counter()
+    cur.execute(statement)
+    seconds = time.perf_counter() - started
+    cur.execute("drop table bench_result")
+    return seconds
+
+
+MART = 'marts."managerControl_Deal"'
+FLOOR = (
+    "create table bench_result as select d.deal_id, d.responsible_id, d.created_at, d.first_touch_at, "
+    "extract(epoch from d.first_touch_at - d.created_at) / 60 as response_minutes, "
+    f"extract(epoch from d.snapshot_at - d.created_at) / 60 as pending_minutes from {MART} as d"
+)
+UNTOUCHED = "case when d.first_touch_at is null then d.snapshot_at end"
+# The three look-ups managerControl_Deal makes (created, first touch, snapshot for untouched deals).
+WORKING = (
+    "select d.deal_id, d.responsible_id, d.created_at, d.first_touch_at, "
+    "({{ working_seconds_at('w_touched', 'd.first_touch_at') }} "
+    " - {{ working_seconds_at('w_created', 'd.created_at') }}) / 60.0 as response_minutes, "
+    f"({{{{ working_seconds_at('w_snapshot', '{UNTOUCHED}') }}}} "
+    " - {{ working_seconds_at('w_created', 'd.created_at') }}) / 60.0 as pending_minutes "
+    f"from {MART} as d "
+    "{{ working_time_join('w_created', 'd.responsible_id', 'd.created_at') }} "
+    "{{ working_time_join('w_touched', 'd.responsible_id', 'd.first_touch_at') }} "
+    f"{{{{ working_time_join('w_snapshot', 'd.responsible_id', '{UNTOUCHED}') }}}}"
+)
+
+
+def _compiled(location: WarehouseLocation, dbt_vars: str, query: str) -> str:
+    return run_dbt(location, "compile", "--quiet", "--vars", dbt_vars, "--inline", query).stdout.strip()
+
+
+def _counts(cur, tables: list[str]) -> dict[str, int]:
+    counts = {}
+    for table in tables:
+        cur.execute(sql.SQL("select count(*) from {}").format(sql.SQL(table)))
+        (counts[table],) = cur.fetchone()
+    return counts
+
+
+def _short(unique_id: str) -> str:
+    kind, _project, *rest = unique_id.split(".")
+    return f"{rest[-1] if kind == 'model' else '.'.join(rest)} ({kind})"
+
+
+def _portal_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(PORTAL_TIME_ZONE))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--managers", type=int, default=70)
+    parser.add_argument("--days", type=int, default=365, help="days per slice")
+    parser.add_argument("--slices", type=int, default=1, help="generator runs, one after another in time")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=2, help="floor / working-minutes pairs, alternately")
+    parser.add_argument("--window-days", type=int, nargs="+", default=[1, 7])
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    server = resolve_warehouse()
+    location = _create_database(server)
+    report: dict[str, Any] = {
+        "managers": args.managers,
+        "days": args.days,
+        "slices": args.slices,
+        "database": location.database,
+    }
+    snapshot = _portal_midnight(END_DATE)
+    full_vars = {"snapshot_at": snapshot.isoformat()}
+    try:
+        load_seconds: list[tuple[float, float]] = []
+        for index in range(args.slices):
+            started = time.perf_counter()
+            config = GeneratorConfig(
+                seed=args.seed + index,
+                managers=args.managers,
+                days=args.days,
+                end_date=END_DATE - timedelta(days=index * args.days),
+            )
+            portal = generate(config)
+            generated = time.perf_counter()
+            _load_slice(location, portal, index)
+            loaded = time.perf_counter()
+            del portal
+            gc.collect()
+            load_seconds.append((generated - started, loaded - generated))
+            print(f"slice {index}: generated {generated - started:.0f} s, loaded {loaded - generated:.0f} s")
+        report["slices_generate_load_s"] = load_seconds
+
+        conn = connect(location, autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("vacuum analyze")
+            report["raw_rows"] = _counts(cur, [f"raw.{t}" for t in RAW_TABLES])
+            cur.execute("select pg_database_size(current_database())")
+            (report["raw_bytes"],) = cur.fetchone()
+        print("raw rows:", report["raw_rows"])
+
+        report["seed_s"], _ = _timed_dbt(location, "seed", "--vars", json.dumps(full_vars))
+        wall, nodes = _timed_dbt(location, "build", "--vars", json.dumps(full_vars))
+        report["full_build"] = {"wall_s": wall, "nodes": nodes}
+        print(f"full dbt build: {wall:.1f} s wall")
+
+        with conn.cursor() as cur:
+            report["mart_rows"] = _counts(
+                cur, [MART, "marts.calls", "marts.fct_manager_daily_deals", "marts.fct_manager_daily_calls"]
+            )
+            cur.execute(f"vacuum analyze {MART}")
+            working = f"create table bench_result as {_compiled(location, json.dumps(full_vars), WORKING)}"
+            report["working_minutes_vs_floor"] = [
+                {"floor_s": _timed(cur, FLOOR), "working_s": _timed(cur, working)} for _ in range(args.repeat)
+            ]
+            report["mart_copy_floor_s"] = _timed(cur, f"create table bench_result as select * from {MART}")
+
+        report["incremental"] = []
+        for window_days in args.window_days:
+            window = {
+                **full_vars,
+                "window_start": _portal_midnight(END_DATE - timedelta(days=window_days)).isoformat(),
+                "window_end": snapshot.isoformat(),
+            }
+            marts_wall, marts_nodes = _timed_dbt(
+                location, "build", "--select", *WINDOWED_MARTS, "--vars", json.dumps(window)
+            )
+            rest_wall, rest_nodes = _timed_dbt(
+                location, "build", "--exclude", *WINDOWED_MARTS, "--vars", json.dumps(window)
+            )
+            report["incremental"].append(
+                {
+                    "window_days": window_days,
+                    "windowed_marts": {"wall_s": marts_wall, "nodes": marts_nodes},
+                    "rest": {"wall_s": rest_wall, "nodes": rest_nodes},
+                }
+            )
+            print(f"{window_days}-day window: windowed marts {marts_wall:.1f} s, rest {rest_wall:.1f} s")
+        conn.close()
+    finally:
+        if not args.keep:
+            _drop_database(server, location)
+
+    _print(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+
+
+def _print(report: dict[str, Any]) -> None:
+    full = report["full_build"]
+    total = sum(full["nodes"].values())
+    print(f"\nfull dbt build {full['wall_s']:.1f} s wall; node execution times add up to {total:.1f} s")
+    for unique_id, seconds in sorted(full["nodes"].items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {_short(unique_id):60} {seconds:8.1f} s {100 * seconds / total:5.1f} %")
+    tests = sum(s for u, s in full["nodes"].items() if u.startswith(("test.", "unit_test.")))
+    print(f"  all data and unit tests together: {tests:.1f} s {100 * tests / total:.1f} %")
+    print("mart rows:", report["mart_rows"])
+    for pair in report["working_minutes_vs_floor"]:
+        print(
+            f"working minutes {pair['working_s']:.2f} s vs floor {pair['floor_s']:.2f} s: "
+            f"{pair['working_s'] / pair['floor_s']:.2f}x"
+        )
+    model = next(s for u, s in full["nodes"].items() if u.endswith(".managerControl_Deal"))
+    print(
+        f"managerControl_Deal in the build {model:.1f} s vs a copy of the finished mart "
+        f"{report['mart_copy_floor_s']:.2f} s: {model / report['mart_copy_floor_s']:.1f}x"
+    )
+    for run in report["incremental"]:
+        marts, rest = run["windowed_marts"]["wall_s"], run["rest"]["wall_s"]
+        print(
+            f"{run['window_days']}-day window: windowed marts {marts:.1f} s "
+            f"({100 * marts / full['wall_s']:.1f} % of the full build), rest of the project {rest:.1f} s, "
+            f"together {100 * (marts + rest) / full['wall_s']:.1f} %"
+        )
+
+
+if __name__ == "__main__":
+    main()
