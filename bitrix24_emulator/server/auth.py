@@ -51,6 +51,9 @@ class Webhook:
     scopes: frozenset[str] = ALL_SCOPES
     denied_methods: frozenset[str] = frozenset()  # methods answering 403 ACCESS_DENIED (missing right)
     active: bool = True  # False: the webhook's user is deactivated → 401 authorization_error
+    # Any other refusal the portal gives a credential before running a method, as (status, code, text):
+    # app confirmation pending/denied, unknown app, wrong auth type, extranet user … (notes §1.4).
+    refusal: tuple[int, str, str] | None = None
 
     def credential(self) -> Credential:
         return Credential(

@@ -96,6 +96,8 @@ class Service:
             raise RestError(401, self.config.bad_secret_code, "Wrong authorization data")
         if not hook.active:
             raise RestError(401, "authorization_error", "Unable to authorize user")
+        if hook.refusal is not None:
+            raise RestError(*hook.refusal)
         return hook.credential()
 
     def token(self, token: str | None) -> Credential:

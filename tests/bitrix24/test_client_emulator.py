@@ -20,6 +20,7 @@ from bitrix24_emulator.server.clock import ManualClock  # noqa: E402
 from orchestration.bitrix24 import (  # noqa: E402
     Bitrix24AuthError,
     Bitrix24Client,
+    Bitrix24Error,
     Bitrix24MethodNotFoundError,
     Bitrix24ScopeError,
     ClientSettings,
@@ -143,3 +144,29 @@ def test_offset_paging_of_more_than_a_page_of_users_returns_each_once():
         client = Bitrix24Client(ClientSettings(webhook_url=emu.webhook_url))
         rows = [row for page in client.iter_offset("user.get", {"ADMIN_MODE": "True"}) for row in page]
     assert sorted(str(row["ID"]) for row in rows) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (401, "METHOD_CONFIRM_WAITING"),
+        (401, "ERROR_OAUTH"),
+        (401, "APPLICATION_NOT_FOUND"),
+        (401, "authorization_error"),
+        (403, "METHOD_CONFIRM_DENIED"),
+        (403, "user_access_error"),
+        (403, "WRONG_AUTH_TYPE"),
+        (403, "ALLOWED_ONLY_INTRANET_USER"),
+    ],
+)
+def test_credential_refusals_fail_fast_with_the_code(status: int, code: str) -> None:
+    """A refused credential is not retried: one request, one typed error naming the portal's code."""
+    hook = Webhook(user_id=1, secret="refusedsecret", refusal=(status, code, "refused"))
+    portal = generate(GeneratorConfig(seed=3, managers=6, days=2))
+    with running_emulator(portal, fast=True, webhooks=(hook,)) as emu:
+        client = Bitrix24Client(ClientSettings(webhook_url=f"{emu.base_url}/rest/1/refusedsecret/"))
+        with pytest.raises(Bitrix24Error) as caught:
+            client.call("user.get")
+    assert client.stats.http_requests == 1
+    assert code.lower() in str(caught.value).lower()
+    assert "refusedsecret" not in str(caught.value)

@@ -97,3 +97,25 @@ def test_https_only_portal_serves_https() -> None:
 def test_unknown_portal_state_is_rejected() -> None:
     with pytest.raises(ValueError, match="portal_state"):
         ServerConfig(portal_state="closed")  # type: ignore[arg-type]
+
+
+# The rest of the notes' §1.4 table: refusals of a credential before any method runs.
+CREDENTIAL_REFUSALS = [
+    (401, "METHOD_CONFIRM_WAITING", "Waiting for confirmation"),
+    (401, "ERROR_OAUTH", "Application not installed"),
+    (401, "APPLICATION_NOT_FOUND", "Application not found"),
+    (403, "METHOD_CONFIRM_DENIED", "Method call denied"),
+    (403, "user_access_error", "The user does not have access to the application."),
+    (403, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method"),
+    (403, "ALLOWED_ONLY_INTRANET_USER", "Method is allowed only for intranet users"),
+    (500, "ERROR_UNEXPECTED_ANSWER", "Server returned an unexpected response."),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "text"), CREDENTIAL_REFUSALS)
+def test_credential_refusals_of_the_notes_table(status: int, code: str, text: str) -> None:
+    hook = Webhook(user_id=1, secret="refused", refusal=(status, code, text))
+    with running_emulator(make_portal(deals=5, calls=5), fast=True, webhooks=(hook,)) as emu:
+        response = requests.get(f"{emu.base_url}/rest/1/refused/user.get", timeout=10)
+    assert response.status_code == status
+    assert response.json() == {"error": code, "error_description": text}
