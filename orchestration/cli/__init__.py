@@ -71,6 +71,8 @@ def demo(
     console.print(f"warehouse: {location.redacted()}")
     console.print(f"starting the Bitrix24 emulator ({managers} managers, {days} days, seed {seed}) …")
     os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days)
+    # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
+    os.environ["B24_PLAN"] = "unlimited"
     try:
         console.print("materialising every asset through Dagster …")
         prepare_dagster_home(location)
@@ -101,6 +103,7 @@ def up() -> None:
     prepare_dagster_home(location)
     if not os.environ.get(WEBHOOK_ENV):
         os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90)
+        os.environ["B24_PLAN"] = "unlimited"  # the emulator runs with its limits off
         console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
     # `make up` is the long-running deployment: its schedules start RUNNING (they are STOPPED elsewhere).
     # Imported here: the schedules module loads the dbt manifest, which other commands do not need.
