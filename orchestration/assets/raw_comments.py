@@ -5,8 +5,9 @@ is bounded by deals, not comments: the deals whose versions the same window stor
 50 deals per ``batch`` request (one ``start=-1`` command per deal: no COUNT). A deal with a full page
 of comments gets its further pages read on their own (keyset ``>ID``). A year's backfill of a
 70-manager portal (≈ 72,000 deals) costs ≈ 1,450 requests, about 12 minutes at 2 requests a second; a
-day's sync, the day's changed deals / 50. A comment added to a deal that does not change the deal itself is seen when the deal next
-changes (or at the next backfill of its day); for the first-touch metric only early comments matter.
+day's sync, the day's changed deals / 50. A comment added to a deal that does not change the deal
+itself is seen when the deal next changes (or at the next backfill of its day); for the first-touch
+metric only early comments matter.
 """
 
 from collections.abc import Iterator
