@@ -101,7 +101,12 @@ def sync(
                 if event.is_step_failure and event.step_failure_data
             ]
             raise SyncFailedError(f"{step} failed — " + "; ".join(messages or ["see the Dagster run log"]))
-        summaries += [ExtractSummary.from_event(event) for event in result.get_asset_materialization_events()]
+        # A run over many partitions records one materialisation per partition, all with the run's metadata.
+        by_asset = {}
+        for event in result.get_asset_materialization_events():
+            summary = ExtractSummary.from_event(event)
+            by_asset.setdefault(summary.asset, summary)
+        summaries += by_asset.values()
         progress(f"{step}: done in {time.monotonic() - started:,.0f} s")
     return [summary for summary in summaries if summary.asset.startswith("raw/")]
 

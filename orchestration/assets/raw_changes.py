@@ -115,11 +115,11 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
         )
         return dg.MaterializeResult(
             metadata={
+                **client.stats.as_metadata(),
                 "window": window.describe(),
                 "days": (window.last_day - window.first_day).days + 1,
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
-                **client.stats.as_metadata(),
             }
         )
 

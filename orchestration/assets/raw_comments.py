@@ -101,10 +101,10 @@ def timeline_comments(
     )
     return dg.MaterializeResult(
         metadata={
+            **client.stats.as_metadata(),
             "window": window.describe(),
             "deals": len(deal_ids),
             "new_versions": result.versions_added,
-            **client.stats.as_metadata(),
             "rows": result.rows_received,
         }
     )

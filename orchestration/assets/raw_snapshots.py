@@ -141,9 +141,9 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
         )
         return dg.MaterializeResult(
             metadata={
+                **client.stats.as_metadata(),
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
-                **client.stats.as_metadata(),
             }
         )
 

@@ -25,8 +25,11 @@ def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert emu.webhook_url.rsplit("/", 2)[-2] not in result.stdout + result.stderr  # the secret never shows
     deals = len(portal.tables["deals"].rows)
-    deals_line = next(line for line in result.stdout.splitlines() if "raw/deals" in line)
-    assert f"{deals:,}" in deals_line
+    deals_lines = [line for line in result.stdout.splitlines() if "raw/deals" in line]
+    assert len(deals_lines) == 1, deals_lines  # one line per asset, however many days the run covered
+    assert f"{deals:,}" in deals_lines[0]
+    users_line = next(line for line in result.stdout.splitlines() if "raw/users" in line)
+    assert f"{len(portal.tables['users'].rows):,}" in users_line
     assert "sync finished" in result.stdout
     conn = connect(fresh_database)
     try:
