@@ -25,7 +25,6 @@ import gc
 import json
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,10 +35,11 @@ from psycopg2 import sql
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData, Table
-from orchestration.warehouse.bootstrap import connect, ensure_warehouse
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from tests.support.dbt import run_dbt
 from tests.support.raw_from_portal import RAW_TABLE_OF
 
@@ -114,28 +114,6 @@ def _load_slice(location: WarehouseLocation, portal: PortalData, index: int) -> 
         conn.commit()
     finally:
         conn.close()
-
-
-def _create_database(server: WarehouseLocation) -> WarehouseLocation:
-    name = f"b24ops_dbtbench_{uuid.uuid4().hex[:8]}"
-    admin = connect(server.with_database("postgres"), autocommit=True)
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-    location = server.with_database(name)
-    ensure_warehouse(location)
-    return location
-
-
-def _drop_database(server: WarehouseLocation, location: WarehouseLocation) -> None:
-    admin = connect(server.with_database("postgres"), autocommit=True)
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(location.database)))
-    finally:
-        admin.close()
 
 
 def _node_timings(location: WarehouseLocation) -> dict[str, float]:
@@ -216,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = resolve_warehouse()
-    location = _create_database(server)
+    location = create_scratch_database(server, "b24ops_dbtbench")
     report: dict[str, Any] = {
         "managers": args.managers,
         "days": args.days,
@@ -293,7 +271,7 @@ def main() -> None:
         conn.close()
     finally:
         if not args.keep:
-            _drop_database(server, location)
+            drop_scratch_database(location)
 
     _print(report)
     if args.json:

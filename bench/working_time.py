@@ -15,13 +15,11 @@ import argparse
 import json
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from psycopg2 import sql
-
-from orchestration.warehouse.bootstrap import connect, ensure_warehouse
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
+from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from tests.support.dbt import run_dbt
 
 FIRST_YEAR = 2023
@@ -60,19 +58,6 @@ from (
     from generate_series(1, %(rows)s) as g
 ) as s
 """
-
-
-def _create_database(server: WarehouseLocation) -> WarehouseLocation:
-    name = f"b24ops_bench_{uuid.uuid4().hex[:8]}"
-    admin = connect(server.with_database("postgres"), autocommit=True)
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-    location = server.with_database(name)
-    ensure_warehouse(location)
-    return location
 
 
 def _model_timings(location: WarehouseLocation) -> dict[str, float]:
@@ -128,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = resolve_warehouse()
-    location = _create_database(server)
+    location = create_scratch_database(server, "b24ops_bench")
     dbt_vars = json.dumps(
         {
             "working_calendar_start": f"{FIRST_YEAR}-01-01",
@@ -180,12 +165,7 @@ def main() -> None:
     finally:
         conn.close()
         if not args.keep:
-            admin = connect(server.with_database("postgres"), autocommit=True)
-            with admin.cursor() as cur:
-                cur.execute(
-                    sql.SQL("drop database {} with (force)").format(sql.Identifier(location.database))
-                )
-            admin.close()
+            drop_scratch_database(location)
 
     print(f"employees={args.employees} years={args.years} intervals={intervals} lookup rows={lookup_rows}")
     print(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from psycopg2 import sql
 
-from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
+from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -18,41 +16,17 @@ def pg_server() -> WarehouseLocation:
     return resolve_warehouse()
 
 
-def _create_database(server: WarehouseLocation, prefix: str) -> WarehouseLocation:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    conn = connect(server.with_database("postgres"), autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    finally:
-        conn.close()
-    return server.with_database(name)
-
-
-def _drop_database(location: WarehouseLocation) -> None:
-    conn = connect(location.with_database("postgres"), autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(location.database))
-            )
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def fresh_database(pg_server: WarehouseLocation) -> Iterator[WarehouseLocation]:
     """An empty database of its own, with the warehouse schemas and raw tables, dropped afterwards."""
-    location = _create_database(pg_server, "b24ops_test")
-    ensure_warehouse(location)
+    location = create_scratch_database(pg_server, "b24ops_test")
     yield location
-    _drop_database(location)
+    drop_scratch_database(location)
 
 
 @pytest.fixture(scope="module")
 def module_database(pg_server: WarehouseLocation) -> Iterator[WarehouseLocation]:
     """Like ``fresh_database`` but shared by one test module (for expensive set-ups)."""
-    location = _create_database(pg_server, "b24ops_test")
-    ensure_warehouse(location)
+    location = create_scratch_database(pg_server, "b24ops_test")
     yield location
-    _drop_database(location)
+    drop_scratch_database(location)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
-from orchestration.warehouse.bootstrap import connect, ensure_warehouse
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from tests.support.dbt import run_dbt
 from tests.working_time import scenario
 from tests.working_time.oracle import WorkingCalendar
@@ -28,22 +27,15 @@ def _execute(location: WarehouseLocation, step: Callable[[Cursor], None]) -> Non
 
 @pytest.fixture(scope="package")
 def working_time_db(pg_server: WarehouseLocation) -> Iterator[WorkingTimeDatabase]:
-    name = f"b24ops_wt_{uuid.uuid4().hex[:8]}"
-    admin = connect(pg_server.with_database("postgres"), autocommit=True)
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    location = pg_server.with_database(name)
+    location = create_scratch_database(pg_server, "b24ops_wt")
     try:
-        ensure_warehouse(location)
         _execute(location, scenario.create_inputs)
         run_dbt(location, "seed", "--select", "tag:working_time")
         _execute(location, scenario.fill_seeds)
         run_dbt(location, "run", "--select", "tag:working_time", "--vars", scenario.DBT_VARS)
         yield WorkingTimeDatabase(location, compile_inline(location, PROBE_QUERY))
     finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        admin.close()
+        drop_scratch_database(location)
 
 
 @pytest.fixture(scope="package")
