@@ -35,7 +35,7 @@ from psycopg2 import sql
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData, Table
-from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
@@ -49,7 +49,11 @@ ID_SHIFT = 100_000_000
 # Reference data: taken from the newest slice only (older slices' rows would be versions of the same ids).
 REFERENCE_TABLES = {"users", "departments", "categories", "statuses"}
 # Same selection as orchestration/assets/dbt.py (WINDOWED_MARTS): the daily-partitioned dbt asset.
-WINDOWED_MARTS = ["path:models/marts/deal_handling", "path:models/marts/call_traffic"]
+WINDOWED_MARTS = [
+    "path:models/intermediate/deals",
+    "path:models/marts/deal_handling",
+    "path:models/marts/call_traffic",
+]
 RAW_TABLES = sorted({*RAW_TABLE_OF.values(), "calendar_settings"})
 
 
@@ -112,6 +116,17 @@ def _load_slice(location: WarehouseLocation, portal: PortalData, index: int) -> 
                 records=[{"ID": 1, **portal.calendar_settings}],
             )
         conn.commit()
+    finally:
+        conn.close()
+
+
+def _has_raw_rows(location: WarehouseLocation) -> bool:
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select exists (select 1 from raw.deals)")
+            (exists,) = cur.fetchone()
+        return exists
     finally:
         conn.close()
 
@@ -191,10 +206,22 @@ def main() -> None:
     parser.add_argument("--window-days", type=int, nargs="+", default=[1, 7])
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database",
+        help="reuse this database (kept by an earlier --keep run): skip generation and loading if its "
+        "raw.deals has rows; never dropped",
+    )
+    parser.add_argument("--load-only", action="store_true", help="stop after loading raw (implies --keep)")
     args = parser.parse_args()
 
     server = resolve_warehouse()
-    location = create_scratch_database(server, "b24ops_dbtbench")
+    if args.database:
+        location = ensure_warehouse(server.with_database(args.database))
+        keep = True
+    else:
+        location = create_scratch_database(server, "b24ops_dbtbench")
+        keep = args.keep or args.load_only
+    print(f"database {location.database}")
     report: dict[str, Any] = {
         "managers": args.managers,
         "days": args.days,
@@ -205,7 +232,7 @@ def main() -> None:
     full_vars = {"snapshot_at": snapshot.isoformat()}
     try:
         load_seconds: list[tuple[float, float]] = []
-        for index in range(args.slices):
+        for index in range(0 if _has_raw_rows(location) else args.slices):
             started = time.perf_counter()
             config = GeneratorConfig(
                 seed=args.seed + index,
@@ -230,6 +257,8 @@ def main() -> None:
             cur.execute("select pg_database_size(current_database())")
             (report["raw_bytes"],) = cur.fetchone()
         print("raw rows:", report["raw_rows"])
+        if args.load_only:
+            return
 
         report["seed_s"], _ = _timed_dbt(location, "seed", "--vars", json.dumps(full_vars))
         wall, nodes = _timed_dbt(location, "build", "--vars", json.dumps(full_vars))
@@ -270,7 +299,7 @@ def main() -> None:
             print(f"{window_days}-day window: windowed marts {marts_wall:.1f} s, rest {rest_wall:.1f} s")
         conn.close()
     finally:
-        if not args.keep:
+        if not keep:
             drop_scratch_database(location)
 
     _print(report)

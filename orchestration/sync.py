@@ -4,19 +4,28 @@ The same code path as a backfill launched in the UI, in dependency order: the sn
 partitioned change assets over the whole range in ONE run (their single-run backfill policy); the
 unpartitioned dbt models (staging, intermediate, dimensions); the windowed marts over the same range in
 one dbt run. Runs are recorded in the Dagster instance, so they show in the UI afterwards.
+
+A :class:`SyncObserver` follows each step live: Dagster's events of the step's run as they are stored, and
+the request counters (:class:`~orchestration.bitrix24.stats.ExtractStats`) of every Bitrix24 client the run
+creates — the CLI draws its progress bars from them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.assets.partitions import daily_partitions
+from orchestration.bitrix24 import Bitrix24Client
+from orchestration.bitrix24.stats import ExtractStats
+from orchestration.resources import Bitrix24Resource
 from orchestration.run_errors import root_message
 
 Progress = Callable[[str], None]
@@ -24,10 +33,82 @@ Progress = Callable[[str], None]
 # Dagster's console logger prints every engine event at DEBUG; a person running the CLI wants our
 # progress lines and real problems. The runs keep their full event logs in the instance (UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The job name dg.materialize gives its runs: sync runs look the same in the UI as before.
+SYNC_JOB_NAME = "__ephemeral_asset_job__"
+
+Definition = dg.AssetsDefinition | dg.AssetChecksDefinition
 
 
 class SyncFailedError(RuntimeError):
     """A step of the sync failed; the message names the step and the root cause."""
+
+
+@dataclass(frozen=True)
+class SyncStep:
+    """One Dagster run of the sync: what it materialises and over which daily partitions."""
+
+    name: str
+    definitions: tuple[Definition, ...]
+    partition_keys: tuple[str, ...] = ()  # the range's days for a partitioned step, () otherwise
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def assets(self) -> list[dg.AssetsDefinition]:
+        return [d for d in self.definitions if not isinstance(d, dg.AssetChecksDefinition)]
+
+    @property
+    def extracts(self) -> bool:
+        """Whether the step reads the portal (its assets are the raw ones)."""
+        return any(_is_raw(asset) for asset in self.assets)
+
+    @property
+    def asset_step_keys(self) -> frozenset[str]:
+        """The run's step keys that materialise assets (asset checks run as steps of their own)."""
+        return frozenset(asset.node_def.name for asset in self.assets)
+
+    @property
+    def expected_materializations(self) -> int:
+        """One per asset key, and per day for partitioned assets (a single-run backfill records each day)."""
+        days = len(self.partition_keys)
+        return sum(len(asset.keys) * (days if asset.partitions_def else 1) for asset in self.assets)
+
+
+class SyncObserver(Protocol):
+    """Follows a sync while it runs; every call comes from the thread that executes the steps."""
+
+    def step_started(self, step: SyncStep) -> None: ...
+
+    def client_created(self, stats: ExtractStats) -> None:
+        """A step created a Bitrix24 client; ``stats`` counts its requests and rows as they happen."""
+        ...
+
+    def event(self, entry: dg.EventLogEntry) -> None:
+        """An event of the step's run, as Dagster stores it (step starts, materialisations, …)."""
+        ...
+
+    def step_finished(self, step: SyncStep, seconds: float, success: bool) -> None:
+        """The step's run ended (``success`` False: it failed or could not start; the sync raises next)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlainLines:
+    """The observer of callers that want one line at the start and the end of each step."""
+
+    progress: Progress
+
+    def step_started(self, step: SyncStep) -> None:
+        self.progress(f"{step.name}: {len(step.definitions)} asset definitions")
+
+    def client_created(self, stats: ExtractStats) -> None:
+        pass
+
+    def event(self, entry: dg.EventLogEntry) -> None:
+        pass
+
+    def step_finished(self, step: SyncStep, seconds: float, success: bool) -> None:
+        if success:
+            self.progress(f"{step.name}: done in {seconds:,.0f} s")
 
 
 def clamp_to_partitions(first_day: date, last_day: date) -> tuple[str, str]:
@@ -49,19 +130,10 @@ def _is_raw(asset: dg.AssetsDefinition) -> bool:
     return _group(asset) == "raw"
 
 
-def sync(
-    defs: dg.Definitions,
-    instance: dg.DagsterInstance,
-    first_day: date,
-    last_day: date,
-    progress: Progress = lambda _message: None,
-) -> list[ExtractSummary]:
-    """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``.
-
-    Returns what each raw asset cost (rows, requests, waits), read from its materialisation metadata.
-    """
-    first, last = clamp_to_partitions(first_day, last_day)
+def plan_steps(defs: dg.Definitions, first: str, last: str) -> list[SyncStep]:
+    """The four steps of a sync of the partitions ``first``..``last``, empty ones left out."""
     window_tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    days = tuple(daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
     # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a
     # sync. Provisioning Superset ("bi") needs a running Superset: `make up` and the UI do it.
     assets = [
@@ -71,43 +143,93 @@ def sync(
     ]
     raw_checks = [check for check in defs.asset_checks or [] if isinstance(check, dg.AssetChecksDefinition)]
     steps = [
-        ("reference data", [a for a in assets if _is_raw(a) and a.partitions_def is None], {}),
-        (
+        SyncStep("reference data", tuple(a for a in assets if _is_raw(a) and a.partitions_def is None)),
+        SyncStep(
             f"changes {first} – {last}",
-            [*(a for a in assets if _is_raw(a) and a.partitions_def), *raw_checks],
+            (*(a for a in assets if _is_raw(a) and a.partitions_def), *raw_checks),
+            days,
             window_tags,
         ),
-        ("dbt models", [a for a in assets if not _is_raw(a) and a.partitions_def is None], {}),
-        (f"marts {first} – {last}", [a for a in assets if not _is_raw(a) and a.partitions_def], window_tags),
+        SyncStep("dbt models", tuple(a for a in assets if not _is_raw(a) and a.partitions_def is None)),
+        SyncStep(
+            f"marts {first} – {last}",
+            tuple(a for a in assets if not _is_raw(a) and a.partitions_def),
+            days,
+            window_tags,
+        ),
     ]
+    return [step for step in steps if step.definitions]
+
+
+def _watched(resource: Bitrix24Resource, on_client: Callable[[ExtractStats], None]) -> Bitrix24Resource:
+    """The same portal resource, telling ``on_client`` about every client a step creates."""
+
+    class WatchedBitrix24Resource(Bitrix24Resource):
+        def client(self) -> Bitrix24Client:
+            client = super().client()
+            on_client(client.stats)
+            return client
+
+    # exclude_unset keeps the dg.EnvVar values as they are: the secret is still read only at run time.
+    return WatchedBitrix24Resource(**resource.model_dump(exclude_unset=True))
+
+
+def _run_step(
+    step: SyncStep, defs: dg.Definitions, instance: dg.DagsterInstance, observer: SyncObserver
+) -> dg.ExecuteInProcessResult:
+    """``dg.materialize`` of the step, with the observer subscribed to the run's events before it starts."""
+    resources = dict(defs.resources or {})
+    if isinstance(resources.get("bitrix24"), Bitrix24Resource):
+        resources["bitrix24"] = _watched(resources["bitrix24"], observer.client_created)
+    job = dg.Definitions(
+        jobs=[dg.define_asset_job(SYNC_JOB_NAME)], assets=list(step.definitions), resources=resources
+    ).resolve_job_def(SYNC_JOB_NAME)
+    run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4 strings
+    instance.add_event_listener(run_id, observer.event)
+    return job.execute_in_process(
+        run_config=QUIET_RUN_CONFIG, instance=instance, raise_on_error=False, tags=step.tags, run_id=run_id
+    )
+
+
+def sync(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    first_day: date,
+    last_day: date,
+    progress: Progress = lambda _message: None,
+    observer: SyncObserver | None = None,
+) -> list[ExtractSummary]:
+    """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``.
+
+    ``observer`` follows the steps live; without one, ``progress`` gets a line at each step's start and end.
+    Returns what each raw asset cost (rows, requests, waits), read from its materialisation metadata.
+    """
+    observer = observer or PlainLines(progress)
+    first, last = clamp_to_partitions(first_day, last_day)
     summaries: list[ExtractSummary] = []
-    for step, selected, tags in steps:
-        if not selected:
-            continue
-        progress(f"{step}: {len(selected)} asset definitions")
-        started = time.monotonic()
-        result = dg.materialize(
-            selected,
-            resources=dict(defs.resources or {}),
-            instance=instance,
-            tags=tags,
-            run_config=QUIET_RUN_CONFIG,
-            raise_on_error=False,
-        )
-        if not result.success:
+    for step in plan_steps(defs, first, last):
+        observer.step_started(step)
+        started, success = time.monotonic(), False
+        try:
+            result = _run_step(step, defs, instance, observer)
+            success = result.success
+        finally:
+            observer.step_finished(step, time.monotonic() - started, success)
+        if not success:
             messages = [
                 f"{event.step_key}: {root_message(event.step_failure_data.error)}"
                 for event in result.all_events
                 if event.is_step_failure and event.step_failure_data
             ]
-            raise SyncFailedError(f"{step} failed — " + "; ".join(messages or ["see the Dagster run log"]))
+            raise SyncFailedError(
+                f"{step.name} failed — " + "; ".join(messages or ["see the Dagster run log"])
+            )
         # A run over many partitions records one materialisation per partition, all with the run's metadata.
         by_asset = {}
         for event in result.get_asset_materialization_events():
             summary = ExtractSummary.from_event(event)
             by_asset.setdefault(summary.asset, summary)
         summaries += by_asset.values()
-        progress(f"{step}: done in {time.monotonic() - started:,.0f} s")
     return [summary for summary in summaries if summary.asset.startswith("raw/")]
 
 

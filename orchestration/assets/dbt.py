@@ -96,10 +96,11 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
-# The per-deal and per-call marts and the daily facts on them are incremental by change window: they get
+# The per-deal and per-call models and the daily facts on them are incremental by change window: they get
 # the partition window as dbt vars, and a backfill of many days is one dbt run (single-run policy).
-# Everything they read (staging, intermediate, dimensions, seeds) is rebuilt whole, unpartitioned.
-WINDOWED_MARTS = "path:models/marts/deal_handling path:models/marts/call_traffic"
+# The rest is unpartitioned: the staging tables (incremental by what ingestion observed since their last
+# build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
+WINDOWED_MARTS = "path:models/intermediate/deals path:models/marts/deal_handling path:models/marts/call_traffic"
 MANIFEST = ensure_manifest()
 
 

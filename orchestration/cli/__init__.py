@@ -24,6 +24,8 @@ from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
 from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, run_report
+from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
+from orchestration.cli.sync_progress import RichSyncProgress
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import SyncFailedError, sync
@@ -152,17 +154,21 @@ def sync_command(
     ),
     to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
 ) -> None:
-    """Materialise ingestion and marts for a range of days through Dagster (as a UI backfill does)."""
+    """Materialise ingestion and marts for a range of days through Dagster (as a UI backfill does).
+
+    A progress bar per step: partitions, rows and requests so far, and the ETA at the pacing rate.
+    """
     location = ensure_warehouse()
     if not os.environ.get(WEBHOOK_ENV):
         raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
     prepare_dagster_home(location)
     from orchestration.definitions import build_definitions
 
+    defs = build_definitions()
+    portal = defs.resources["bitrix24"]
+    observer = RichSyncProgress(console, PortalEstimator(portal), pacing_rate(portal))
     with dg.DagsterInstance.get() as instance:
-        summaries = sync(
-            build_definitions(), instance, from_day.date(), to_day.date(), progress=console.print
-        )
+        summaries = sync(defs, instance, from_day.date(), to_day.date(), observer=observer)
     console.print(extract_summary_table(summaries))
     console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
 

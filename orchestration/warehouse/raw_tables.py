@@ -87,3 +87,9 @@ def create_raw_tables(cur: Cursor) -> None:
                 """
             ).format(table=table)
         )
+        # Incremental staging models re-derive the records observed since their last build.
+        cur.execute(
+            sql.SQL("create index if not exists {index} on {table} (portal_id, last_seen_at)").format(
+                index=sql.Identifier(f"{entity.table}_last_seen"), table=table
+            )
+        )

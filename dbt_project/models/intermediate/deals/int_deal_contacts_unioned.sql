@@ -10,7 +10,24 @@
       comment       timeline comment; CREATED, AUTHOR_ID
 
     A real employee is a user that user.get lists with USER_TYPE 'employee' (robots, chat-bots and system
-    accounts are not; fired employees still are). To-dos are never contacts, planned or done. -#}
+    accounts are not; fired employees still are). To-dos are never contacts, planned or done.
+
+    Incremental (delete+insert on deal_id): a window run re-derives every contact of the deals changed in the
+    window (macros/deal_handling/deals_changed_in_window.sql), through the staging tables' owner indexes.
+    The pre-hook empties those deals first: delete+insert alone would keep the old rows of a deal that has
+    no contact left (its only one deleted). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[{'columns': ['deal_id']}],
+        pre_hook="{% if is_incremental() %}delete from {{ this }}
+                  where deal_id in ({{ deals_changed_in_window() }}){% endif %}",
+        post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
+    )
+}}
 with
 
 deals as (
@@ -36,6 +53,12 @@ users as (
 -- The employee test is IN (subquery): PostgreSQL runs it as one hashed look-up. The staging views' row
 -- estimates are poor (filters on JSON expressions), and joins on them were seen to turn into nested loops
 -- that re-read a view per row (minutes instead of milliseconds on a 700-deal portal).
+{% if is_incremental() %}
+changed_deals as (
+    {{ deals_changed_in_window() }}
+),
+{% endif %}
+
 employees as (
     select user_id from users where user_type = 'employee'
 ),
@@ -49,6 +72,7 @@ activity_contacts as (
         author_id as contact_by
     from activities
     where is_deal_owned
+      {% if is_incremental() %}and owner_id in (select deal_id from changed_deals){% endif %}
       and (
           -- an answered call activity mirrors its statistic row: RESULT_STATUS 2 is written for
           -- CALL_FAILED_CODE 200, END_TIME = START_TIME + CALL_DURATION (REST_API_NOTES §5.7)
@@ -69,6 +93,7 @@ stage_contacts as (
     from stage_history
     inner join deals on deals.deal_id = stage_history.deal_id
     where stage_history.type_id in (2, 3, 5)
+      {% if is_incremental() %}and stage_history.deal_id in (select deal_id from changed_deals){% endif %}
 ),
 
 edit_contacts as (
@@ -81,6 +106,7 @@ edit_contacts as (
     from deals
     where modified_at > created_at
       and modified_at is distinct from moved_at
+      {% if is_incremental() %}and deal_id in (select deal_id from changed_deals){% endif %}
 ),
 
 comment_contacts as (
@@ -92,6 +118,7 @@ comment_contacts as (
         author_id as contact_by
     from comments
     where entity_type = 'deal'
+      {% if is_incremental() %}and entity_id in (select deal_id from changed_deals){% endif %}
 ),
 
 unioned as (

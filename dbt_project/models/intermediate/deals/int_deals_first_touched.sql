@@ -1,9 +1,29 @@
 {#- The first contact of every deal at or after its creation, and whether contacts dated before the
-    creation exist (bad data, e.g. a call to the lead the deal came from: ignored, flagged). -#}
+    creation exist (bad data, e.g. a call to the lead the deal came from: ignored, flagged).
+    Incremental (delete+insert on deal_id): a window run re-computes the deals changed in the window, the
+    same set int_deal_contacts_unioned re-derives. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[{'columns': ['deal_id'], 'unique': true}, {'columns': ['first_touch_at']}],
+        post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
+    )
+}}
+-- the window's change sets (macros/deal_handling) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
+-- depends_on: {{ ref('stg_bitrix24__deals') }}
 with
 
 deals as (
     select * from {{ ref('stg_bitrix24__deals') }}
+    {% if is_incremental() %}
+    where deal_id in ({{ deals_changed_in_window() }})
+    {% endif %}
 ),
 
 contacts as (

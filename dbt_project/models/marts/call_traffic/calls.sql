@@ -2,18 +2,21 @@
     exists. Incremental (delete+insert on call_id): statistic rows are written once, at the end of the call,
     stamped with its start, so a window re-reads calls started since window_start minus one day (no call
     lasts a day); the working-hours flag reads the manager's working calendar, which does not change for
-    past days unless the calendar seeds do — then run a full refresh. -#}
+    past days unless the calendar seeds do — then run a full refresh. Calls the reconciliation sweep found
+    deleted leave through the deletions ledger (post-hook). -#}
 {{
     config(
         materialized='incremental',
         unique_key='call_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook=[
-            "delete from {{ this }} as mart where not exists (
-                 select 1 from {{ ref('stg_bitrix24__calls') }} as calls where calls.call_id = mart.call_id)",
-            "create index if not exists calls_manager_date on {{ this }} (manager_id, call_date)",
+        indexes=[
+            {'columns': ['call_id'], 'unique': true},
+            {'columns': ['statistic_id']},
+            {'columns': ['call_date']},
+            {'columns': ['manager_id', 'call_date']},
         ],
+        post_hook="{{ delete_vanished_records('calls', 'statistic_id', ref('stg_bitrix24__calls'), 'call_row_id') }}",
     )
 }}
 

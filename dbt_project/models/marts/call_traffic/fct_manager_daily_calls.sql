@@ -1,14 +1,41 @@
 {#- Report 2 per employee × portal day, additive measures. Derived rates are computed at query time from
     the sums: average talk time = talk_seconds_connected / calls_connected, connect rate =
-    calls_outgoing_connected / calls_outgoing. Info calls (no employee) belong to nobody and are left out. -#}
+    calls_outgoing_connected / calls_outgoing. Info calls (no employee) belong to nobody and are left out.
+
+    Incremental (delete+insert on report_date): a window run re-computes the days of the window's calls
+    (macros/deal_handling/days_changed_in_window.sql), every manager of each such day. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='report_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[{'columns': ['report_date']}],
+    )
+}}
+-- the window's change sets (macros/deal_handling) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__calls') }}
+
 with
+
+{% if is_incremental() %}
+changed_days as (
+    {{ call_days_changed_in_window() }}
+),
+{% endif %}
 
 spine as (
     select * from {{ ref('int_employees_days_spined') }}
+    {% if is_incremental() %}
+    where report_date in (select report_date from changed_days)
+    {% endif %}
 ),
 
 calls as (
     select * from {{ ref('calls') }}
+    {% if is_incremental() %}
+    where call_date in (select report_date from changed_days)
+    {% endif %}
 ),
 
 per_day as (

@@ -1,23 +1,61 @@
 {#- Report 1 per employee × portal day, additive measures (sum over any period and slice; averages are
     sum / count at query time). Deal measures are counted on the deal's creation day (a cohort: "of the deals
     created on these days, how fast were they answered"); untouched deals stay in the cohort with the working
-    minutes they have waited so far, so a manager who never answers looks worse, not better. -#}
+    minutes they have waited so far, so a manager who never answers looks worse, not better.
+
+    Incremental (delete+insert on report_date): a window run re-computes the days it can change, every
+    manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of changed and of
+    untouched deals, days of changed activities and calls, the snapshot day. The day's activity and call
+    counts come pre-aggregated (int_manager_daily_activities_counted, fct_manager_daily_calls), so a day
+    costs a few index probes, not a scan of its activities. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='report_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[{'columns': ['report_date']}],
+    )
+}}
+-- the window's change sets (macros/deal_handling) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
+-- depends_on: {{ ref('stg_bitrix24__deals') }}
+-- depends_on: {{ ref('stg_bitrix24__calls') }}
+
 with
+
+{% if is_incremental() %}
+changed_days as (
+    {{ deal_days_changed_in_window() }}
+    union
+    {{ activity_days_changed_in_window() }}
+    union
+    {{ call_days_changed_in_window() }}
+),
+{% endif %}
 
 spine as (
     select * from {{ ref('int_employees_days_spined') }}
+    {% if is_incremental() %}
+    where report_date in (select report_date from changed_days)
+    {% endif %}
 ),
 
 deals as (
     select * from {{ ref('managerControl_Deal') }}
+    {% if is_incremental() %}
+    where created_date in (select report_date from changed_days)
+    {% endif %}
 ),
 
-activities as (
-    select * from {{ ref('stg_bitrix24__activities') }}
+activity_counts as (
+    select * from {{ ref('int_manager_daily_activities_counted') }}
 ),
 
-calls as (
-    select * from {{ ref('calls') }}
+call_counts as (
+    select * from {{ ref('fct_manager_daily_calls') }}
 ),
 
 backlog as (
@@ -37,39 +75,6 @@ deal_cohorts as (
         coalesce(sum(pending_working_minutes), 0) as pending_working_minutes_sum,
         count(*) filter (where has_contact_before_creation) as deals_with_contact_before_creation
     from deals
-    group by 1, 2
-),
-
-meetings as (
-    select
-        responsible_id as manager_id,
-        {{ portal_date('start_at') }} as report_date,
-        count(*) as meetings_held
-    from activities
-    where activity_kind = 'meeting' and is_completed
-    group by 1, 2
-),
-
-planned as (
-    -- to-dos, meetings and calls scheduled on this day; telephony's records of calls that happened
-    -- (ORIGIN_ID VI_...) are not plans
-    select
-        responsible_id as manager_id,
-        {{ portal_date('created_at') }} as report_date,
-        count(*) as activities_planned
-    from activities
-    where activity_kind in ('todo', 'meeting')
-       or (activity_kind = 'call' and coalesce(origin_id, '') not like 'VI\_%')
-    group by 1, 2
-),
-
-calls_made as (
-    select
-        manager_id,
-        call_date as report_date,
-        count(*) as calls_made
-    from calls
-    where is_outgoing_attempt
     group by 1, 2
 ),
 
@@ -95,14 +100,13 @@ final as (
         backlog.open_deals_without_planned_activities,
 
         -- activity on the day
-        coalesce(meetings.meetings_held, 0) as meetings_held,
-        coalesce(planned.activities_planned, 0) as activities_planned,
-        coalesce(calls_made.calls_made, 0) as calls_made
+        coalesce(activity_counts.meetings_held, 0) as meetings_held,
+        coalesce(activity_counts.activities_planned, 0) as activities_planned,
+        coalesce(call_counts.calls_outgoing, 0) as calls_made
     from spine
     left join deal_cohorts using (manager_id, report_date)
-    left join meetings using (manager_id, report_date)
-    left join planned using (manager_id, report_date)
-    left join calls_made using (manager_id, report_date)
+    left join activity_counts using (manager_id, report_date)
+    left join call_counts using (manager_id, report_date)
     left join backlog on backlog.manager_id = spine.manager_id and backlog.snapshot_date = spine.report_date
 )
 

@@ -2,14 +2,13 @@
     backlog (overdue / no planned activities) as of snapshot_at. Definitions: docs/metrics.md.
 
     Incremental (delete+insert on deal_id). A run for the window [window_start, window_end) re-computes:
-      * deals created since window_start minus var first_touch_lookback_days (default 14): a young deal is
-        the one whose first contact may still arrive, and rows can reach the warehouse days after the instant
-        they are stamped with (a call's statistic row is stamped with its start and written at its end; an
-        e-mail synced late keeps its sending time; a partition re-run after a long holiday). 14 days cover
-        the longest Russian holiday break (New Year, up to 11 days off) plus a weekend;
-      * deals with any change or contact stamped inside the window (late first touches of old deals);
-      * every open or untouched deal, whose overdue count and pending minutes move with the snapshot;
-      * and a post-hook removes deals the portal deleted.
+      * the deals changed in the window and the young ones (macros/deal_handling/deals_changed_in_window.sql,
+        with the look-back var first_touch_lookback_days, default 14: see docs/decisions.md) — the same set
+        whose first touch int_deals_first_touched re-computed;
+      * every open or untouched deal, whose overdue count and pending minutes move with the snapshot: their
+        first touch is read from int_deals_first_touched, not re-derived, so their cost is a few index
+        probes each (the backlog's size, not the history's);
+      * and a post-hook removes deals the reconciliation sweep found deleted (deletions ledger).
     Every other row depends only on data that did not change, so a full refresh gives the same table —
     except for dictionary changes (a pipeline or stage renamed, an employee moved to another department):
     closed deals outside the window keep the old name / department until a full refresh. -#}
@@ -20,14 +19,20 @@
         unique_key='deal_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook=[
-            "delete from {{ this }} as mart where not exists (
-                 select 1 from {{ ref('stg_bitrix24__deals') }} as deals where deals.deal_id = mart.deal_id)",
-            "create index if not exists \"managerControl_Deal_responsible_created\"
-                 on {{ this }} (responsible_id, created_date)",
+        indexes=[
+            {'columns': ['deal_id'], 'unique': true},
+            {'columns': ['responsible_id', 'created_date']},
+            {'columns': ['created_date']},
+            {'columns': ['is_untouched']},
         ],
+        post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
     )
 }}
+-- the window's change sets (macros/deal_handling) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
+-- depends_on: {{ ref('stg_bitrix24__deals') }}
 
 with
 
@@ -55,26 +60,11 @@ backlog as (
     select * from {{ ref('int_deals_activities_summarised') }}
 ),
 
-contacts as (
-    select * from {{ ref('int_deal_contacts_unioned') }}
-),
-
-activities as (
-    select * from {{ ref('stg_bitrix24__activities') }}
-),
-
 {% if is_incremental() %}
 changed_deals as (
-    select deal_id from contacts
-    where contact_at >= {{ window_start() }} and contact_at < {{ window_end() }}
+    {{ deals_changed_in_window() }}
     union
-    select owner_id from activities
-    where is_deal_owned and last_updated_at >= {{ window_start() }} and last_updated_at < {{ window_end() }}
-    union
-    select deal_id from deals
-    where (modified_at >= {{ window_start() }} and modified_at < {{ window_end() }})
-       or created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
-       or stage_semantic = 'P'
+    select deal_id from deals where stage_semantic = 'P'
     union
     select deal_id from first_touches where first_touch_at is null
 ),

@@ -1,5 +1,24 @@
 {#- crm.activity.list: TYPE_ID / DIRECTION / STATUS / RESULT_STATUS enumerations decoded (REST_API_NOTES §5.4);
     activity_kind names the provider the metric contract cares about. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[
+            {'columns': ['activity_id'], 'unique': true},
+            {'columns': ['last_seen_at']},
+            {'columns': ['staged_at']},
+            {'columns': ['last_updated_at']},
+            {'columns': ['start_at']},
+            {'columns': ['created_at']},
+            {'columns': ['owner_id']},
+            {'columns': ['is_completed']},
+        ],
+        post_hook="{{ delete_swept_records('activities', 'activity_id') }}",
+    )
+}}
 with
 
 source as (
@@ -32,7 +51,8 @@ typed as (
         {{ b24_timestamp("payload ->> 'START_TIME'") }} as start_at,
         {{ b24_timestamp("payload ->> 'END_TIME'") }} as end_at,
         {{ b24_timestamp("payload ->> 'DEADLINE'") }} as deadline_at,
-        loaded_at
+        loaded_at,
+        last_seen_at
     from source
 ),
 
@@ -81,7 +101,9 @@ final as (
         start_at,
         end_at,
         deadline_at,
-        loaded_at
+        loaded_at,
+        last_seen_at,
+        {{ staged_at() }} as staged_at
     from typed
 )
 

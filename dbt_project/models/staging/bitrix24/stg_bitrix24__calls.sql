@@ -1,5 +1,21 @@
 {#- voximplant.statistic.get rows (REST_API_NOTES §5.7): values are strings; CALL_TYPE 1 outgoing, 2 incoming,
     3 incoming with redirect, 4 callback, 5 info call; CALL_FAILED_CODE '200' means the call went through. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_row_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[
+            {'columns': ['call_row_id'], 'unique': true},
+            {'columns': ['last_seen_at']},
+            {'columns': ['staged_at']},
+            {'columns': ['started_at']},
+            {'columns': ['crm_activity_id']},
+        ],
+        post_hook="{{ delete_swept_records('calls', 'call_row_id') }}",
+    )
+}}
 with
 
 source as (
@@ -39,7 +55,9 @@ final as (
 
         -- timestamps
         {{ b24_timestamp("payload ->> 'CALL_START_DATE'") }} as started_at,
-        loaded_at
+        loaded_at,
+        last_seen_at,
+        {{ staged_at() }} as staged_at
     from source
 )
 

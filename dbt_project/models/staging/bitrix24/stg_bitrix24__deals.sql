@@ -1,4 +1,21 @@
 {#- crm.deal.list: every scalar a string, flags "Y"/"N", datetimes ISO-8601 with the portal's offset. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[
+            {'columns': ['deal_id'], 'unique': true},
+            {'columns': ['last_seen_at']},
+            {'columns': ['staged_at']},
+            {'columns': ['modified_at']},
+            {'columns': ['created_at']},
+            {'columns': ['stage_semantic']},
+        ],
+        post_hook="{{ delete_swept_records('deals', 'deal_id') }}",
+    )
+}}
 with
 
 source as (
@@ -35,7 +52,8 @@ final as (
         {{ b24_timestamp("payload ->> 'MOVED_TIME'") }} as moved_at,
         {{ b24_timestamp("payload ->> 'LAST_ACTIVITY_TIME'") }} as last_activity_at,
         loaded_at,
-        last_seen_at
+        last_seen_at,
+        {{ staged_at() }} as staged_at
     from source
 )
 

@@ -1,5 +1,21 @@
 {#- crm.stagehistory.list items: native ints; TYPE_ID 1 created, 2 moved to an intermediate stage,
     3 moved to a final stage, 5 pipeline changed. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='stage_history_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[
+            {'columns': ['stage_history_id'], 'unique': true},
+            {'columns': ['last_seen_at']},
+            {'columns': ['staged_at']},
+            {'columns': ['transitioned_at']},
+            {'columns': ['deal_id']},
+        ],
+        post_hook="{{ delete_swept_records('stage_history', 'stage_history_id') }}",
+    )
+}}
 with
 
 source as (
@@ -28,7 +44,9 @@ final as (
 
         -- timestamps
         {{ b24_timestamp("payload ->> 'CREATED_TIME'") }} as transitioned_at,
-        loaded_at
+        loaded_at,
+        last_seen_at,
+        {{ staged_at() }} as staged_at
     from source
 )
 

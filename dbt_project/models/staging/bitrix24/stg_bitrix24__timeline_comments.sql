@@ -1,4 +1,20 @@
 {#- crm.timeline.comment.list: comments on CRM timelines (ENTITY_TYPE 'deal', 'lead', ...). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='comment_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[
+            {'columns': ['comment_id'], 'unique': true},
+            {'columns': ['last_seen_at']},
+            {'columns': ['staged_at']},
+            {'columns': ['created_at']},
+            {'columns': ['entity_id']},
+        ],
+        post_hook="{{ delete_swept_records('timeline_comments', 'comment_id') }}",
+    )
+}}
 with
 
 source as (
@@ -19,7 +35,9 @@ final as (
 
         -- timestamps
         {{ b24_timestamp("payload ->> 'CREATED'") }} as created_at,
-        loaded_at
+        loaded_at,
+        last_seen_at,
+        {{ staged_at() }} as staged_at
     from source
 )
 

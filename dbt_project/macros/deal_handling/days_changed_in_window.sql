@@ -1,0 +1,64 @@
+{#- The portal days whose per-day report rows a window run must re-compute. Each macro returns one column,
+    report_date; the daily models delete and insert those days whole (every manager), so a deal or an
+    activity that moved to another manager leaves no stale row behind. Outside an incremental run there is
+    no window: callers guard with is_incremental(). -#}
+
+{#- Days of meetings held (START_TIME) and activities planned (CREATED) that the window's activity changes
+    can move: activities written, started or created in the window, and activities the sweep deleted. -#}
+{% macro activity_days_changed_in_window() -%}
+    select distinct days.report_date
+    from (
+        select start_at, created_at
+        from {{ ref('stg_bitrix24__activities') }}
+        where (last_updated_at >= {{ window_start() }} and last_updated_at < {{ window_end() }})
+           or (start_at >= {{ window_start() }} and start_at < {{ window_end() }})
+        union all
+        select {{ b24_timestamp("versions.payload ->> 'START_TIME'") }},
+               {{ b24_timestamp("versions.payload ->> 'CREATED'") }}
+        from {{ source('bitrix24', 'deletions') }} as deletions
+        inner join {{ source('bitrix24', 'activities') }} as versions
+            on versions.portal_id = deletions.portal_id and versions.id = deletions.id
+        where deletions.portal_id = '{{ var("portal_id") }}'
+          and deletions.entity = 'activities'
+          and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    ) as changed
+    cross join lateral (
+        values ({{ portal_date('changed.start_at') }}), ({{ portal_date('changed.created_at') }})
+    ) as days (report_date)
+    where days.report_date is not null
+{%- endmacro %}
+
+{#- Days of the calls the window holds (a statistic row is stamped with the call's start and written at its
+    end: one day of slack, as the calls mart reads), and of calls the sweep deleted. -#}
+{% macro call_days_changed_in_window() -%}
+    select {{ portal_date('started_at') }} as report_date
+    from {{ ref('stg_bitrix24__calls') }}
+    where started_at >= {{ window_start() }} - interval '1 day' and started_at < {{ window_end() }}
+    union
+    select {{ portal_date(b24_timestamp("versions.payload ->> 'CALL_START_DATE'")) }}
+    from {{ source('bitrix24', 'deletions') }} as deletions
+    inner join {{ source('bitrix24', 'calls') }} as versions
+        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
+    where deletions.portal_id = '{{ var("portal_id") }}'
+      and deletions.entity = 'calls'
+      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+{%- endmacro %}
+
+{#- Creation days of the deals whose cohort measures a window run changes: the deals changed in the window,
+    every untouched deal (its pending minutes grow with the snapshot), deals the sweep deleted; and the
+    snapshot day, whose backlog columns the run writes. -#}
+{% macro deal_days_changed_in_window() -%}
+    select created_date as report_date
+    from {{ ref('managerControl_Deal') }}
+    where is_untouched or deal_id in ({{ deals_changed_in_window() }})
+    union
+    select {{ portal_date(b24_timestamp("versions.payload ->> 'DATE_CREATE'")) }}
+    from {{ source('bitrix24', 'deletions') }} as deletions
+    inner join {{ source('bitrix24', 'deals') }} as versions
+        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
+    where deletions.portal_id = '{{ var("portal_id") }}'
+      and deletions.entity = 'deals'
+      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    union
+    select {{ portal_date(snapshot_at()) }}
+{%- endmacro %}

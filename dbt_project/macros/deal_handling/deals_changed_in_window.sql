@@ -1,0 +1,48 @@
+{#- The deals whose first contact may have changed in the window [window_start, window_end): the deal
+    itself edited, an activity of it written or started, a stage move, a timeline comment, one of those
+    deleted by the reconciliation sweep, and every deal created since window_start minus
+    var first_touch_lookback_days (default 14; a young deal is the one whose first contact may still
+    arrive: rows can reach the warehouse days after the instant they are stamped with — see
+    docs/decisions.md). Each branch is a range scan of an index of the staging tables, so the set costs
+    what the window's changes cost, not what the history holds.
+
+    Outside an incremental run there is no window and the models take every deal: the caller guards
+    with is_incremental(). -#}
+{% macro deals_changed_in_window() -%}
+    select activities.owner_id as deal_id
+    from {{ ref('stg_bitrix24__activities') }} as activities
+    where activities.is_deal_owned
+      and (
+          (activities.last_updated_at >= {{ window_start() }} and activities.last_updated_at < {{ window_end() }})
+          or (activities.start_at >= {{ window_start() }} and activities.start_at < {{ window_end() }})
+      )
+    union
+    select stage_history.deal_id
+    from {{ ref('stg_bitrix24__stage_history') }} as stage_history
+    where stage_history.transitioned_at >= {{ window_start() }} and stage_history.transitioned_at < {{ window_end() }}
+    union
+    select comments.entity_id
+    from {{ ref('stg_bitrix24__timeline_comments') }} as comments
+    where comments.entity_type = 'deal'
+      and comments.created_at >= {{ window_start() }} and comments.created_at < {{ window_end() }}
+    union
+    select deals.deal_id
+    from {{ ref('stg_bitrix24__deals') }} as deals
+    where (deals.modified_at >= {{ window_start() }} and deals.modified_at < {{ window_end() }})
+       or deals.created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
+    {%- for entity, owner in [
+        ('activities', "case when versions.payload ->> 'OWNER_TYPE_ID' = '2' then versions.payload ->> 'OWNER_ID' end"),
+        ('stage_history', "versions.payload ->> 'OWNER_ID'"),
+        ('timeline_comments', "case when lower(versions.payload ->> 'ENTITY_TYPE') = 'deal' then versions.payload ->> 'ENTITY_ID' end"),
+    ] %}
+    union
+    -- a deleted {{ entity }} row may have been the deal's first contact (its owner survives in raw)
+    select nullif({{ owner }}, '')::bigint
+    from {{ source('bitrix24', 'deletions') }} as deletions
+    inner join {{ source('bitrix24', entity) }} as versions
+        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
+    where deletions.portal_id = '{{ var("portal_id") }}'
+      and deletions.entity = '{{ entity }}'
+      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    {%- endfor %}
+{%- endmacro %}

@@ -1,0 +1,76 @@
+{#- Per employee × portal day: completed meetings by their start (meetings_held) and activities planned on
+    the day (activities_planned: to-dos, meetings and calls scheduled; telephony's records of calls that
+    happened, ORIGIN_ID VI_..., are not plans). Only days with at least one of them have a row.
+
+    Incremental (delete+insert on report_date): a window run re-counts the days its activity changes can
+    move (macros/deal_handling/days_changed_in_window.sql) through the staging table's time indexes; the
+    pre-hook empties those days first, so a day whose last meeting was deleted loses its row. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='report_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        indexes=[{'columns': ['report_date']}],
+        pre_hook="{% if is_incremental() %}delete from {{ this }}
+                  where report_date in ({{ activity_days_changed_in_window() }}){% endif %}",
+    )
+}}
+
+with
+
+activities as (
+    select * from {{ ref('stg_bitrix24__activities') }}
+),
+
+{% if is_incremental() %}
+changed_days as (
+    {{ activity_days_changed_in_window() }}
+),
+{% endif %}
+
+meetings as (
+    select
+        activities.responsible_id as manager_id,
+        {{ portal_date('activities.start_at') }} as report_date,
+        count(*) as meetings_held
+    from activities
+    {% if is_incremental() %}
+    inner join changed_days
+        on activities.start_at >= {{ portal_day_start('changed_days.report_date') }}
+       and activities.start_at < {{ portal_day_start('changed_days.report_date + 1') }}
+    {% endif %}
+    where activities.activity_kind = 'meeting' and activities.is_completed
+    group by 1, 2
+),
+
+planned as (
+    select
+        activities.responsible_id as manager_id,
+        {{ portal_date('activities.created_at') }} as report_date,
+        count(*) as activities_planned
+    from activities
+    {% if is_incremental() %}
+    inner join changed_days
+        on activities.created_at >= {{ portal_day_start('changed_days.report_date') }}
+       and activities.created_at < {{ portal_day_start('changed_days.report_date + 1') }}
+    {% endif %}
+    where activities.activity_kind in ('todo', 'meeting')
+       or (activities.activity_kind = 'call' and coalesce(activities.origin_id, '') not like 'VI\_%')
+    group by 1, 2
+),
+
+final as (
+    select
+        -- keys
+        report_date,
+        manager_id,
+
+        -- measures
+        coalesce(meetings.meetings_held, 0) as meetings_held,
+        coalesce(planned.activities_planned, 0) as activities_planned
+    from meetings
+    full outer join planned using (manager_id, report_date)
+)
+
+select * from final
