@@ -100,7 +100,9 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
 # the partition window as dbt vars, and a backfill of many days is one dbt run (single-run policy).
 # The rest is unpartitioned: the staging tables (incremental by what ingestion observed since their last
 # build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
-WINDOWED_MARTS = "path:models/intermediate/deals path:models/marts/deal_handling path:models/marts/call_traffic"
+WINDOWED_MARTS = " ".join(
+    f"path:models/{folder}" for folder in ("intermediate/deals", "marts/deal_handling", "marts/call_traffic")
+)
 MANIFEST = ensure_manifest()
 
 
