@@ -1,0 +1,150 @@
+"""A daily run rewrites what the day changed, not the history (issue #5: the incremental run must grow with
+the day's changes). Rows a dbt run rewrote are told apart by PostgreSQL's ``xmin``: delete+insert writes
+new row versions stamped with the run's transaction ids, untouched rows keep older ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from psycopg2.extensions import cursor as Cursor
+
+from bitrix24_emulator.model import PortalData
+from orchestration.assets.dbt import WINDOWED_MARTS
+from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.location import WarehouseLocation
+from tests.marts.conftest import dbt_vars
+from tests.support.dbt import run_dbt
+from tests.support.raw_from_portal import load_portal
+
+CHANGE_STAMPED = ("deals", "activities", "calls", "stage_history", "timeline_comments")
+
+
+def _new_version(cur: Cursor, table: str, record_id: int, seen_ago: str) -> None:
+    """Store a new version of one record (as a re-export after an edit would), observed ``seen_ago``."""
+    cur.execute(
+        f"""
+        insert into raw.{table} (portal_id, id, change_stamp, payload_hash, payload, partition_key,
+                                 loaded_at, last_seen_at)
+        select portal_id, id, change_stamp, md5(payload_hash || %(ago)s),
+               payload || jsonb_build_object('EDITED', %(ago)s), partition_key,
+               now() - %(ago)s::interval, now() - %(ago)s::interval
+        from raw.{table}
+        where id = %(record_id)s
+        order by last_seen_at desc
+        limit 1
+        """,
+        {"record_id": record_id, "ago": seen_ago},
+    )
+
+
+def _rewritten(cur: Cursor, table: str, column: str, since_xid: int) -> set[int]:
+    """Values of ``column`` in the rows that transactions after ``since_xid`` wrote."""
+    cur.execute(f"select {column} from {table} where xmin::text::bigint > %s", (since_xid,))
+    return {row[0] for row in cur.fetchall()}
+
+
+def test_daily_run_rewrites_the_days_changes_not_the_history(
+    fresh_database: WarehouseLocation, portal: PortalData
+) -> None:
+    snapshot = datetime.fromisoformat(portal.snapshot_at)
+    load_portal(fresh_database, portal)
+    conn = connect(fresh_database, autocommit=True)
+    cur = conn.cursor()
+    # the history was observed ten days ago, and built then
+    for table in CHANGE_STAMPED:
+        cur.execute(f"update raw.{table} set last_seen_at = last_seen_at - interval '10 days'")
+    run_dbt(
+        fresh_database,
+        "build",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "seed",
+        "--vars",
+        dbt_vars(portal),
+    )
+    cur.execute(
+        "select deal_id from staging.stg_bitrix24__deals where not is_closed and created_at < %s "
+        "order by deal_id limit 2",
+        (snapshot - timedelta(days=20),),
+    )
+    previous_load_deal, todays_deal = (row[0] for row in cur.fetchall())
+    # the previous run, five days ago, saw one edited record of each change-stamped table
+    previous_load = {"deals": previous_load_deal}
+    for table in CHANGE_STAMPED[1:]:
+        cur.execute(f"select min(id) from raw.{table}")
+        (previous_load[table],) = cur.fetchone()
+    for table, record_id in previous_load.items():
+        _new_version(cur, table, record_id, "5 days")
+    run_dbt(fresh_database, "run", "--select", "staging", "--vars", dbt_vars(portal))
+
+    # today: one more edited deal arrives, and the daily run (as the Dagster job makes it) follows
+    _new_version(cur, "deals", todays_deal, "0 seconds")
+    cur.execute("select pg_current_xact_id()::text::bigint")
+    (before,) = cur.fetchone()
+    window = {
+        "window_start": (snapshot - timedelta(days=1)).isoformat(),
+        "window_end": snapshot.isoformat(),
+    }
+    run_dbt(fresh_database, "run", "--exclude", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **window))
+    run_dbt(fresh_database, "run", "--select", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **window))
+
+    # staging re-derived the records observed since its watermark (the previous load, inclusive) minus
+    # the one-day overlap: the previous load's records and today's deal, nothing of the history
+    assert _rewritten(cur, "staging.stg_bitrix24__deals", "deal_id", before) == {
+        previous_load_deal,
+        todays_deal,
+    }
+    for table, key in [("activities", "activity_id"), ("calls", "call_row_id")]:
+        assert _rewritten(cur, f"staging.stg_bitrix24__{table}", key, before) == {previous_load[table]}
+
+    # the per-deal mart rewrote the window's deals, the young ones, the open and the untouched ones —
+    # and not one closed, touched deal created before the look-back that nothing changed
+    cur.execute('select count(*) from marts."managerControl_Deal"')
+    (all_deals,) = cur.fetchone()
+    rewritten = _rewritten(cur, 'marts."managerControl_Deal"', "deal_id", before)
+    assert todays_deal in rewritten
+    cur.execute(
+        """
+        select count(*)
+        from marts."managerControl_Deal" as mart
+        inner join staging.stg_bitrix24__deals as deals using (deal_id)
+        where mart.xmin::text::bigint > %(before)s
+          and not mart.is_open and not mart.is_untouched
+          and mart.created_at < %(lookback)s
+          and deals.modified_at < %(window_start)s
+          and mart.deal_id <> %(todays_deal)s
+          and not exists (
+              select 1 from staging.stg_bitrix24__activities as activities
+              where activities.owner_id = mart.deal_id and activities.is_deal_owned
+                and greatest(activities.last_updated_at, activities.start_at) >= %(window_start)s
+          )
+          and not exists (
+              select 1 from staging.stg_bitrix24__stage_history as moves
+              where moves.deal_id = mart.deal_id and moves.transitioned_at >= %(window_start)s
+          )
+          and not exists (
+              select 1 from staging.stg_bitrix24__timeline_comments as comments
+              where comments.entity_id = mart.deal_id and comments.entity_type = 'deal'
+                and comments.created_at >= %(window_start)s
+          )
+        """,
+        {
+            "before": before,
+            "lookback": snapshot - timedelta(days=1 + 14),
+            "window_start": snapshot - timedelta(days=1),
+            "todays_deal": todays_deal,
+        },
+    )
+    assert cur.fetchone()[0] == 0
+    assert len(rewritten) < all_deals
+
+    # the daily facts re-computed some days, not all of them
+    cur.execute("select count(distinct report_date) from marts.fct_manager_daily_calls")
+    (all_days,) = cur.fetchone()
+    cur.execute(
+        "select count(distinct report_date) from marts.fct_manager_daily_calls where xmin::text::bigint > %s",
+        (before,),
+    )
+    assert 0 < cur.fetchone()[0] <= 3 < all_days
+    conn.close()
