@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
+from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.warehouse.raw_load import load_versions
@@ -88,6 +89,7 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
         key=dg.AssetKey(["raw", feed.table]),
         group_name="raw",
         description=feed.description,
+        metadata=raw_table_metadata(feed.table),
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"bitrix24", "postgres"},

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
+from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.batch import MAX_COMMANDS
 from orchestration.resources import Bitrix24Resource, WarehouseResource
@@ -76,6 +77,7 @@ def _deals_observed(conn: Any, portal_id: str, window: ChangeWindow) -> list[int
     deps=[dg.AssetKey(["raw", "deals"])],
     group_name="raw",
     description="Timeline comments of the deals changed in the window (crm.timeline.comment.list, per deal).",
+    metadata=raw_table_metadata("timeline_comments"),
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"bitrix24", "postgres"},

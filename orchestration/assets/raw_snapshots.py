@@ -12,6 +12,7 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.warehouse.raw_load import load_versions
@@ -117,6 +118,7 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["raw", dep]) for dep in spec.deps],
         group_name="raw",
         description=spec.description,
+        metadata=raw_table_metadata(spec.table),
         kinds={"bitrix24", "postgres"},
         owners=["team:data-engineering"],
     )

@@ -24,14 +24,12 @@ from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
 from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, run_report
-from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
-from orchestration.cli.sync_progress import RichSyncProgress
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
-from orchestration.sync import SyncFailedError, sync
+from orchestration.sync import ExtractSummary, SyncFailedError, sync
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, ensure_warehouse
 from orchestration.warehouse.embedded import PROJECT_ROOT, stop_embedded
-from orchestration.warehouse.location import WarehouseConfigError
+from orchestration.warehouse.location import WarehouseConfigError, WarehouseLocation
 
 app = typer.Typer(help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True)
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set).")
@@ -61,6 +59,22 @@ def one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _sync_with_progress(location: WarehouseLocation, first_day: date, last_day: date) -> list[ExtractSummary]:
+    """Materialise the days through Dagster with the live progress bars (the demo's and sync's path)."""
+    prepare_dagster_home(location)
+    # Imported here: they build the asset definitions (which read B24_WEBHOOK_URL and WAREHOUSE_URL), which
+    # the quick commands (warehouse url, check, ...) must neither pay for nor print Dagster's warnings of.
+    from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
+    from orchestration.cli.sync_progress import RichSyncProgress
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    portal = defs.resources["bitrix24"]
+    observer = RichSyncProgress(console, PortalEstimator(portal), pacing_rate(portal))
+    with dg.DagsterInstance.get() as instance:
+        return sync(defs, instance, first_day, last_day, observer=observer)
+
+
 @app.command()
 @one_line_errors
 def demo(
@@ -77,14 +91,7 @@ def demo(
     os.environ["B24_PLAN"] = "unlimited"
     try:
         console.print("materialising every asset through Dagster …")
-        prepare_dagster_home(location)
-        # Imported here: the definitions read B24_WEBHOOK_URL and WAREHOUSE_URL when they are built.
-        from orchestration.definitions import build_definitions
-
-        with dg.DagsterInstance.get() as instance:
-            summaries = sync(
-                build_definitions(), instance, DEMO_FIRST_DAY, date.today(), progress=console.print
-            )
+        summaries = _sync_with_progress(location, DEMO_FIRST_DAY, date.today())
     finally:
         stop_emulator()
     console.print(extract_summary_table(summaries))
@@ -161,14 +168,7 @@ def sync_command(
     location = ensure_warehouse()
     if not os.environ.get(WEBHOOK_ENV):
         raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
-    prepare_dagster_home(location)
-    from orchestration.definitions import build_definitions
-
-    defs = build_definitions()
-    portal = defs.resources["bitrix24"]
-    observer = RichSyncProgress(console, PortalEstimator(portal), pacing_rate(portal))
-    with dg.DagsterInstance.get() as instance:
-        summaries = sync(defs, instance, from_day.date(), to_day.date(), observer=observer)
+    summaries = _sync_with_progress(location, from_day.date(), to_day.date())
     console.print(extract_summary_table(summaries))
     console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
 
@@ -258,6 +258,21 @@ def warehouse_stop() -> None:
 def warehouse_url() -> None:
     """Print the warehouse URL (password masked)."""
     console.print(ensure_warehouse().redacted(), highlight=False)
+
+
+@warehouse_app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@one_line_errors
+def warehouse_dbt(ctx: typer.Context) -> None:
+    """Run dbt on the warehouse with the project's profile: b24ops warehouse dbt build --full-refresh.
+
+    For what the Dagster assets do not offer: a full refresh after an upgrade, a single model, dbt docs.
+    """
+    location = ensure_warehouse()
+    # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.
+    dbt = str(Path(sys.executable).parent / "dbt")
+    project = str(PROJECT_ROOT / "dbt_project")
+    command = [dbt, *ctx.args, "--project-dir", project, "--profiles-dir", project]
+    os.execve(dbt, command, {**os.environ, **location.dbt_env()})
 
 
 @warehouse_app.command("psql")

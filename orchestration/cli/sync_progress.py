@@ -5,6 +5,10 @@ assets otherwise — from Dagster's events as the run stores them. A step that r
 rows and HTTP requests so far, read live from the request counters of the clients the run creates, and an
 ETA from the pacing rate (:func:`StepCounters.eta_seconds`).
 
+Dagster captures a step's output by pointing file descriptors 1 and 2 at its compute-log tee while the step
+runs; a console on ``sys.stdout`` then sees a pipe, and rich stops redrawing. So the bars draw on a duplicate
+of the console's descriptor taken before the first run, which stays the terminal (or the pipe) it was.
+
 On a terminal the bars redraw in place. Elsewhere (CI, a pipe, a log file) rich draws nothing while a bar
 runs and prints its final state once when the step ends; this module adds plain lines — the step's
 estimate when it starts and one line per raw asset when it is loaded — so a log shows progress too.
@@ -12,6 +16,7 @@ estimate when it starts and one line per raw asset when it is loaded — so a lo
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import defaultdict
@@ -133,13 +138,23 @@ class _EtaColumn(ProgressColumn):
         return Text(f"ETA {minutes // 60}:{minutes % 60:02d}:{secs:02d}", style="progress.remaining")
 
 
+def beside_capture(console: Console) -> Console:
+    """A console on a duplicate of ``console``'s file descriptor (unchanged if it has none)."""
+    try:
+        fd = console.file.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory file: nothing redirects it
+        return console
+    stream = os.fdopen(os.dup(fd), "w", buffering=1, encoding=console.encoding)
+    return Console(file=stream)
+
+
 class RichSyncProgress:
     """A :class:`~orchestration.sync.SyncObserver` drawing the sync on a rich console."""
 
     def __init__(
         self, console: Console, estimator: Estimator = lambda _step: None, rate: float | None = None
     ) -> None:
-        self.console, self.estimator, self.rate = console, estimator, rate
+        self.console, self.estimator, self.rate = beside_capture(console), estimator, rate
         self._counters: StepCounters | None = None
         self._progress: Progress | None = None
         self._task: TaskID | None = None

@@ -3,11 +3,15 @@
 import os
 import subprocess
 import sys
+from datetime import date
 
+import dagster as dg
 import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
+from orchestration.assets.partitions import daily_partitions
+from orchestration.sync import clamp_to_partitions
 from orchestration.warehouse.bootstrap import connect
 
 pytestmark = pytest.mark.integration
@@ -17,7 +21,7 @@ def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
     portal = generate(GeneratorConfig(seed=5, managers=6, days=15))
     with running_emulator(portal, fast=True) as emu:
         env = {**os.environ, "B24_WEBHOOK_URL": emu.webhook_url, "WAREHOUSE_URL": fresh_database.libpq_url(),
-               "COLUMNS": "200"}  # fmt: skip
+               "COLUMNS": "200", "B24_PLAN": "standard"}  # fmt: skip
         result = subprocess.run(
             [sys.executable, "-m", "orchestration.cli", "sync", "--from", "2026-10-01", "--to", "2026-11-27"],
             capture_output=True, text=True, env=env, check=False, timeout=900,
@@ -25,10 +29,10 @@ def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert emu.webhook_url.rsplit("/", 2)[-2] not in result.stdout + result.stderr  # the secret never shows
     deals = len(portal.tables["deals"].rows)
-    deals_lines = [line for line in result.stdout.splitlines() if "raw/deals" in line]
-    assert len(deals_lines) == 1, deals_lines  # one line per asset, however many days the run covered
+    deals_lines = [line for line in result.stdout.splitlines() if line.startswith("│ raw/deals ")]
+    assert len(deals_lines) == 1, deals_lines  # one summary row per asset, however many days the run covered
     assert f"{deals:,}" in deals_lines[0]
-    users_line = next(line for line in result.stdout.splitlines() if "raw/users" in line)
+    users_line = next(line for line in result.stdout.splitlines() if line.startswith("│ raw/users "))
     assert f"{len(portal.tables['users'].rows):,}" in users_line
     assert "sync finished" in result.stdout
     conn = connect(fresh_database)
@@ -38,3 +42,42 @@ def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
             assert cur.fetchone()[0] == deals
     finally:
         conn.close()
+    assert_progress_matches_summary(result.stdout)
+
+
+CHANGE_ASSETS = ("raw/activities", "raw/calls", "raw/deals", "raw/stage_history", "raw/timeline_comments")
+REFERENCE_ASSETS = ("raw/absences", "raw/calendar_settings", "raw/departments", "raw/pipelines", "raw/stages",
+                    "raw/users")  # fmt: skip
+
+
+def summary_table(stdout: str) -> dict[str, tuple[int, int]]:
+    """rows and requests per raw asset, from the summary table printed at the end."""
+    cells = [
+        [cell.strip() for cell in line.split("│")[1:4]] for line in stdout.splitlines() if "│ raw/" in line
+    ]
+    return {
+        asset: (int(rows.replace(",", "")), int(requests.replace(",", ""))) for asset, rows, requests in cells
+    }
+
+
+def assert_progress_matches_summary(stdout: str) -> None:
+    """Not a terminal: plain lines per asset and each bar's final state, with the summary's counts."""
+    summary = summary_table(stdout)
+    first, last = clamp_to_partitions(date(2026, 10, 1), date(2026, 11, 27))
+    days = len(daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
+    lines = stdout.splitlines()
+    for asset in CHANGE_ASSETS:
+        rows, requests = summary[asset]
+        assert f"  {asset}: {days} partitions, {rows:,} rows, {requests:,} requests" in lines
+    rows = sum(summary[asset][0] for asset in CHANGE_ASSETS)
+    requests = sum(summary[asset][1] for asset in CHANGE_ASSETS)
+    # The estimate asked of the portal before the step is exact for this portal (no deal has 50 comments).
+    assert f"changes {first} – {last}: {5 * days} partitions, ≈ {requests:,} requests, " \
+           f"≈ {requests / 2:,.0f} s at 2 requests/s" in lines  # fmt: skip
+    bar = next(line for line in lines if line.startswith(f"changes {first} – {last} ━"))
+    assert f" {5 * days}/{5 * days} partitions {rows:,} rows · {requests:,}/≈{requests:,} requests " in bar
+    reference = next(line for line in lines if line.startswith("reference data ━"))
+    rows = sum(summary[asset][0] for asset in REFERENCE_ASSETS)
+    requests = sum(summary[asset][1] for asset in REFERENCE_ASSETS)
+    assert f" 6/6 assets {rows:,} rows · {requests:,} requests " in reference
+    assert any(line.startswith(f"marts {first} – {last} ━") and " partitions " in line for line in lines)

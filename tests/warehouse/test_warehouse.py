@@ -79,3 +79,18 @@ def test_connection_is_real_postgres(fresh_database):
             assert int(cur.fetchone()[0]) >= 150000
     finally:
         conn.close()
+
+
+def test_warehouse_dbt_runs_dbt_on_the_configured_warehouse(fresh_database):
+    """`b24ops warehouse dbt …` hands dbt the warehouse's connection: dbt debug connects to that database."""
+    env = {"WAREHOUSE_URL": fresh_database.libpq_url(), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "warehouse", "dbt", "debug"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"database: {fresh_database.database}" in result.stdout
+    assert "All checks passed" in result.stdout

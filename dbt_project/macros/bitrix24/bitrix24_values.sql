@@ -21,9 +21,3 @@ nullif({{ text_expr }}, '')::bigint
 {% macro portal_date(ts_expr) -%}
 (({{ ts_expr }}) at time zone '{{ var("portal_time_zone") }}')::date
 {%- endmacro %}
-
-{#- The instant a portal day begins (its midnight in the portal's time zone): portal_date's inverse, so a
-    set of days can be turned into index range scans on a timestamptz column. -#}
-{% macro portal_day_start(date_expr) -%}
-(({{ date_expr }})::timestamp at time zone '{{ var("portal_time_zone") }}')
-{%- endmacro %}

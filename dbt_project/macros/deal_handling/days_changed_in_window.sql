@@ -8,13 +8,13 @@
 {% macro activity_days_changed_in_window() -%}
     select distinct days.report_date
     from (
-        select start_at, created_at
+        select start_date, created_date
         from {{ ref('stg_bitrix24__activities') }}
         where (last_updated_at >= {{ window_start() }} and last_updated_at < {{ window_end() }})
            or (start_at >= {{ window_start() }} and start_at < {{ window_end() }})
         union all
-        select {{ b24_timestamp("versions.payload ->> 'START_TIME'") }},
-               {{ b24_timestamp("versions.payload ->> 'CREATED'") }}
+        select {{ portal_date(b24_timestamp("versions.payload ->> 'START_TIME'")) }},
+               {{ portal_date(b24_timestamp("versions.payload ->> 'CREATED'")) }}
         from {{ source('bitrix24', 'deletions') }} as deletions
         inner join {{ source('bitrix24', 'activities') }} as versions
             on versions.portal_id = deletions.portal_id and versions.id = deletions.id
@@ -22,9 +22,7 @@
           and deletions.entity = 'activities'
           and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
     ) as changed
-    cross join lateral (
-        values ({{ portal_date('changed.start_at') }}), ({{ portal_date('changed.created_at') }})
-    ) as days (report_date)
+    cross join lateral (values (changed.start_date), (changed.created_date)) as days (report_date)
     where days.report_date is not null
 {%- endmacro %}
 

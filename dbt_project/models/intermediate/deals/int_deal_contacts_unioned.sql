@@ -30,23 +30,23 @@
 }}
 with
 
-deals as (
+deals as not materialized (
     select * from {{ ref('stg_bitrix24__deals') }}
 ),
 
-activities as (
+activities as not materialized (
     select * from {{ ref('stg_bitrix24__activities') }}
 ),
 
-stage_history as (
+stage_history as not materialized (
     select * from {{ ref('stg_bitrix24__stage_history') }}
 ),
 
-comments as (
+comments as not materialized (
     select * from {{ ref('stg_bitrix24__timeline_comments') }}
 ),
 
-users as (
+users as not materialized (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 

@@ -19,14 +19,14 @@
 -- depends_on: {{ ref('stg_bitrix24__deals') }}
 with
 
-deals as (
+deals as not materialized (
     select * from {{ ref('stg_bitrix24__deals') }}
     {% if is_incremental() %}
     where deal_id in ({{ deals_changed_in_window() }})
     {% endif %}
 ),
 
-contacts as (
+contacts as not materialized (
     select * from {{ ref('int_deal_contacts_unioned') }}
 ),
 

@@ -3,7 +3,7 @@
     happened, ORIGIN_ID VI_..., are not plans). Only days with at least one of them have a row.
 
     Incremental (delete+insert on report_date): a window run re-counts the days its activity changes can
-    move (macros/deal_handling/days_changed_in_window.sql) through the staging table's time indexes; the
+    move (macros/deal_handling/days_changed_in_window.sql) through the staging table's day indexes; the
     pre-hook empties those days first, so a day whose last meeting was deleted loses its row. -#}
 {{
     config(
@@ -19,7 +19,7 @@
 
 with
 
-activities as (
+activities as not materialized (
     select * from {{ ref('stg_bitrix24__activities') }}
 ),
 
@@ -31,32 +31,30 @@ changed_days as (
 
 meetings as (
     select
-        activities.responsible_id as manager_id,
-        {{ portal_date('activities.start_at') }} as report_date,
+        responsible_id as manager_id,
+        start_date as report_date,
         count(*) as meetings_held
     from activities
+    where activity_kind = 'meeting' and is_completed
     {% if is_incremental() %}
-    inner join changed_days
-        on activities.start_at >= {{ portal_day_start('changed_days.report_date') }}
-       and activities.start_at < {{ portal_day_start('changed_days.report_date + 1') }}
+      and start_date = any(array(select report_date from changed_days))
     {% endif %}
-    where activities.activity_kind = 'meeting' and activities.is_completed
     group by 1, 2
 ),
 
 planned as (
     select
-        activities.responsible_id as manager_id,
-        {{ portal_date('activities.created_at') }} as report_date,
+        responsible_id as manager_id,
+        created_date as report_date,
         count(*) as activities_planned
     from activities
+    where (
+        activity_kind in ('todo', 'meeting')
+        or (activity_kind = 'call' and coalesce(origin_id, '') not like 'VI\_%')
+    )
     {% if is_incremental() %}
-    inner join changed_days
-        on activities.created_at >= {{ portal_day_start('changed_days.report_date') }}
-       and activities.created_at < {{ portal_day_start('changed_days.report_date + 1') }}
+      and created_date = any(array(select report_date from changed_days))
     {% endif %}
-    where activities.activity_kind in ('todo', 'meeting')
-       or (activities.activity_kind = 'call' and coalesce(activities.origin_id, '') not like 'VI\_%')
     group by 1, 2
 ),
 

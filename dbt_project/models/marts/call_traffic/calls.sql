@@ -22,19 +22,19 @@
 
 with
 
-calls as (
+calls as not materialized (
     select * from {{ ref('stg_bitrix24__calls') }}
 ),
 
-activities as (
+activities as not materialized (
     select * from {{ ref('stg_bitrix24__activities') }} where activity_kind = 'call'
 ),
 
-users as (
+users as not materialized (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
-working_intervals as (
+working_intervals as not materialized (
     select * from {{ ref('int_working_intervals') }}
 ),
 

@@ -24,17 +24,17 @@ changed_days as (
 ),
 {% endif %}
 
-spine as (
+spine as not materialized (
     select * from {{ ref('int_employees_days_spined') }}
     {% if is_incremental() %}
-    where report_date in (select report_date from changed_days)
+    where report_date = any(array(select report_date from changed_days))
     {% endif %}
 ),
 
-calls as (
+calls as not materialized (
     select * from {{ ref('calls') }}
     {% if is_incremental() %}
-    where call_date in (select report_date from changed_days)
+    where call_date = any(array(select report_date from changed_days))
     {% endif %}
 ),
 

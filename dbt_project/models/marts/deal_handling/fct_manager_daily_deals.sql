@@ -36,29 +36,29 @@ changed_days as (
 ),
 {% endif %}
 
-spine as (
+spine as not materialized (
     select * from {{ ref('int_employees_days_spined') }}
     {% if is_incremental() %}
-    where report_date in (select report_date from changed_days)
+    where report_date = any(array(select report_date from changed_days))
     {% endif %}
 ),
 
-deals as (
+deals as not materialized (
     select * from {{ ref('managerControl_Deal') }}
     {% if is_incremental() %}
-    where created_date in (select report_date from changed_days)
+    where created_date = any(array(select report_date from changed_days))
     {% endif %}
 ),
 
-activity_counts as (
+activity_counts as not materialized (
     select * from {{ ref('int_manager_daily_activities_counted') }}
 ),
 
-call_counts as (
+call_counts as not materialized (
     select * from {{ ref('fct_manager_daily_calls') }}
 ),
 
-backlog as (
+backlog as not materialized (
     select * from {{ ref('fct_manager_daily_backlog_snapshots') }}
 ),
 

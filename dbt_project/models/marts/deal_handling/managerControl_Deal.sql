@@ -36,27 +36,27 @@
 
 with
 
-deals as (
+deals as not materialized (
     select * from {{ ref('stg_bitrix24__deals') }}
 ),
 
-pipelines as (
+pipelines as not materialized (
     select * from {{ ref('stg_bitrix24__pipelines') }}
 ),
 
-stages as (
+stages as not materialized (
     select * from {{ ref('stg_bitrix24__stages') }} where is_deal_stage
 ),
 
-users as (
+users as not materialized (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
-first_touches as (
+first_touches as not materialized (
     select * from {{ ref('int_deals_first_touched') }}
 ),
 
-backlog as (
+backlog as not materialized (
     select * from {{ ref('int_deals_activities_summarised') }}
 ),
 

@@ -12,7 +12,8 @@
             {'columns': ['staged_at']},
             {'columns': ['last_updated_at']},
             {'columns': ['start_at']},
-            {'columns': ['created_at']},
+            {'columns': ['start_date']},
+            {'columns': ['created_date']},
             {'columns': ['owner_id']},
             {'columns': ['is_completed']},
         ],
@@ -101,6 +102,9 @@ final as (
         start_at,
         end_at,
         deadline_at,
+        -- portal days, for the per-day reports' look-ups by day (indexed)
+        {{ portal_date('start_at') }} as start_date,
+        {{ portal_date('created_at') }} as created_date,
         loaded_at,
         last_seen_at,
         {{ staged_at() }} as staged_at
