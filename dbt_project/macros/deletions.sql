@@ -24,3 +24,14 @@
           where current.{{ staging_id_column }} = kept.{{ id_column }}
       )
 {%- endmacro %}
+
+{#- FROM fragment: the raw versions of the `entity` records the sweep found deleted inside the window, as
+    `versions` (their payload still says which deal or day they belonged to). -#}
+{% macro swept_in_window(entity) -%}
+    {{ source('bitrix24', 'deletions') }} as deletions
+    inner join {{ source('bitrix24', entity) }} as versions
+        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
+    where deletions.portal_id = '{{ var("portal_id") }}'
+      and deletions.entity = '{{ entity }}'
+      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+{%- endmacro %}

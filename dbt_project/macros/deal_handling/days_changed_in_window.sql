@@ -15,12 +15,7 @@
         union all
         select {{ portal_date(b24_timestamp("versions.payload ->> 'START_TIME'")) }},
                {{ portal_date(b24_timestamp("versions.payload ->> 'CREATED'")) }}
-        from {{ source('bitrix24', 'deletions') }} as deletions
-        inner join {{ source('bitrix24', 'activities') }} as versions
-            on versions.portal_id = deletions.portal_id and versions.id = deletions.id
-        where deletions.portal_id = '{{ var("portal_id") }}'
-          and deletions.entity = 'activities'
-          and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+        from {{ swept_in_window('activities') }}
     ) as changed
     cross join lateral (values (changed.start_date), (changed.created_date)) as days (report_date)
     where days.report_date is not null
@@ -34,12 +29,7 @@
     where started_at >= {{ window_start() }} - interval '1 day' and started_at < {{ window_end() }}
     union
     select {{ portal_date(b24_timestamp("versions.payload ->> 'CALL_START_DATE'")) }}
-    from {{ source('bitrix24', 'deletions') }} as deletions
-    inner join {{ source('bitrix24', 'calls') }} as versions
-        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
-    where deletions.portal_id = '{{ var("portal_id") }}'
-      and deletions.entity = 'calls'
-      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    from {{ swept_in_window('calls') }}
 {%- endmacro %}
 
 {#- Creation days of the deals whose cohort measures a window run changes: the deals changed in the window,
@@ -51,12 +41,7 @@
     where is_untouched or deal_id in ({{ deals_changed_in_window() }})
     union
     select {{ portal_date(b24_timestamp("versions.payload ->> 'DATE_CREATE'")) }}
-    from {{ source('bitrix24', 'deletions') }} as deletions
-    inner join {{ source('bitrix24', 'deals') }} as versions
-        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
-    where deletions.portal_id = '{{ var("portal_id") }}'
-      and deletions.entity = 'deals'
-      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    from {{ swept_in_window('deals') }}
     union
     select {{ portal_date(snapshot_at()) }}
 {%- endmacro %}

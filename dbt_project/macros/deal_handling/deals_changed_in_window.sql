@@ -38,11 +38,6 @@
     union
     -- a deleted {{ entity }} row may have been the deal's first contact (its owner survives in raw)
     select nullif({{ owner }}, '')::bigint
-    from {{ source('bitrix24', 'deletions') }} as deletions
-    inner join {{ source('bitrix24', entity) }} as versions
-        on versions.portal_id = deletions.portal_id and versions.id = deletions.id
-    where deletions.portal_id = '{{ var("portal_id") }}'
-      and deletions.entity = '{{ entity }}'
-      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+    from {{ swept_in_window(entity) }}
     {%- endfor %}
 {%- endmacro %}

@@ -20,9 +20,7 @@
     config(
         materialized='incremental',
         unique_key='deal_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
-        indexes=[{'columns': ['deal_id']}],
+        indexes=[{'columns': ['deal_id']}, {'columns': ['staged_at']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }}
                   where deal_id in ({{ deals_changed_in_window() }}){% endif %}",
         post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
@@ -147,7 +145,8 @@ final as (
         ) as contact_kind_rank,
 
         -- timestamps
-        unioned.contact_at
+        unioned.contact_at,
+        {{ staged_at() }} as staged_at
     from unioned
     where unioned.contact_by in (select user_id from employees)
       and unioned.contact_at is not null

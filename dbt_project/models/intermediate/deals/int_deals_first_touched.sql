@@ -6,9 +6,11 @@
     config(
         materialized='incremental',
         unique_key='deal_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
-        indexes=[{'columns': ['deal_id'], 'unique': true}, {'columns': ['first_touch_at']}],
+        indexes=[
+            {'columns': ['deal_id'], 'unique': true},
+            {'columns': ['first_touch_at']},
+            {'columns': ['staged_at']},
+        ],
         post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
     )
 }}
@@ -63,7 +65,8 @@ final as (
         coalesce(early_contacts.contacts_before_creation, 0) as contacts_before_creation,
 
         -- timestamps
-        first_contacts.first_touch_at
+        first_contacts.first_touch_at,
+        {{ staged_at() }} as staged_at
     from deals
     left join first_contacts on first_contacts.deal_id = deals.deal_id
     left join early_contacts on early_contacts.deal_id = deals.deal_id

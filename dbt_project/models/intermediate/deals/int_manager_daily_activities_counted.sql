@@ -9,8 +9,6 @@
     config(
         materialized='incremental',
         unique_key='report_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[{'columns': ['report_date']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }}
                   where report_date in ({{ activity_days_changed_in_window() }}){% endif %}",

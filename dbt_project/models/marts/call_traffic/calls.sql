@@ -8,8 +8,6 @@
     config(
         materialized='incremental',
         unique_key='call_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['call_id'], 'unique': true},
             {'columns': ['statistic_id']},

@@ -8,8 +8,6 @@
     config(
         materialized='incremental',
         unique_key='report_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[{'columns': ['report_date']}],
     )
 }}

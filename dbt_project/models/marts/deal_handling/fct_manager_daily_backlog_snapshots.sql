@@ -9,7 +9,6 @@
     config(
         materialized='incremental',
         unique_key=['snapshot_date', 'manager_id'],
-        incremental_strategy='delete+insert',
         full_refresh=false,
     )
 }}

@@ -17,8 +17,6 @@
         materialized='incremental',
         alias='managerControl_Deal',
         unique_key='deal_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['deal_id'], 'unique': true},
             {'columns': ['responsible_id', 'created_date']},

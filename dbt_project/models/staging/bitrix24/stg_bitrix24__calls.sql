@@ -4,8 +4,6 @@
     config(
         materialized='incremental',
         unique_key='call_row_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['call_row_id'], 'unique': true},
             {'columns': ['last_seen_at']},

@@ -3,8 +3,6 @@
     config(
         materialized='incremental',
         unique_key='deal_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['deal_id'], 'unique': true},
             {'columns': ['last_seen_at']},

@@ -4,8 +4,6 @@
     config(
         materialized='incremental',
         unique_key='stage_history_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['stage_history_id'], 'unique': true},
             {'columns': ['last_seen_at']},

@@ -3,8 +3,6 @@
     config(
         materialized='incremental',
         unique_key='comment_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['comment_id'], 'unique': true},
             {'columns': ['last_seen_at']},
