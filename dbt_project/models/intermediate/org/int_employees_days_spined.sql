@@ -20,8 +20,10 @@ bounds as (
         coalesce(
             {% if var('reports_start', none) %}'{{ var("reports_start") }}'::date{% else %}null{% endif %},
             least(
-                (select min({{ portal_date('created_at') }}) from deals),
-                (select min({{ portal_date('started_at') }}) from calls)
+                -- the date of the minimum, not the minimum of the dates: one probe of the staging
+                -- tables' time indexes instead of a scan (the portal date is monotonic in the instant)
+                {{ portal_date('(select min(created_at) from deals)') }},
+                {{ portal_date('(select min(started_at) from calls)') }}
             )
         ) as first_day,
         {{ portal_date(snapshot_at()) }} as last_day

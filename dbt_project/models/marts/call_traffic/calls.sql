@@ -12,6 +12,7 @@
             {'columns': ['call_id'], 'unique': true},
             {'columns': ['statistic_id']},
             {'columns': ['call_date']},
+            {'columns': ['started_at']},
             {'columns': ['manager_id', 'call_date']},
         ],
         post_hook="{{ delete_vanished_records('calls', 'statistic_id', ref('stg_bitrix24__calls'), 'call_row_id') }}",
