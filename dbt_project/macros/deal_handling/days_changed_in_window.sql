@@ -36,9 +36,15 @@
     every untouched deal (its pending minutes grow with the snapshot), deals the sweep deleted; and the
     snapshot day, whose backlog columns the run writes. -#}
 {% macro deal_days_changed_in_window() -%}
+    -- two selects, not "is_untouched or deal_id in (…)": an OR keeps PostgreSQL from a semi-join, and
+    -- once the changed set outgrows work_mem the IN is re-run for every deal
     select created_date as report_date
     from {{ ref('managerControl_Deal') }}
-    where is_untouched or deal_id in ({{ deals_changed_in_window() }})
+    where is_untouched
+    union
+    select created_date
+    from {{ ref('managerControl_Deal') }}
+    where deal_id in ({{ deals_changed_in_window() }})
     union
     select {{ portal_date(b24_timestamp("versions.payload ->> 'DATE_CREATE'")) }}
     from {{ swept_in_window('deals') }}

@@ -3,7 +3,8 @@
     time zone and country; on top of the weekly pattern the dated production calendar wins over the
     portal's year-less holidays / extra working days; observe_holidays = false ignores both.
     See docs/working_time.md. -#}
-{{ config(materialized='view') }}
+{#- A table, not a view: its data tests and int_working_intervals would each re-compute the calendar. -#}
+{{ config(materialized='table') }}
 
 {%- set calendar_start = var('working_calendar_start', '2023-01-01') -%}
 {%- set calendar_end = var('working_calendar_end', none) %}
