@@ -26,6 +26,13 @@ def dbt_vars(portal: PortalData, **extra: str) -> str:
     return json.dumps({"snapshot_at": portal.snapshot_at, **extra})
 
 
+def build_models_and_seeds(location: WarehouseLocation, portal: PortalData) -> None:
+    """A from-scratch build of the models and seeds (no data tests: the incremental tests compare tables)."""
+    run_dbt(
+        location, "build", "--resource-type", "model", "--resource-type", "seed", "--vars", dbt_vars(portal)
+    )
+
+
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
     return generate(PORTAL_CONFIG)

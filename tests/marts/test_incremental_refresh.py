@@ -9,7 +9,7 @@ from typing import Any
 from bitrix24_emulator.model import PortalData, Table
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.marts.conftest import dbt_vars
+from tests.marts.conftest import build_models_and_seeds, dbt_vars
 from tests.support.dbt import run_dbt
 from tests.support.raw_from_portal import load_portal
 
@@ -69,16 +69,7 @@ def test_window_run_after_late_data_equals_full_refresh(
     window_start = snapshot - timedelta(days=10)
     # 1. history up to the window, built from scratch
     load_portal(fresh_database, _before(portal, window_start))
-    run_dbt(
-        fresh_database,
-        "build",
-        "--resource-type",
-        "model",
-        "--resource-type",
-        "seed",
-        "--vars",
-        dbt_vars(portal),
-    )
+    build_models_and_seeds(fresh_database, portal)
     # 2. the window's data arrives (deals edited, late first touches of older deals); incremental run of it
     load_portal(fresh_database, portal)
     window = {

@@ -12,7 +12,7 @@ from bitrix24_emulator.model import PortalData
 from orchestration.assets.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.marts.conftest import dbt_vars
+from tests.marts.conftest import build_models_and_seeds, dbt_vars
 from tests.support.dbt import run_dbt
 from tests.support.raw_from_portal import load_portal
 
@@ -53,16 +53,7 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     # the history was observed ten days ago, and built then
     for table in CHANGE_STAMPED:
         cur.execute(f"update raw.{table} set last_seen_at = last_seen_at - interval '10 days'")
-    run_dbt(
-        fresh_database,
-        "build",
-        "--resource-type",
-        "model",
-        "--resource-type",
-        "seed",
-        "--vars",
-        dbt_vars(portal),
-    )
+    build_models_and_seeds(fresh_database, portal)
     cur.execute(
         "select deal_id from staging.stg_bitrix24__deals where not is_closed and created_at < %s "
         "order by deal_id limit 2",
