@@ -34,8 +34,21 @@ from orchestration.warehouse.location import WarehouseConfigError, WarehouseLoca
 app = typer.Typer(help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True)
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set).")
 app.add_typer(warehouse_app, name="warehouse")
-console = Console()
-err_console = Console(stderr=True)
+
+# Without a terminal rich assumes 80 columns, which cuts asset names in the tables and wraps the bars.
+LOG_WIDTH = 120
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A rich console; in a log (CI, cron, a pipe) LOG_WIDTH wide unless COLUMNS says otherwise."""
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=stderr, width=LOG_WIDTH)
+    return console
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 UI_HOST = "127.0.0.1"
 UI_PORT = int(os.environ.get("B24OPS_UI_PORT", "3000"))

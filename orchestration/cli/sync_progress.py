@@ -145,7 +145,8 @@ def beside_capture(console: Console) -> Console:
     except (AttributeError, OSError, ValueError):  # an in-memory file: nothing redirects it
         return console
     stream = os.fdopen(os.dup(fd), "w", buffering=1, encoding=console.encoding)
-    return Console(file=stream)
+    # the same width: a log's console was given one (rich would assume 80 columns for the duplicate)
+    return Console(file=stream, width=None if console.is_terminal else console.width)
 
 
 class RichSyncProgress:
