@@ -33,5 +33,5 @@
         on versions.portal_id = deletions.portal_id and versions.id = deletions.id
     where deletions.portal_id = '{{ var("portal_id") }}'
       and deletions.entity = '{{ entity }}'
-      and deletions.detected_at >= {{ window_start() }} and deletions.detected_at < {{ window_end() }}
+      and {{ in_window('deletions.detected_at') }}
 {%- endmacro %}

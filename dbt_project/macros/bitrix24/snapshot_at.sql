@@ -21,3 +21,8 @@
 {% macro window_end() -%}
 '{{ var("window_end", "9999-12-31") }}'::timestamptz
 {%- endmacro %}
+
+{#- expr inside the window [window_start, window_end): one predicate for every change set of a window run. -#}
+{% macro in_window(expr) -%}
+({{ expr }} >= {{ window_start() }} and {{ expr }} < {{ window_end() }})
+{%- endmacro %}

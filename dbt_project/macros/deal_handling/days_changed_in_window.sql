@@ -10,8 +10,8 @@
     from (
         select start_date, created_date
         from {{ ref('stg_bitrix24__activities') }}
-        where (last_updated_at >= {{ window_start() }} and last_updated_at < {{ window_end() }})
-           or (start_at >= {{ window_start() }} and start_at < {{ window_end() }})
+        where {{ in_window('last_updated_at') }}
+           or {{ in_window('start_at') }}
         union all
         select {{ portal_date(b24_timestamp("versions.payload ->> 'START_TIME'")) }},
                {{ portal_date(b24_timestamp("versions.payload ->> 'CREATED'")) }}

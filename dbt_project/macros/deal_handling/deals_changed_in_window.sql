@@ -13,22 +13,22 @@
     from {{ ref('stg_bitrix24__activities') }} as activities
     where activities.is_deal_owned
       and (
-          (activities.last_updated_at >= {{ window_start() }} and activities.last_updated_at < {{ window_end() }})
-          or (activities.start_at >= {{ window_start() }} and activities.start_at < {{ window_end() }})
+          {{ in_window('activities.last_updated_at') }}
+          or {{ in_window('activities.start_at') }}
       )
     union
     select stage_history.deal_id
     from {{ ref('stg_bitrix24__stage_history') }} as stage_history
-    where stage_history.transitioned_at >= {{ window_start() }} and stage_history.transitioned_at < {{ window_end() }}
+    where {{ in_window('stage_history.transitioned_at') }}
     union
     select comments.entity_id
     from {{ ref('stg_bitrix24__timeline_comments') }} as comments
     where comments.entity_type = 'deal'
-      and comments.created_at >= {{ window_start() }} and comments.created_at < {{ window_end() }}
+      and {{ in_window('comments.created_at') }}
     union
     select deals.deal_id
     from {{ ref('stg_bitrix24__deals') }} as deals
-    where (deals.modified_at >= {{ window_start() }} and deals.modified_at < {{ window_end() }})
+    where {{ in_window('deals.modified_at') }}
        or deals.created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
     {%- for entity, owner in [
         ('activities', "case when versions.payload ->> 'OWNER_TYPE_ID' = '2' then versions.payload ->> 'OWNER_ID' end"),
