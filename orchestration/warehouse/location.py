@@ -18,6 +18,14 @@ WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
 DAGSTER_STORAGE_URL_ENV = "DAGSTER_STORAGE_URL"
 WAREHOUSE_DATABASE = "b24ops"
 DAGSTER_DATABASE = "dagster"
+# The connection settings dbt_project/profiles.yml reads from the environment, in dbt_env's order.
+DBT_ENV_NAMES = (
+    "B24OPS_PG_HOST",
+    "B24OPS_PG_PORT",
+    "B24OPS_PG_USER",
+    "B24OPS_PG_PASSWORD",
+    "B24OPS_PG_DATABASE",
+)
 
 
 class WarehouseConfigError(ValueError):
@@ -78,14 +86,9 @@ class WarehouseLocation:
         return masked.libpq_url()
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables read by ``dbt_project/profiles.yml``."""
-        return {
-            "B24OPS_PG_HOST": self.host,
-            "B24OPS_PG_PORT": str(self.port),
-            "B24OPS_PG_USER": self.user,
-            "B24OPS_PG_PASSWORD": self.password,
-            "B24OPS_PG_DATABASE": self.database,
-        }
+        """Environment variables read by ``dbt_project/profiles.yml`` (names: DBT_ENV_NAMES)."""
+        values = (self.host, str(self.port), self.user, self.password, self.database)
+        return dict(zip(DBT_ENV_NAMES, values, strict=True))
 
 
 def resolve_warehouse(data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:

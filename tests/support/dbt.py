@@ -14,14 +14,21 @@ from tests.support.paths import PROJECT_ROOT
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
-def run_dbt(location: WarehouseLocation, *args: str) -> subprocess.CompletedProcess[str]:
+def dbt_target_dir(location: WarehouseLocation, target: str = "target") -> Path:
+    """dbt's target folder for commands against ``location``: one per database (tests running side by
+    side must not share dbt's artefacts), and several per database when asked for (``target``)."""
+    return Path(tempfile.gettempdir()) / "b24ops-dbt" / location.database / target
+
+
+def run_dbt(
+    location: WarehouseLocation, *args: str, target: str = "target"
+) -> subprocess.CompletedProcess[str]:
     """Run the real dbt CLI against ``location``; raise with dbt's output when it fails."""
-    # A target/log folder per database: tests running side by side must not share dbt's artefacts.
-    work_dir = Path(tempfile.gettempdir()) / "b24ops-dbt" / location.database
+    work_dir = dbt_target_dir(location).parent
     env = {
         **os.environ,
         **location.dbt_env(),
-        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_TARGET_PATH": str(dbt_target_dir(location, target)),
         "DBT_LOG_PATH": str(work_dir / "logs"),
     }
     dbt = Path(sys.executable).parent / "dbt"
