@@ -138,6 +138,11 @@ class _EtaColumn(ProgressColumn):
         return Text(f"ETA {minutes // 60}:{minutes % 60:02d}:{secs:02d}", style="progress.remaining")
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 partition``, ``2,000 partitions``: a count with its noun (a regular English plural)."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def beside_capture(console: Console) -> Console:
     """A console on a duplicate of ``console``'s file descriptor (unchanged if it has none)."""
     try:
@@ -163,10 +168,10 @@ class RichSyncProgress:
     def step_started(self, step: SyncStep) -> None:
         estimate = self.estimator(step)
         counters = StepCounters(step, estimate, self.rate) if step.extracts else None
-        unit = "partitions" if step.partition_keys else "assets"
+        unit = "partition" if step.partition_keys else "asset"
         if not self.console.is_terminal:
             plan = _plan(estimate, self.rate if step.extracts else None)
-            self.console.print(f"{step.name}: {step.expected_materializations:,} {unit}{plan}")
+            self.console.print(f"{step.name}: {counted(step.expected_materializations, unit)}{plan}")
         self._counters = counters
         self._progress = Progress(
             TextColumn("{task.description}"),
@@ -178,7 +183,7 @@ class RichSyncProgress:
             console=self.console,
         )
         self._task = self._progress.add_task(
-            step.name, total=step.expected_materializations, unit=unit, counters=counters
+            step.name, total=step.expected_materializations, unit=f"{unit}s", counters=counters
         )
         self._progress.start()
 
@@ -205,8 +210,8 @@ class RichSyncProgress:
             if not self.console.is_terminal and counters.assets(event.step_key):
                 key = event.step_key
                 self.console.print(
-                    f"  {', '.join(counters.assets(key))}: {counters.partitions(key):,} partitions, "
-                    f"{counters.rows(key):,} rows, {counters.requests(key):,} requests"
+                    f"  {', '.join(counters.assets(key))}: {counted(counters.partitions(key), 'partition')}, "
+                    f"{counted(counters.rows(key), 'row')}, {counted(counters.requests(key), 'request')}"
                 )
 
     def step_finished(self, step: SyncStep, seconds: float, success: bool) -> None:

@@ -5,7 +5,7 @@ import pytest
 from orchestration.assets.raw_changes import change_assets
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.cli.sync_estimate import RequestEstimate, comment_requests, keyset_requests
-from orchestration.cli.sync_progress import StepCounters
+from orchestration.cli.sync_progress import StepCounters, counted
 from orchestration.sync import SyncStep
 
 
@@ -61,3 +61,11 @@ def test_without_pacing_the_requests_left_are_timed_at_the_observed_rate():
     counters.running(change_assets[0].node_def.name)
     counters.client_created(stats(requests=10, rows=0))
     assert counters.eta_seconds() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(0, "0 partitions"), (1, "1 partition"), (2, "2 partitions"), (1_960, "1,960 partitions")],
+)
+def test_counts_take_the_plural_unless_one(number: int, expected: str) -> None:
+    assert counted(number, "partition") == expected
