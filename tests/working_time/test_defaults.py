@@ -1,4 +1,5 @@
-"""A portal with no calendar settings and the header-only schedule seed: everybody gets portal defaults."""
+"""A portal with no calendar settings, the header-only schedule seed and no var working_calendar_end:
+everybody gets the portal defaults, and the calendar ends on the last day of next year."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.support.dbt import run_dbt
 
-VARS = '{"working_calendar_start": "2024-03-04", "working_calendar_end": "2024-03-10"}'
+VARS = '{"working_calendar_start": "2024-03-04"}'
 
 
 @pytest.mark.integration
@@ -32,9 +33,18 @@ def test_defaults_without_settings_or_schedules(fresh_database: WarehouseLocatio
             cur.execute("""
                 select interval_start at time zone 'Europe/Moscow', interval_end at time zone 'Europe/Moscow',
                        cum_minutes_before
-                from intermediate.int_working_intervals order by interval_start
+                from intermediate.int_working_intervals
+                where interval_start < '2024-03-11 00:00:00+03'
+                order by interval_start
             """)
             rows = cur.fetchall()
+            # the default end: 31 December of next year, so 365 to 730 days ahead (moves once a year)
+            cur.execute("""
+                select max(work_date) = make_date(extract(year from current_date)::int + 1, 12, 31),
+                       max(work_date) - current_date between 365 and 730
+                from intermediate.int_working_days
+            """)
+            ends_next_year = cur.fetchone()
     finally:
         conn.close()
     # Monday 4 March to Sunday 10 March 2024: 7 March is a short day, 8 March a holiday, then the weekend.
@@ -44,3 +54,4 @@ def test_defaults_without_settings_or_schedules(fresh_database: WarehouseLocatio
         (6, 9, 18, 1080),
         (7, 9, 17, 1620),
     ]
+    assert ends_next_year == (True, True)

@@ -3,16 +3,33 @@
     time zone and country; on top of the weekly pattern the dated production calendar wins over the
     portal's year-less holidays / extra working days; observe_holidays = false ignores both.
     See docs/working_time.md. -#}
-{#- A table, not a view: its data tests and int_working_intervals would each re-compute the calendar. -#}
-{{ config(materialized='table') }}
-
-{%- set calendar_start = var('working_calendar_start', '2023-01-01') -%}
-{%- set calendar_end = var('working_calendar_end', none) %}
+{#- A table, not a view: its data tests and int_working_intervals would each re-compute the calendar.
+    Incremental per employee (docs/working_time.md): a run re-derives the employees whose fingerprint
+    (int_working_calendar_inputs) has no row in this table; a full refresh computes everyone. The unique
+    index serves the per-employee probes (here, in int_working_intervals and in the post-hook). -#}
+{{ config(
+    materialized='incremental',
+    unique_key='user_id',
+    indexes=[{'columns': ['user_id', 'work_date'], 'unique': True}],
+    post_hook="{{ delete_stale_employees(
+        'select user_id, calendar_inputs_hash from ' ~ ref('int_working_calendar_inputs')) }}",
+) }}
 
 with
 
+inputs as (
+    select user_id, calendar_inputs_hash from {{ ref('int_working_calendar_inputs') }}
+),
+
+-- an incremental run: the employees whose fingerprint this table does not hold (loose index scans)
 users as (
-    select user_id, time_zone from {{ ref('stg_bitrix24__users') }}
+    select u.user_id, u.time_zone, i.calendar_inputs_hash
+    from {{ ref('stg_bitrix24__users') }} as u
+    left join inputs as i on i.user_id = u.user_id
+    {%- if is_incremental() %}
+    left join ({{ employee_hashes(this) }}) as stored on stored.user_id = u.user_id
+    where stored.calendar_inputs_hash is distinct from i.calendar_inputs_hash
+    {%- endif %}
 ),
 
 portal_settings as (
@@ -27,6 +44,9 @@ production_calendar as (
 
 employee_schedules as (
     select * from {{ ref('employee_schedules') }}
+    {%- if is_incremental() %}
+    where user_id in (select user_id from users)
+    {%- endif %}
 ),
 
 -- A portal without calendar settings gets Bitrix24's defaults: 9:00-18:00, Saturday and Sunday off.
@@ -60,8 +80,8 @@ day_spine as materialized (
         (extract(month from work_date) * 100 + extract(day from work_date))::int as month_day
     from (
         select generate_series(
-            date '{{ calendar_start }}',
-            {% if calendar_end %}date '{{ calendar_end }}'{% else %}current_date + 400{% endif %},
+            {{ working_calendar_start() }},
+            {{ working_calendar_end() }},
             interval '1 day'
         )::date as work_date
     ) as dates
@@ -87,6 +107,7 @@ schedule_days as (
 user_days as (
     select
         u.user_id,
+        u.calendar_inputs_hash,
         d.work_date,
         coalesce(sd.time_zone, u.time_zone, st.portal_time_zone) as time_zone,
         coalesce(sd.work_time_start, st.work_time_start) as work_time_start,
@@ -153,7 +174,10 @@ final as (
                 + case when work_time_end <= work_time_start then interval '1 day' else interval '0' end
                 - short_minutes * interval '1 minute'
             ) at time zone time_zone
-        end as shift_end
+        end as shift_end,
+
+        -- the fingerprint of the inputs the row was derived from
+        calendar_inputs_hash
     from typed
 )
 

@@ -9,25 +9,58 @@
     shift cut by an absence) go to the more_* arrays. Every employee with working time has a row for
     every bucket of the common range (empty days: a zero-length slot 1), so a look-up always finds
     exactly one row for a known employee and none for an unknown one.
-    UTC days, not local ones: the key then needs no time zone, and DST cannot move it. -#}
+    UTC days, not local ones: the key then needs no time zone, and DST cannot move it.
+    Incremental per employee (docs/working_time.md): a run re-derives the employees whose rows in
+    int_working_intervals carry a fingerprint (calendar_inputs_hash) that this table lacks — or everybody,
+    when the common range moved (it is the same for all employees: _working_time_key reads its ends from the
+    first and last entries of the unique index). A re-derived employee's rows still span the whole common
+    range, as it is computed over all employees' intervals. -#}
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    unique_key='user_id',
     indexes=[{'columns': ['user_id', 'bucket'], 'unique': True}],
-    post_hook={'sql': 'vacuum analyze {{ this }}', 'transaction': false},
+    post_hook=[
+        "{{ delete_stale_employees(employee_hashes(ref('int_working_intervals'))) }}",
+        {'sql': 'vacuum analyze {{ this }}', 'transaction': false},
+    ],
 ) }}
 
 with
-
-intervals as (
-    select user_id, interval_start, interval_end, cum_seconds_before
-    from {{ ref('int_working_intervals') }}
-),
 
 range_ as (
     select
         {{ working_time_bucket('min(interval_start)') }} as first_bucket,
         {{ working_time_bucket("max(interval_end) - interval '1 microsecond'") }} as last_bucket
-    from intervals
+    from {{ ref('int_working_intervals') }}
+),
+
+{% if is_incremental() -%}
+-- the common range this table holds: the first and last entries of its unique index
+stored_range as (
+    select
+        (select k.bucket from {{ this }} as k order by k.user_id, k.bucket limit 1) as first_bucket,
+        (select k.bucket from {{ this }} as k order by k.user_id desc, k.bucket desc limit 1) as last_bucket
+),
+
+-- the employees whose fingerprint in int_working_intervals this table does not hold (loose index scans)
+employees as (
+    select upstream.user_id
+    from ({{ employee_hashes(ref('int_working_intervals')) }}) as upstream
+    left join ({{ employee_hashes(this) }}) as stored on stored.user_id = upstream.user_id
+    where stored.calendar_inputs_hash is distinct from upstream.calendar_inputs_hash
+    or exists (
+        select 1 from range_ as r cross join stored_range as s
+        where (r.first_bucket, r.last_bucket) is distinct from (s.first_bucket, s.last_bucket)
+    )
+),
+
+{% endif -%}
+intervals as (
+    select user_id, interval_start, interval_end, cum_seconds_before, calendar_inputs_hash
+    from {{ ref('int_working_intervals') }}
+    {%- if is_incremental() %}
+    where user_id = any(array(select user_id from employees))
+    {%- endif %}
 ),
 
 -- An interval cut at every UTC midnight; cum_end = W at the end of the piece, in microseconds (exact).
@@ -87,8 +120,10 @@ per_bucket as (
 ),
 
 grid as (
-    select u.user_id, b.bucket
-    from (select distinct user_id from intervals) as u
+    select u.user_id, u.calendar_inputs_hash, b.bucket
+    from (
+        select user_id, min(calendar_inputs_hash) as calendar_inputs_hash from intervals group by user_id
+    ) as u
     cross join range_ as r
     cross join lateral generate_series(r.first_bucket, r.last_bucket, interval '24 hours') as b (bucket)
 ),
@@ -97,6 +132,7 @@ filled as (
     select
         g.user_id,
         g.bucket,
+        g.calendar_inputs_hash,
         -- W at the bucket's start: the end of the last piece before it
         coalesce(
             max(p.cum_end_us) over (
@@ -139,7 +175,10 @@ final as (
         -- slots 3 and later, rare (NULL when the day has at most two pieces)
         more_starts,
         more_ends,
-        more_anchors
+        more_anchors,
+
+        -- the fingerprint of the inputs the row was derived from (int_working_intervals')
+        calendar_inputs_hash
     from filled
 )
 
