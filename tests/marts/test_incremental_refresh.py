@@ -1,5 +1,6 @@
 """An incremental run over a window after late data arrives leaves the marts as a full refresh builds them,
-and re-running the window changes nothing."""
+and re-running the window changes nothing; a run at a later snapshot moves the backlog as a full refresh
+at that snapshot does."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bitrix24_emulator.model import PortalData, Table
+from orchestration.assets.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.marts.conftest import build_models_and_seeds, dbt_vars
@@ -84,3 +86,57 @@ def test_window_run_after_late_data_equals_full_refresh(
     # 4. a full refresh over the same raw data
     run_dbt(fresh_database, "run", "--full-refresh", "--vars", dbt_vars(portal))
     assert _checksums(fresh_database) == incremental
+
+
+def _deal_mart_checksum(location: WarehouseLocation) -> tuple[str, int]:
+    """managerControl_Deal without snapshot_at (when each row was last computed), and its overdue total."""
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select md5(string_agg((to_jsonb(t) - 'snapshot_at')::text, '|' order by t.deal_id)),"
+                " sum(t.overdue_activity_count)::int"
+                ' from marts."managerControl_Deal" as t'
+            )
+            checksum, overdue = cur.fetchone()
+            return checksum, overdue
+    finally:
+        conn.close()
+
+
+def test_run_at_a_later_snapshot_equals_full_refresh_there(
+    fresh_database: WarehouseLocation, portal: PortalData
+) -> None:
+    snapshot = datetime.fromisoformat(portal.snapshot_at)
+    earlier = (snapshot - timedelta(days=4)).isoformat()
+    load_portal(fresh_database, portal)
+    run_dbt(
+        fresh_database,
+        "build",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "seed",
+        "--vars",
+        dbt_vars(portal, snapshot_at=earlier),
+    )
+    _, overdue_before = _deal_mart_checksum(fresh_database)
+    # the next day's run: no new data, only the snapshot moved on (deadlines passed meanwhile)
+    window = {
+        "window_start": (snapshot - timedelta(days=1)).isoformat(),
+        "window_end": snapshot.isoformat(),
+    }
+    run_dbt(fresh_database, "run", "--select", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **window))
+    incremental, overdue_after = _deal_mart_checksum(fresh_database)
+    assert overdue_after != overdue_before  # the case under test: deadlines passed between the snapshots
+
+    run_dbt(
+        fresh_database,
+        "run",
+        "--full-refresh",
+        "--select",
+        *WINDOWED_MARTS.split(),
+        "--vars",
+        dbt_vars(portal),
+    )
+    assert _deal_mart_checksum(fresh_database) == (incremental, overdue_after)

@@ -4,6 +4,7 @@ new row versions stamped with the run's transaction ids, untouched rows keep old
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
@@ -19,21 +20,22 @@ from tests.support.raw_from_portal import load_portal
 CHANGE_STAMPED = ("deals", "activities", "calls", "stage_history", "timeline_comments")
 
 
-def _new_version(cur: Cursor, table: str, record_id: int, seen_ago: str) -> None:
-    """Store a new version of one record (as a re-export after an edit would), observed ``seen_ago``."""
+def _new_version(cur: Cursor, table: str, record_id: int, seen_ago: str, **edits: str) -> None:
+    """Store a new version of one record (as a re-export after an edit would), observed ``seen_ago``, with
+    ``edits`` (REST fields) over the current payload."""
     cur.execute(
         f"""
         insert into raw.{table} (portal_id, id, change_stamp, payload_hash, payload, partition_key,
                                  loaded_at, last_seen_at)
         select portal_id, id, change_stamp, md5(payload_hash || %(ago)s),
-               payload || jsonb_build_object('EDITED', %(ago)s), partition_key,
+               payload || jsonb_build_object('EDITED', %(ago)s) || %(edits)s::jsonb, partition_key,
                now() - %(ago)s::interval, now() - %(ago)s::interval
         from raw.{table}
         where id = %(record_id)s
         order by last_seen_at desc
         limit 1
         """,
-        {"record_id": record_id, "ago": seen_ago},
+        {"record_id": record_id, "ago": seen_ago, "edits": json.dumps(edits)},
     )
 
 
@@ -70,7 +72,9 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     run_dbt(fresh_database, "run", "--select", "staging", "--vars", dbt_vars(portal))
 
     # today: one more edited deal arrives, and the daily run (as the Dagster job makes it) follows
-    _new_version(cur, "deals", todays_deal, "0 seconds")
+    _new_version(
+        cur, "deals", todays_deal, "0 seconds", DATE_MODIFY=(snapshot - timedelta(hours=2)).isoformat()
+    )
     cur.execute("select pg_current_xact_id()::text::bigint")
     (before,) = cur.fetchone()
     window = {
@@ -89,8 +93,9 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     for table, key in [("activities", "activity_id"), ("calls", "call_row_id")]:
         assert _rewritten(cur, f"staging.stg_bitrix24__{table}", key, before) == {previous_load[table]}
 
-    # the per-deal mart rewrote the window's deals, the young ones, the open and the untouched ones —
-    # and not one closed, touched deal created before the look-back that nothing changed
+    # the per-deal mart rewrote the window's deals, the young ones and the untouched ones — and not one
+    # touched deal created before the look-back that nothing changed, open or closed (the snapshot did not
+    # move, so no backlog count did either)
     cur.execute('select count(*) from marts."managerControl_Deal"')
     (all_deals,) = cur.fetchone()
     rewritten = _rewritten(cur, 'marts."managerControl_Deal"', "deal_id", before)
@@ -101,7 +106,7 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
         from marts."managerControl_Deal" as mart
         inner join staging.stg_bitrix24__deals as deals using (deal_id)
         where mart.xmin::text::bigint > %(before)s
-          and not mart.is_open and not mart.is_untouched
+          and not mart.is_untouched
           and mart.created_at < %(lookback)s
           and deals.modified_at < %(window_start)s
           and mart.deal_id <> %(todays_deal)s

@@ -1,17 +1,20 @@
 {#- Report 1, one row per deal: first contact, response time in the responsible manager's working minutes,
     backlog (overdue / no planned activities) as of snapshot_at. Definitions: docs/metrics.md.
 
-    Incremental (delete+insert on deal_id). A run for the window [window_start, window_end) re-computes:
+    Incremental (delete+insert on deal_id). A run for the window [window_start, window_end) at snapshot_at
+    re-computes:
       * the deals changed in the window and the young ones (macros/deal_handling/deals_changed_in_window.sql,
         with the look-back var first_touch_lookback_days, default 14: see docs/decisions.md) — the same set
         whose first touch int_deals_first_touched re-computed;
-      * every open or untouched deal, whose overdue count and pending minutes move with the snapshot: their
-        first touch is read from int_deals_first_touched, not re-derived, so their cost is a few index
-        probes each (the backlog's size, not the history's);
+      * every untouched deal: its pending minutes grow with the snapshot (the untouched backlog's size);
+      * every deal, open or closed, whose open / overdue activity counts at this snapshot differ from the
+        stored row's: a deadline passed since the row was computed (or, for an earlier snapshot, had not
+        passed yet). Open deals whose counts did not move keep their row: its values hold at this snapshot;
       * and a post-hook removes deals the reconciliation sweep found deleted (deletions ledger).
-    Every other row depends only on data that did not change, so a full refresh gives the same table —
-    except for dictionary changes (a pipeline or stage renamed, an employee moved to another department):
-    closed deals outside the window keep the old name / department until a full refresh. -#}
+    So every row equals what a full refresh at this snapshot computes, except snapshot_at itself, which says
+    when the row was last computed — and except dictionary changes (a pipeline or stage renamed, an employee
+    moved to another department): deals outside those sets keep the old name / department until a full
+    refresh. -#}
 {{
     config(
         materialized='incremental',
@@ -62,9 +65,15 @@ backlog as not materialized (
 changed_deals as (
     {{ deals_changed_in_window() }}
     union
-    select deal_id from deals where stage_semantic = 'P'
-    union
     select deal_id from first_touches where first_touch_at is null
+    union
+    -- the backlog moved: int_deals_activities_summarised holds the counts at this snapshot for every deal
+    -- with an open activity; a stored row with open activities but none there now has lost them
+    select coalesce(backlog.deal_id, stored.deal_id)
+    from backlog
+    full join {{ this }} as stored on stored.deal_id = backlog.deal_id
+    where (coalesce(backlog.open_activity_count, 0), coalesce(backlog.overdue_activity_count, 0))
+        is distinct from (coalesce(stored.open_activity_count, 0), coalesce(stored.overdue_activity_count, 0))
 ),
 {% endif %}
 
