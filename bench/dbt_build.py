@@ -43,7 +43,7 @@ from psycopg2 import sql
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData, Table
 from orchestration.assets.dbt import PRODUCTION_BUILD, WINDOWED_MARTS
-from orchestration.warehouse.bootstrap import connect, ensure_warehouse
+from orchestration.warehouse.bootstrap import connect, ensure_database, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
@@ -162,19 +162,6 @@ def _new_versions(cur, start: datetime, end: datetime, label: str) -> dict[str, 
     return counts
 
 
-def _existing_or_new_database(server: WarehouseLocation, name: str) -> WarehouseLocation:
-    """The database ``name`` on the warehouse's server, created if it does not exist yet."""
-    admin = connect(server.with_database("postgres"), autocommit=True)
-    try:
-        with admin.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            if cur.fetchone() is None:
-                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-    return server.with_database(name)
-
-
 def _has_raw_rows(location: WarehouseLocation) -> bool:
     conn = connect(location)
     try:
@@ -273,7 +260,7 @@ def main() -> None:
 
     server = resolve_warehouse()
     if args.database:
-        location = ensure_warehouse(_existing_or_new_database(server, args.database))
+        location = ensure_warehouse(ensure_database(server, args.database))
         keep = True
     else:
         location = create_scratch_database(server, "b24ops_dbtbench")

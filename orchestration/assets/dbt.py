@@ -88,14 +88,18 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir)):
-        # Parse into a private folder and move the result into place in one step: another process
-        # (a test, the daemon, the CLI) may be reading the manifest right now.
-        target = Path(project.project_dir) / "target"
-        target.mkdir(exist_ok=True)  # a fresh clone has none
-        with tempfile.TemporaryDirectory(dir=target) as private:
-            dbt_resource().cli(["parse", "--quiet"], target_path=Path(private)).wait()
-            os.replace(Path(private) / "manifest.json", manifest)
+        _parse_into_target(project, manifest.name)
     return manifest
+
+
+def _parse_into_target(project: DbtProject, artefact: str, *args: str) -> None:
+    """``dbt parse`` into a private folder, then move ``artefact`` into the project's target folder in one
+    step: another process (a test, the daemon, the CLI) may be reading it right now."""
+    target = Path(project.project_dir) / "target"
+    target.mkdir(exist_ok=True)  # a fresh clone has none
+    with tempfile.TemporaryDirectory(dir=target) as private:
+        dbt_resource().cli(["parse", "--quiet", *args], target_path=Path(private)).wait()
+        os.replace(Path(private) / artefact, target / artefact)
 
 
 # dbt's partial-parsing state in the project's target folder, and a hash of the vars and connection of
@@ -120,10 +124,7 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project) -> None:
     state, parsed_for = target / PARTIAL_PARSE_FILE, target / PARSED_FOR_FILE
     if state.exists() and parsed_for.exists() and parsed_for.read_text() == fingerprint:
         return
-    target.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target) as private:
-        dbt_resource().cli(["parse", "--quiet", "--vars", variables], target_path=Path(private)).wait()
-        os.replace(Path(private) / PARTIAL_PARSE_FILE, state)
+    _parse_into_target(project, PARTIAL_PARSE_FILE, "--vars", variables)
     parsed_for.write_text(fingerprint)
 
 

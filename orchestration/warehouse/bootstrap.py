@@ -49,7 +49,8 @@ def connect(location: WarehouseLocation, *, autocommit: bool = False) -> Connect
     return conn
 
 
-def _ensure_database(server: WarehouseLocation, database: str) -> None:
+def ensure_database(server: WarehouseLocation, database: str) -> WarehouseLocation:
+    """The database ``database`` on ``server``'s PostgreSQL, created if it does not exist yet."""
     # No ``with conn``: psycopg2 opens a transaction for it, and CREATE DATABASE refuses to run in one.
     conn = connect(server.with_database("postgres"), autocommit=True)
     try:
@@ -59,14 +60,15 @@ def _ensure_database(server: WarehouseLocation, database: str) -> None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
     finally:
         conn.close()
+    return server.with_database(database)
 
 
 def ensure_warehouse(location: WarehouseLocation | None = None) -> WarehouseLocation:
     """Resolve, create (embedded only) and prepare the warehouse; return where it is."""
     location = location or resolve_warehouse()
     if location.embedded:
-        _ensure_database(location, WAREHOUSE_DATABASE)
-        _ensure_database(location, DAGSTER_DATABASE)
+        ensure_database(location, WAREHOUSE_DATABASE)
+        ensure_database(location, DAGSTER_DATABASE)
     conn = connect(location)
     try:
         with conn, conn.cursor() as cur:
