@@ -34,8 +34,8 @@ class KeysetProfile:
         str, ...
     ] = ()  # ("items",) where rows are wrapped: crm.item.list, crm.stagehistory.list
     filter_key: str = "filter"
-    order_style: Literal["map", "sort_order"] = (
-        "map"  # {"order": {ID: ASC}} or scalar {"SORT": ID, "ORDER": ASC}
+    order_style: Literal["map", "sort_order", "lower_sort_order"] = (
+        "map"  # {"order": {ID: ASC}}, scalar {"SORT": ID, "ORDER": ASC}, or scalar {"sort": ID, "order": ASC}
     )
 
 
@@ -45,7 +45,9 @@ PROFILES: dict[str, KeysetProfile] = {
     "voximplant.statistic.get": KeysetProfile(filter_key="FILTER", order_style="sort_order"),
     # offset-paged lists that spell ordering as scalar SORT/ORDER
     "user.get": KeysetProfile(filter_key="FILTER", order_style="sort_order"),
-    "department.get": KeysetProfile(order_style="sort_order"),
+    # department.get also reads an upper-case SORT as a filter on the sort index (docs/bitrix24-api.md,
+    # "department.get"): {"SORT": "ID"} returns only departments whose sort index is intval("ID") = 0.
+    "department.get": KeysetProfile(order_style="lower_sort_order"),
 }
 
 
@@ -57,6 +59,8 @@ def id_order(profile: KeysetProfile) -> dict[str, Any]:
     """
     if profile.order_style == "map":
         return {"order": {profile.id_field: "ASC"}}
+    if profile.order_style == "lower_sort_order":
+        return {"sort": profile.id_field, "order": "ASC"}
     return {"SORT": profile.id_field, "ORDER": "ASC"}
 
 

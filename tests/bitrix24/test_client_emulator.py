@@ -146,6 +146,19 @@ def test_offset_paging_of_more_than_a_page_of_users_returns_each_once():
     assert sorted(str(row["ID"]) for row in rows) == sorted(expected)
 
 
+def test_department_export_returns_every_department() -> None:
+    """A real portal reads an upper-case ``SORT`` on department.get as a filter on the sort index too
+    (docs/bitrix24-api.md, "department.get"); the emulator does the same, so the client must sort with the
+    lower-case keys or it exports no department at all."""
+    portal = generate(GeneratorConfig(seed=5, managers=12, departments=4, days=3))
+    expected = sorted(int(row[0]) for row in portal.tables["departments"].rows)
+    assert len(expected) > 1
+    with running_emulator(portal, fast=True) as emu:
+        client = Bitrix24Client(ClientSettings(webhook_url=emu.webhook_url))
+        got = [int(row["ID"]) for page in client.iter_offset("department.get", {}) for row in page]
+    assert got == expected
+
+
 @pytest.mark.parametrize(
     ("status", "code"),
     [

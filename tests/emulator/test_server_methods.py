@@ -236,6 +236,23 @@ def test_users_departments_and_calendar(client: Client) -> None:
     assert result["2"][0]["ACCESSIBILITY"] == "absent" and "USER_ID" not in result["2"][0]
 
 
+def test_department_get_reads_an_upper_case_sort_as_a_filter_too(client: Client) -> None:
+    """Vendor behaviour (docs/bitrix24-api.md, "department.get"): the case-sensitive filter keys ID, NAME,
+    SORT, PARENT, UF_HEAD are taken with intval, so ``SORT=ID`` keeps only sort index 0; the lower-case
+    ``sort``/``order`` only sort."""
+    departments = PORTAL.tables["departments"]
+    sort_at = departments.index_of("SORT")
+    every = sorted(int(row[0]) for row in departments.rows)
+    assert all(row[sort_at] != 0 for row in departments.rows)
+    assert client.ok("department.get", SORT="ID", ORDER="ASC")["result"] == []
+    assert ids(client.ok("department.get", sort="ID", order="ASC")["result"]) == every
+    assert ids(client.ok("department.get", sort="ID", order="DESC")["result"]) == every[::-1]
+    first_sort = departments.rows[0][sort_at]
+    assert str(every[0]) in {
+        str(d["ID"]) for d in client.ok("department.get", SORT=str(first_sort))["result"]
+    }
+
+
 def test_methods_are_counted(emu: Emulator) -> None:
     counters = emu.counters.snapshot()
     assert counters["rows"]["crm.deal.list"] > 130 and counters["operating"]["crm.deal.list"] > 0

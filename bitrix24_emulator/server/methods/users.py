@@ -1,4 +1,4 @@
-"""``user.get`` and ``department.get`` (notes §5.8)."""
+"""``user.get`` and ``department.get`` (docs/bitrix24-api.md, "department.get")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bitrix24_emulator.server.filters import split_key
 from bitrix24_emulator.server.methods import Call, Result, rest_method
 from bitrix24_emulator.server.methods.common import list_rows, table
 from bitrix24_emulator.server.paging import Order
-from bitrix24_emulator.server.params import Params, as_list
+from bitrix24_emulator.server.params import Params, as_list, php_int
 from bitrix24_emulator.server.tables import TableIndex
 
 _USER_CONTROL = {"sort", "order", "filter", "select", "start", "admin_mode", "image_resize", "auth"}
@@ -58,12 +58,44 @@ def user_get(call: Call) -> Result:
     )
 
 
+# department.get copies these top-level keys into its filter *as spelled* (case-sensitive), converting the
+# numeric ones with PHP's intval: an upper-case ``SORT`` is therefore a filter on the sort index as well as
+# the sort field (vendor source: intranet CIntranetRestService::prepareDeptData / prepareSort).
+_DEPARTMENT_FILTER_KEYS = ("ID", "NAME", "SORT", "PARENT", "UF_HEAD")
+_DEPARTMENT_INT_KEYS = frozenset({"ID", "SORT", "PARENT", "UF_HEAD"})
+
+
+def _department_filter(params: Params) -> dict[str, Any]:
+    flt: dict[str, Any] = {}
+    for key in _DEPARTMENT_FILTER_KEYS:
+        if key not in params.raw:
+            continue
+        value = params.raw[key]
+        if key in _DEPARTMENT_INT_KEYS:
+            value = [php_int(v) for v in value] if isinstance(value, list) else php_int(value)
+        flt[key] = value
+    return flt
+
+
+def _department_order(index: TableIndex, params: Params) -> Order:
+    """``sort``/``order`` read case-insensitively; the portal's default is the tree order (LEFT_MARGIN)."""
+    sort = params.get("sort")
+    field = index.field(sort.upper()) if isinstance(sort, str) else None
+    if field is None:
+        return []
+    order = params.get("order")
+    return [(field, isinstance(order, str) and order.upper() == "DESC")]
+
+
 @rest_method("department.get")
 def department_get(call: Call) -> Result:
     index = table(call, "departments")
-    flt = _top_level_filter(index, call.params)
     result = list_rows(
-        call, index, filter_raw=flt, order=_scalar_order(index, call.params), exact_offset=False
+        call,
+        index,
+        filter_raw=_department_filter(call.params),
+        order=_department_order(index, call.params),
+        exact_offset=False,
     )
     # PARENT is absent on the root and UF_HEAD when no head is set, rather than null.
     result.result = [
