@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 PLANS: dict[str, tuple[float, int] | None] = {
@@ -93,10 +94,9 @@ class OperatingTracker:
             return 0.0
         try:
             used = float(time_block["operating"])
-            reset_raw = time_block.get("operating_reset_at")
-            reset_at = float(reset_raw) if reset_raw is not None else None
         except (TypeError, ValueError):
             return 0.0
+        reset_at = unix_seconds(time_block.get("operating_reset_at"))
         account = self._methods.setdefault(method.lower(), _MethodBudget())
         added = max(0.0, used - account.used_s)
         if added > 0:
@@ -104,11 +104,20 @@ class OperatingTracker:
         account.used_s, account.reset_at = used, reset_at
         return added
 
-    def blocked_until(self, method: str, reset_at: float | None) -> None:
-        """The portal answered 429 for the method: it is at the budget until ``reset_at``."""
+    def blocked_until(self, method: str, reset_at: float | None) -> float:
+        """The portal answered 429 for the method: it is at the budget until the returned instant.
+
+        Without ``reset_at`` in the answer, the reset the method's last good answer reported is used while
+        it is still ahead; else one minute (the age of a budget bucket).
+        """
         account = self._methods.setdefault(method.lower(), _MethodBudget())
         account.used_s = max(account.used_s, self.threshold)
-        account.reset_at = reset_at if reset_at is not None else self.clock.now() + 60.0
+        now = self.clock.now()
+        if reset_at is None:
+            known = account.reset_at
+            reset_at = known if known is not None and known > now else now + 60.0
+        account.reset_at = reset_at
+        return reset_at
 
     def wait_for(self, methods: list[str]) -> float:
         """Before calling ``methods``: wait while any would cross the safety threshold; seconds waited."""
@@ -127,3 +136,21 @@ class OperatingTracker:
 
     def used(self) -> dict[str, float]:
         return {method: account.used_s for method, account in self._methods.items()}
+
+
+def unix_seconds(raw: object) -> float | None:
+    """``operating_reset_at`` as unix seconds: a number, or an ISO-8601 string as some answers send it."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = str(raw).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.timestamp() if parsed.tzinfo is not None else None

@@ -37,7 +37,7 @@ from orchestration.bitrix24.errors import (
     fatal_error,
     retry_cause,
 )
-from orchestration.bitrix24.pacing import Clock, LeakyBucket, OperatingTracker
+from orchestration.bitrix24.pacing import Clock, LeakyBucket, OperatingTracker, unix_seconds
 from orchestration.bitrix24.redaction import install_library_log_redaction, redact
 from orchestration.bitrix24.stats import ExtractStats
 
@@ -52,7 +52,9 @@ class RetryPolicy:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     max_rate_limit_retries: int = 40  # 503 QUERY_LIMIT_EXCEEDED: refused before execution, cheap to wait out
-    max_operating_waits: int = 3  # 429: each wait can be up to 10 minutes
+    # 429 OPERATION_TIME_LIMIT: the budget is 10 one-minute buckets, so it can take up to 10 minutes to drain
+    # (docs/bitrix24-api.md, "Limits"). A backfill waits as long as the portal asks, up to this ceiling.
+    max_operating_wait_s: float = 1800.0
 
     def backoff(self, attempt: int) -> float:
         return min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempt - 1))
@@ -107,7 +109,8 @@ class Transport:
 
     def post(self, method: str, params: dict[str, Any], billed: list[str]) -> dict[str, Any]:
         """The success envelope of ``method``; ``billed`` are the methods whose operating budget it spends."""
-        transient = rate_limited = operating_waits = 0
+        transient = rate_limited = 0
+        blocked_since: float | None = None
         refreshed = False
         while True:
             self.stats.pacing_wait_seconds += self.tracker.wait_for(billed)
@@ -137,12 +140,25 @@ class Transport:
                     self.bucket.saturate()
                 self._pause(self.policy.backoff(rate_limited) if rate_limited > 1 else 0.0)
             elif cause is Cause.OPERATING_LIMIT:
-                operating_waits += 1
-                if operating_waits > self.policy.max_operating_waits:
-                    raise self._unreachable(method, "operating-time budget still exhausted")
+                now = self.clock.now()
+                blocked_since = now if blocked_since is None else blocked_since
+                if now - blocked_since > self.policy.max_operating_wait_s:
+                    raise self._unreachable(
+                        method,
+                        f"operating-time budget still exhausted after waiting {now - blocked_since:.0f} s "
+                        f"(ceiling {self.policy.max_operating_wait_s:.0f} s); another application may be "
+                        "using this portal's budget — retry later",
+                    )
                 reset_at = _reset_at(body)
                 for name in billed:
-                    self.tracker.blocked_until(name, reset_at)
+                    until = self.tracker.blocked_until(name, reset_at)
+                    log.warning(
+                        "Bitrix24 %s: the portal's operating-time budget is spent; waiting %.0f s for it "
+                        "(%.0f s so far)",
+                        name,
+                        max(0.0, until - now),
+                        now - blocked_since,
+                    )
             else:
                 transient += 1
                 if transient > self.policy.max_retries:
@@ -228,15 +244,16 @@ class Transport:
 
 
 def _reset_at(body: dict[str, Any] | None) -> float | None:
-    """``operating_reset_at`` of a 429 answer, from its ``time`` member or the top level, if present."""
+    """``operating_reset_at`` of a 429 answer, from its ``time`` member or the top level, if present.
+
+    The vendor's 429 carries no ``time`` member (docs/bitrix24-api.md, "Limits"): then the caller falls
+    back on the reset instant of the method's last good answer.
+    """
     if not body:
         return None
     block = body.get("time")
     raw = block.get("operating_reset_at") if isinstance(block, dict) else body.get("operating_reset_at")
-    try:
-        return float(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
+    return unix_seconds(raw)
 
 
 def network_reason(exc: BaseException) -> str:

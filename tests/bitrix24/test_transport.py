@@ -195,3 +195,52 @@ def test_repr_of_settings_and_client_hide_the_secret() -> None:
     with pytest.raises(ValueError) as info:
         Bitrix24Client(ClientSettings(webhook_url=f"https://p.bitrix24.ru/rest/{SECRET}"))
     assert SECRET not in str(info.value)
+
+
+def test_a_429_without_a_time_block_is_waited_out_however_many_times_it_comes() -> None:
+    """The vendor's 429 has no ``time`` member and the budget can take 10 minutes to drain
+    (docs/bitrix24-api.md, "Limits"): twelve refusals in a row are waited out, not a failed backfill."""
+    clock = FakeClock()
+    with scripted_portal() as portal:
+        portal.script += [error(429, "OPERATION_TIME_LIMIT", "Method is blocked")] * 12 + [ok([])]
+        client = make_client(portal.webhook_url, clock=clock)
+        client.call("crm.deal.list")
+    assert client.stats.retries_by_cause["operating_limit_429"] == 12
+    assert 600 <= sum(clock.slept) <= 1800
+
+
+def test_a_429_without_a_time_block_waits_for_the_last_good_answers_reset() -> None:
+    clock = FakeClock()
+    reset_at = clock.now() + 300
+    with scripted_portal() as portal:
+        portal.script += [
+            ok([], time={"operating": 10.0, "operating_reset_at": reset_at}),
+            error(429, "OPERATION_TIME_LIMIT", "Method is blocked"),
+            ok([]),
+        ]
+        client = make_client(portal.webhook_url, clock=clock)
+        client.call("crm.deal.list")
+        client.call("crm.deal.list")
+    assert reset_at <= clock.now() < reset_at + 60
+
+
+def test_an_iso_operating_reset_at_is_understood() -> None:
+    clock = FakeClock()
+    iso = "2023-11-14T22:15:00+00:00"  # FakeClock's start (1.7e9) + 100 s
+    with scripted_portal() as portal:
+        portal.script += [
+            error(429, "OPERATION_TIME_LIMIT", "Method is blocked", time={"operating_reset_at": iso}),
+            ok([]),
+        ]
+        make_client(portal.webhook_url, clock=clock).call("crm.deal.list")
+    assert 1_700_000_100 <= clock.now() < 1_700_000_160
+
+
+def test_a_budget_that_never_drains_fails_once_past_the_documented_ceiling() -> None:
+    clock = FakeClock()
+    refuse = error(429, "OPERATION_TIME_LIMIT", "Method is blocked")
+    with scripted_portal(lambda seen: refuse) as portal, pytest.raises(Bitrix24UnreachableError) as info:
+        make_client(portal.webhook_url, clock=clock).call("crm.deal.list")
+    assert sum(clock.slept) >= 1800
+    assert "operating-time budget" in str(info.value) and "ceiling 1800 s" in str(info.value)
+    assert_clean(info.value)
