@@ -15,7 +15,8 @@ _USER_CONTROL = {"sort", "order", "filter", "select", "start", "admin_mode", "im
 
 
 def _scalar_order(index: TableIndex, params: Params) -> Order:
-    """``sort=<FIELD>&order=ASC|DESC``: one field, as user.get and department.get take it."""
+    """``sort=<FIELD>&order=ASC|DESC``, keys and field name in any case: one field, as user.get and
+    department.get take it (department.get's default is the tree order)."""
     field = index.field(str(params.get("sort", default="")))
     if field is None:
         return []
@@ -77,16 +78,6 @@ def _department_filter(params: Params) -> dict[str, Any]:
     return flt
 
 
-def _department_order(index: TableIndex, params: Params) -> Order:
-    """``sort``/``order`` read case-insensitively; the portal's default is the tree order (LEFT_MARGIN)."""
-    sort = params.get("sort")
-    field = index.field(sort.upper()) if isinstance(sort, str) else None
-    if field is None:
-        return []
-    order = params.get("order")
-    return [(field, isinstance(order, str) and order.upper() == "DESC")]
-
-
 @rest_method("department.get")
 def department_get(call: Call) -> Result:
     index = table(call, "departments")
@@ -94,7 +85,7 @@ def department_get(call: Call) -> Result:
         call,
         index,
         filter_raw=_department_filter(call.params),
-        order=_department_order(index, call.params),
+        order=_scalar_order(index, call.params),
         exact_offset=False,
     )
     # PARENT is absent on the root and UF_HEAD when no head is set, rather than null.
