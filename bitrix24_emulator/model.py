@@ -35,7 +35,7 @@ class Table:
 
 @dataclass(frozen=True)
 class DealTruth:
-    """The generator's ground truth for one deal, by the metric contract (shared/design/METRICS.md).
+    """The generator's ground truth for one deal, by the metric contract (docs/metrics.md).
 
     ``first_touch_*`` are ``None`` for a deal nobody has contacted yet.
     """

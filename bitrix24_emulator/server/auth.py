@@ -2,7 +2,8 @@
 
 The OAuth stub plays both the portal and ``oauth.bitrix.info``: ``/oauth/token/`` exchanges an
 authorization code or a refresh token; every refresh returns a *new* refresh token and invalidates the
-old one (notes §1.5). Access-token lifetime is configurable so a test can expire one with a manual clock.
+old one (docs/bitrix24-api.md § Authentication). Access-token lifetime is configurable so a test can
+expire one with a manual clock.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class Webhook:
     denied_methods: frozenset[str] = frozenset()  # methods answering 403 ACCESS_DENIED (missing right)
     active: bool = True  # False: the webhook's user is deactivated → 401 authorization_error
     # Any other refusal the portal gives a credential before running a method, as (status, code, text):
-    # app confirmation pending/denied, unknown app, wrong auth type, extranet user … (notes §1.4).
+    # app confirmation pending/denied, unknown app, wrong auth type, extranet user … (docs/bitrix24-api.md
+    # § Errors).
     refusal: tuple[int, str, str] | None = None
 
     def credential(self) -> Credential:

@@ -1,4 +1,6 @@
-"""``batch``: up to 50 sub-calls in one request, with ``$result[...]`` references between them (notes §3).
+"""``batch``: up to 50 sub-calls in one request, with ``$result[...]`` references between them.
+
+Facts: docs/bitrix24-api.md § batch.
 
 Behaviour follows the product source rather than the docs table: the call is HTTP 200 whatever the
 sub-calls do; commands past the 50th are not run and each gets ``ERROR_BATCH_LENGTH_EXCEEDED`` in

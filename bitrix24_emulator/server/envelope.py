@@ -1,4 +1,4 @@
-"""Response envelopes and errors in the portal's JSON shape (notes §1.3–1.4).
+"""Response envelopes and errors in the portal's JSON shape (docs/bitrix24-api.md § Requests, § Errors).
 
 PHP serialises an empty array as ``[]`` even where a map is expected (``"result_error": []``);
 :func:`to_json` reproduces that so clients meet the quirk here first.

@@ -1,4 +1,4 @@
-"""``filter`` parameters: key prefixes (notes §6) compiled into a row predicate.
+"""``filter`` parameters: key prefixes (docs/bitrix24-api.md § Filters) compiled into a row predicate.
 
 Legacy CRM and user lists know ``=``, ``!``/``!=``, ``>``, ``>=``, ``<``, ``<=``, ``@``, ``!@``, ``%``,
 ``=%``/``%=``, ``!%``, ``!=%``/``!%=``; ``voximplant.statistic.get`` adds ``><``, ``!><`` and ``?`` and

@@ -1,4 +1,6 @@
-"""The portal's two limits (notes §4) and the simulated execution cost that drives the second one.
+"""The portal's two limits and the simulated execution cost that drives the second one.
+
+Facts: docs/bitrix24-api.md § Limits.
 
 * **Leaky bucket** per client address: every REST request adds 1, the level drains by ``drain`` per
   second, a request that would lift it above ``burst`` is refused with 503 ``QUERY_LIMIT_EXCEEDED``

@@ -79,7 +79,7 @@ class Service:
 
     # --- authentication and admission ------------------------------------------------------------
     def gate(self, secure: bool) -> None:
-        """Portal-wide refusals that precede rate limiting and authentication (notes §1.4)."""
+        """Portal-wide refusals before rate limiting and authentication (docs/bitrix24-api.md § Errors)."""
         if self.config.require_https and not secure:
             raise RestError(400, "INVALID_REQUEST", "Https required.")
         if self.config.portal_state == "deleted":

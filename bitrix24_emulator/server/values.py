@@ -1,9 +1,9 @@
 """Typed comparison of wire-format values (strings, ``Y``/``N``, ISO datetimes) against filter operands.
 
-Rows stay in wire format; for filtering and ordering a column gets a *kind* inferred once from its
-values, and both sides are coerced to it. Datetimes compare as instants, whatever offset or format
-(ISO with/without offset, ``YYYY-MM-DD``, portal format ``DD.MM.YYYY HH:MM:SS``) the operand uses;
-an operand without an offset is read in the portal time zone (notes §6, inferred from source).
+Rows stay in wire format; for filtering and ordering a column gets a *kind* inferred once from its values, and
+both sides are coerced to it. Datetimes compare as instants, whatever offset or format (ISO with/without
+offset, ``YYYY-MM-DD``, portal format ``DD.MM.YYYY HH:MM:SS``) the operand uses; an operand without an offset
+is read in the portal time zone (docs/bitrix24-api.md § Value formats, inferred from source).
 """
 
 from __future__ import annotations

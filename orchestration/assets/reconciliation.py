@@ -1,9 +1,9 @@
 """Deletion sweep: which records stored in ``raw`` no longer exist in the portal.
 
-List methods never return deleted rows and a webhook gets no delete events (notes §7), so the only
-way to learn about a deletion is to list every ID that still exists and anti-join. With ``select=[ID]``
-and the keyset-in-batch recipe that costs ``ids / 2,500`` requests: ~230 requests (about two minutes at
-2 req/s) for the 72,000 deals and 524,000 activities of a 70-manager year, hence a weekly schedule.
+List methods never return deleted rows and a webhook gets no delete events (docs/bitrix24-api.md § Deletions),
+so the only way to learn about a deletion is to list every ID that still exists and anti-join. With
+``select=[ID]`` and the keyset-in-batch recipe that costs ``ids / 2,500`` requests: ~230 requests (about two
+minutes at 2 req/s) for the 72,000 deals and 524,000 activities of a 70-manager year, hence a weekly schedule.
 
 Swept: deals and activities, the records people delete. Not swept: calls (``voximplant.statistic.get``
 rows are written once at call end and never deleted; the method also ignores ``select``) and stage
@@ -38,7 +38,8 @@ class Sweep:
 SWEEPS = (Sweep("deals", "crm.deal.list"), Sweep("activities", "crm.activity.list"))
 
 # A webhook that lost its rights lists fewer (or no) records, which would look like a mass deletion
-# (notes §7). Above this share of stored records missing at once, the sweep fails instead of marking.
+# (docs/bitrix24-api.md § Deletions). Above this share of stored records missing at once, the sweep fails
+# instead of marking.
 MAX_MISSING_SHARE = 0.5
 
 

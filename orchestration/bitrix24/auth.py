@@ -1,9 +1,9 @@
 """Credentials: an incoming webhook, or an OAuth app whose access token is renewed once on ``expired_token``.
 
 Why refresh only on 401 ``expired_token`` and never on a timer: the docs warn that refreshing before each call
-or on a schedule can get the app blocked (notes §1.5). Every refresh returns a NEW refresh token and
-invalidates the old one, so the rotated token is handed to ``on_rotate`` at once — losing it means
-re-authorising the app by hand.
+or on a schedule can get the app blocked (docs/bitrix24-api.md § Authentication). Every refresh returns a NEW
+refresh token and invalidates the old one, so the rotated token is handed to ``on_rotate`` at once — losing it
+means re-authorising the app by hand.
 """
 
 from __future__ import annotations

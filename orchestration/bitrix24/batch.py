@@ -1,4 +1,6 @@
-"""``batch`` calls: building command strings and reading the five per-command maps of the answer (notes §3).
+"""``batch`` calls: building command strings and reading the five per-command maps of the answer.
+
+Facts: docs/bitrix24-api.md § batch.
 
 A command is ``"method?query"`` whose query the portal parses like a PHP query string, so nested parameters
 use bracket syntax (``filter[>ID]=10&order[ID]=ASC&select[0]=ID``). Values are percent-encoded once (the JSON

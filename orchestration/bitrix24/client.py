@@ -146,7 +146,8 @@ class Bitrix24Client:
         self._observe("batch", outer_time)
         parsed = parse_batch(body.get("result"))
         # Where the portal bills nested methods, each sub-result reports its method's running sum; where it
-        # bills everything to ``batch`` the sub-results repeat the outer sum (notes §4.2) and are skipped.
+        # bills everything to ``batch`` the sub-results repeat the outer sum (docs/bitrix24-api.md § Limits)
+        # and are skipped.
         for key, time_block in parsed.times.items():
             if key in commands and time_block.get("operating") != outer_time.get("operating"):
                 self._observe(commands[key][0], time_block)

@@ -3,7 +3,8 @@
 Why typed: an extract that hits bad credentials, a missing scope or an unknown method must stop at once with a
 one-line message a person can act on, while a rate-limit answer must be waited out. The portal spells codes in
 mixed case (``expired_token`` next to ``QUERY_LIMIT_EXCEEDED``) and sends two unrelated meanings under HTTP
-503, so classification goes by the lower-cased code first and by HTTP status only as a fallback (notes §1.4).
+503, so classification goes by the lower-cased code first and by HTTP status only as a fallback
+(docs/bitrix24-api.md § Errors).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fast bulk-read recipe (notes §2, §3, §8): keyset pages chained inside ``batch`` calls.
+"""The fast bulk-read recipe (docs/bitrix24-api.md § Paging, § batch): keyset pages chained in ``batch``.
 
 Each page is ``order {ID: ASC}``, ``filter {">ID": last}``, ``start=-1`` (no COUNT query). One ``batch``
 chains up to 50 pages: command ``p{i}`` filters on ``$result[p{i-1}][49][ID]``, the last ID of the page before
@@ -55,7 +55,7 @@ def id_order(profile: KeysetProfile) -> dict[str, Any]:
     """Parameters that order a list by ID ascending, as the method spells it.
 
     Without an explicit order the portal's order is not stable between pages, so offset pages overlap and
-    miss rows (notes §2); every paged read must ask for it.
+    miss rows (docs/bitrix24-api.md § Paging); every paged read must ask for it.
     """
     if profile.order_style == "map":
         return {"order": {profile.id_field: "ASC"}}

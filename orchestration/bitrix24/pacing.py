@@ -1,4 +1,6 @@
-"""Client-side pacing: stay under the portal's two limits instead of bouncing off them (notes §4).
+"""Client-side pacing: stay under the portal's two limits instead of bouncing off them.
+
+Facts: docs/bitrix24-api.md § Limits.
 
 * **Request rate** — the portal keeps a leaky bucket per portal and IP (burst 50, drain 2/s; Enterprise 250
   and 5/s) and refuses with 503 once it is full. :class:`LeakyBucket` mirrors it locally and waits before a

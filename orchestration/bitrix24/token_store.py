@@ -1,9 +1,10 @@
 """Where an OAuth app's rotated tokens live between runs.
 
-Every refresh invalidates the old refresh token (notes §1.5), so the pair the token server returns must be
-on disk before anything else can go wrong; a lost one means re-authorising the app by hand. The file is a
-small JSON document, readable by its owner only (0600), replaced atomically so a crash mid-write leaves the
-previous pair intact. Its content is never logged and never put into an exception message.
+Every refresh invalidates the old refresh token (docs/bitrix24-api.md § Authentication), so the pair the token
+server returns must be on disk before anything else can go wrong; a lost one means re-authorising the app by
+hand. The file is a small JSON document, readable by its owner only (0600), replaced atomically so a crash
+mid-write leaves the previous pair intact. Its content is never logged and never put into an exception
+message.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """A tiny list-and-batch portal for the paging tests, written independently of the client.
 
 It parses ``cmd`` strings like PHP (url-decode, then bracket nesting), resolves ``$result[...]`` references
-with the portal's fallback (a missing segment stops at the deepest existing value — notes §3) and pages like a
-legacy CRM list (50 rows, ``>ID`` filter, ``order``, ``start=-1`` → no ``total``). It serves one table of ids.
+with the portal's fallback (a missing segment stops at the deepest existing value —
+docs/bitrix24-api.md § batch) and pages like a legacy CRM list (50 rows, ``>ID`` filter, ``order``,
+``start=-1`` → no ``total``). It serves one table of ids.
 """
 
 from __future__ import annotations

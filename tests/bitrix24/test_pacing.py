@@ -11,7 +11,10 @@ from tests.bitrix24.scripted_portal import FakeClock, Seen, error, ok, scripted_
 
 
 class PortalBucket:
-    """The portal's rule (notes §4.1): +1 per request, drains per second, refuse above the burst."""
+    """The portal's rule (docs/bitrix24-api.md § Limits): +1 per request, drains per second.
+
+    A request that would lift the level above the burst is refused.
+    """
 
     def __init__(self, drain: float, burst: int) -> None:
         self.drain, self.burst, self.level, self.at = drain, burst, 0.0, None

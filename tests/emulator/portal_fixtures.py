@@ -1,7 +1,7 @@
 """Small hand-built portals for the server tests, independent of the data generator.
 
-Values follow the wire formats of the notes (strings for legacy CRM, ``Y``/``N``, ISO with the
-portal offset, native ints in stage history, portal-format user timestamps) and are simple
+Values follow the wire formats of docs/bitrix24-api.md § Value formats (strings for legacy CRM, ``Y``/``N``,
+ISO with the portal offset, native ints in stage history, portal-format user timestamps) and are simple
 functions of the row number, so a test can compute what the server should answer from the rows.
 """
 

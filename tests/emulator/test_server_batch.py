@@ -1,4 +1,4 @@
-"""``batch``: command forms, references between commands, halt, the 50-command limit (notes §3)."""
+"""``batch``: command forms, references, halt, the 50-command limit (docs/bitrix24-api.md § batch)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract tests for the portal-state and transport error codes of notes §1.4, over real HTTP.
+"""Contract tests for the portal-state and transport error codes (docs/bitrix24-api.md § Errors), over HTTP.
 
 Each test asserts the whole error body (status, ``error``, ``error_description``) a client classifies by,
 and checks the control case so the refusal is tied to the configured condition and nothing else.
@@ -99,7 +99,7 @@ def test_unknown_portal_state_is_rejected() -> None:
         ServerConfig(portal_state="closed")  # type: ignore[arg-type]
 
 
-# The rest of the notes' §1.4 table: refusals of a credential before any method runs.
+# The rest of docs/bitrix24-api.md § Errors: refusals of a credential before any method runs.
 CREDENTIAL_REFUSALS = [
     (401, "METHOD_CONFIRM_WAITING", "Waiting for confirmation"),
     (401, "ERROR_OAUTH", "Application not installed"),

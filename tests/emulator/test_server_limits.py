@@ -1,4 +1,7 @@
-"""Leaky bucket, operating budget, request cap — with a manual clock, so nothing sleeps (notes §4)."""
+"""Leaky bucket, operating budget, request cap — with a manual clock, so nothing sleeps.
+
+Facts: docs/bitrix24-api.md § Limits.
+"""
 
 from __future__ import annotations
 

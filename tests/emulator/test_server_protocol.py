@@ -1,4 +1,7 @@
-"""Transport, authentication, parameter encoding and envelopes (notes §1), over real HTTP."""
+"""Transport, authentication, parameter encoding and envelopes, over real HTTP.
+
+Facts: docs/bitrix24-api.md § Requests, § Authentication.
+"""
 
 from __future__ import annotations
 

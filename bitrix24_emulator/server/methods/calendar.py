@@ -1,4 +1,6 @@
-"""``calendar.settings.get`` and ``calendar.accessibility.get`` (absence-chart entries, notes §5.11).
+"""``calendar.settings.get`` and ``calendar.accessibility.get`` (absence-chart entries).
+
+Facts: docs/bitrix24-api.md § calendar.settings.get, § calendar.accessibility.get.
 
 Absence rows are expected to carry the owner in ``USER_ID`` and the interval as unix ``FROM``/``TO``
 (the wire entry also has ``DT_FROM``/``DT_TO`` in portal format); ``USER_ID`` is not part of the answer.

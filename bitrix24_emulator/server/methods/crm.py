@@ -1,4 +1,8 @@
-"""CRM methods: deals, activities, stage history, pipelines, statuses, comments (notes §5.1–5.6, 5.10)."""
+"""CRM methods: deals, activities, stage history, pipelines, statuses, comments.
+
+Facts: docs/bitrix24-api.md § crm.deal.list, § crm.activity.list, § crm.stagehistory.list,
+§ crm.category.list, § crm.status.list, § crm.timeline.comment.list.
+"""
 
 from __future__ import annotations
 

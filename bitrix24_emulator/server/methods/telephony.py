@@ -1,4 +1,7 @@
-"""``voximplant.statistic.get`` (notes §5.7): ``FILTER``/``SORT``/``ORDER``, exact offsets, lenient filter."""
+"""``voximplant.statistic.get``: ``FILTER``/``SORT``/``ORDER``, exact offsets, lenient filter.
+
+Facts: docs/bitrix24-api.md § voximplant.statistic.get.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-{#- Bitrix24 wire values -> typed SQL (REST_API_NOTES §5–§6). Legacy CRM methods send every scalar as a
-    string, empty references as null or '', flags as "Y"/"N", datetimes as ISO-8601 with the portal's offset. -#}
+{#- Bitrix24 wire values -> typed SQL (docs/bitrix24-api.md § Value formats). Legacy CRM methods send every
+    scalar as a string, empty references as null or '', flags as "Y"/"N", datetimes as ISO-8601 with the
+    portal's offset. -#}
 
 {#- "Y"/"N" (also JSON booleans and "1"/"0") -> boolean; NULL stays NULL. -#}
 {% macro b24_flag(text_expr) -%}

@@ -73,7 +73,8 @@ activity_contacts as (
       {% if is_incremental() %}and owner_id in (select deal_id from changed_deals){% endif %}
       and (
           -- an answered call activity mirrors its statistic row: RESULT_STATUS 2 is written for
-          -- CALL_FAILED_CODE 200, END_TIME = START_TIME + CALL_DURATION (REST_API_NOTES §5.7)
+          -- CALL_FAILED_CODE 200, END_TIME = START_TIME + CALL_DURATION
+          -- (docs/bitrix24-api.md § crm.activity.list)
           (activity_kind = 'call' and (direction = 'outgoing' or (result_status = 'answered' and end_at > start_at)))
           or (activity_kind = 'email' and direction = 'outgoing')
           or (activity_kind = 'open_line' and result_status = 'answered')

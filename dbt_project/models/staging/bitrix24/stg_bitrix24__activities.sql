@@ -1,5 +1,6 @@
-{#- crm.activity.list: TYPE_ID / DIRECTION / STATUS / RESULT_STATUS enumerations decoded (REST_API_NOTES §5.4);
-    activity_kind names the provider the metric contract cares about. -#}
+{#- crm.activity.list: TYPE_ID / DIRECTION / STATUS / RESULT_STATUS enumerations decoded
+    (docs/bitrix24-api.md § crm.activity.list); activity_kind names the provider the metric contract cares
+    about. -#}
 {{
     config(
         materialized='incremental',

@@ -1,5 +1,6 @@
-{#- voximplant.statistic.get rows (REST_API_NOTES §5.7): values are strings; CALL_TYPE 1 outgoing, 2 incoming,
-    3 incoming with redirect, 4 callback, 5 info call; CALL_FAILED_CODE '200' means the call went through. -#}
+{#- voximplant.statistic.get rows (docs/bitrix24-api.md § voximplant.statistic.get): values are strings;
+    CALL_TYPE 1 outgoing, 2 incoming, 3 incoming with redirect, 4 callback, 5 info call; CALL_FAILED_CODE
+    '200' means the call went through. -#}
 {{
     config(
         materialized='incremental',
