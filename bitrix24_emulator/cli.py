@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from bitrix24_emulator.server import Emulator, Faults, Limits, ServerConfig
+from bitrix24_emulator.server import Emulator, Faults, Limits, MethodOptions, ServerConfig
 
 app = typer.Typer(add_completion=False, help="Local Bitrix24 portal emulator.")
 
@@ -49,6 +49,13 @@ def serve(
     cert_dir: Annotated[Path | None, typer.Option(help="Where --https writes cert.pem/key.pem.")] = None,
     truth_out: Annotated[Path | None, typer.Option(help="Write the ground truth to this path.")] = None,
     url_file: Annotated[Path | None, typer.Option(help="Write the webhook URL here once listening.")] = None,
+    comment_list_full_filter: Annotated[
+        bool,
+        typer.Option(
+            help="crm.timeline.comment.list applies every filter key (>ID too), as the docs before 2026 said;"
+            " by default only ENTITY_ID/ENTITY_TYPE, as the vendor's code."
+        ),
+    ] = False,
 ) -> None:
     """Generate a portal from --seed/--managers/--days and serve its REST API."""
     from bitrix24_emulator import generator
@@ -63,7 +70,11 @@ def serve(
         generator.write_truth(portal, truth_out)
         typer.echo(f"truth: {truth_out}")
     limits = Limits.off() if fast else Limits.cloud(plan).with_(latency_scale=1.0)
-    config = ServerConfig(limits=limits, faults=Faults(probability=faults, seed=fault_seed))
+    config = ServerConfig(
+        limits=limits,
+        faults=Faults(probability=faults, seed=fault_seed),
+        methods=MethodOptions(comment_list_full_filter=comment_list_full_filter),
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -73,6 +84,7 @@ def serve(
         mode = "FAST (limits off)" if fast else f"{plan} plan"
         typer.echo(f"limits: {mode}: {limits.describe()}")
         typer.echo(f"live mode: {live_rate:g} changes/s; faults: probability {faults:g}")
+        typer.echo(f"methods: {config.methods}")
         if emu.cert_path is not None:
             typer.echo(f"certificate: {emu.cert_path}")
         typer.echo(f"webhook: {emu.webhook_url}", nl=True)

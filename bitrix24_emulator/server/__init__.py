@@ -8,7 +8,17 @@ from bitrix24_emulator.server.auth import Webhook
 from bitrix24_emulator.server.clock import ManualClock, SystemClock
 from bitrix24_emulator.server.faults import Faults
 from bitrix24_emulator.server.limits import Limits
+from bitrix24_emulator.server.methods import MethodOptions
 from bitrix24_emulator.server.runtime import Emulator
 from bitrix24_emulator.server.service import ServerConfig
 
-__all__ = ["Emulator", "Faults", "Limits", "ManualClock", "ServerConfig", "SystemClock", "Webhook"]
+__all__ = [
+    "Emulator",
+    "Faults",
+    "Limits",
+    "ManualClock",
+    "MethodOptions",
+    "ServerConfig",
+    "SystemClock",
+    "Webhook",
+]

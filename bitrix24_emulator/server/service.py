@@ -18,7 +18,7 @@ from bitrix24_emulator.server.counters import Counters
 from bitrix24_emulator.server.envelope import RestError, not_found_method, time_block
 from bitrix24_emulator.server.faults import Faults
 from bitrix24_emulator.server.limits import LeakyBucket, Limits, OperatingBudget
-from bitrix24_emulator.server.methods import Call, Result, load_all
+from bitrix24_emulator.server.methods import Call, MethodOptions, Result, load_all
 from bitrix24_emulator.server.params import Params
 from bitrix24_emulator.server.tables import PortalState
 
@@ -45,6 +45,7 @@ class ServerConfig:
     portal_state: Literal["active", "deleted", "payment_required"] = "active"
     portal_deleted_status: int = 410  # the PYSDK's parse_response expects 410; the docs table says 500
     require_https: bool = False  # plain-HTTP REST calls answer 400 INVALID_REQUEST "Https required."
+    methods: MethodOptions = field(default_factory=MethodOptions)
 
     def __post_init__(self) -> None:
         if self.portal_state not in ("active", "deleted", "payment_required"):
@@ -136,7 +137,9 @@ class Service:
             raise RestError(429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")
         started = self.clock.now()
         with self.state.lock:
-            result = handler(Call(method, Params(raw), self.state, credential, self._seed()))
+            result = handler(
+                Call(method, Params(raw), self.state, credential, self._seed(), self.config.methods)
+            )
         limits = self.config.limits
         cost = limits.cost(result.scanned, result.counted)
         if cost > limits.request_cap_s:

@@ -2,12 +2,18 @@
 
 The method only answers per deal (``ENTITY_TYPE`` + ``ENTITY_ID`` are required filters), so the cost
 is bounded by deals, not comments: the deals whose versions the same window stored in ``raw.deals``,
-50 deals per ``batch`` request (one ``start=-1`` command per deal: no COUNT). A deal with a full page
-of comments gets its further pages read on their own (keyset ``>ID``). A year's backfill of a
-70-manager portal (≈ 72,000 deals) costs ≈ 1,450 requests, about 12 minutes at 2 requests a second; a
-day's sync, the day's changed deals / 50. A comment added to a deal that does not change the deal
-itself is seen when the deal next changes (or at the next backfill of its day); for the first-touch
-metric only early comments matter.
+50 deals per ``batch`` request (one ``start=-1`` command per deal). A year's backfill of a 70-manager
+portal (≈ 72,000 deals) costs ≈ 1,450 requests, about 12 minutes at 2 requests a second; a day's sync,
+the day's changed deals / 50. A comment added to a deal that does not change the deal itself is seen
+when the deal next changes (or at the next backfill of its day); for the first-touch metric only early
+comments matter.
+
+A deal with a full first page gets its further pages read on their own. The vendor's code reads no
+filter key but ``ENTITY_ID``/``ENTITY_TYPE``, so a ``>ID`` filter does not page there (docs/bitrix24-api.md,
+"crm.timeline.comment.list"); a portal that applies the whole filter may exist. :class:`CommentReader`
+asks once per run with ``>ID`` and looks at the answer: rows after the ID mean keyset paging works, the
+first page again means the filter was ignored, and every further page is read by ``start`` offset with
+``order {ID: ASC}`` instead.
 """
 
 from collections.abc import Iterator
@@ -25,6 +31,7 @@ from orchestration.warehouse.raw_tables import RAW_ENTITIES
 
 METHOD = "crm.timeline.comment.list"
 PAGE_SIZE = 50
+ID_ORDER = {"ID": "ASC"}  # the vendor sorts by ID, CREATED or AUTHOR_ID only, spelled so
 
 
 def _comment_filter(deal_id: int) -> dict[str, Any]:
@@ -32,34 +39,66 @@ def _comment_filter(deal_id: int) -> dict[str, Any]:
 
 
 def _first_page_params(deal_id: int) -> dict[str, Any]:
-    # start=-1: no COUNT per deal. Measured against the emulator's cost model on a 70-manager quarter:
-    # 0.164 s of operating time a call with start=0, 0.006 s with start=-1 — at 0.164 s the method's
-    # 480 s / 10 min budget runs out after ~2,900 deals and the export stalls for the window.
-    return {"filter": _comment_filter(deal_id), "order": {"ID": "ASC"}, "start": -1}
+    # start=-1: no COUNT per deal where the portal honours it. Measured against the emulator's cost model
+    # on a 70-manager quarter: 0.164 s of operating time a call with start=0, 0.006 s with start=-1 — at
+    # 0.164 s the method's 480 s / 10 min budget runs out after ~2,900 deals and the export stalls.
+    return {"filter": _comment_filter(deal_id), "order": ID_ORDER, "start": -1}
 
 
-def fetch_comments(client: Bitrix24Client, deal_ids: list[int]) -> Iterator[dict[str, Any]]:
-    for start in range(0, len(deal_ids), MAX_COMMANDS):
-        chunk = deal_ids[start : start + MAX_COMMANDS]
-        commands = {f"d{deal_id}": (METHOD, _first_page_params(deal_id)) for deal_id in chunk}
-        batch = client.batch(commands, halt=False)
-        for deal_id in chunk:
-            key = f"d{deal_id}"
-            if key not in batch.results:
-                # The command failed inside the batch: read this deal alone (keyset with retries; a
-                # fatal error surfaces there with its message).
-                yield from _all_comments(client, deal_id, after=None)
-                continue
-            page = batch.results[key] or []
-            yield from page
-            if len(page) == PAGE_SIZE:  # a full page: the deal may have more
-                yield from _all_comments(client, deal_id, after=int(page[-1]["ID"]))
+def _ids(rows: list[dict[str, Any]]) -> list[int]:
+    return [int(row["ID"]) for row in rows]
 
 
-def _all_comments(client: Bitrix24Client, deal_id: int, after: int | None) -> Iterator[dict[str, Any]]:
-    deal_filter = _comment_filter(deal_id) if after is None else {**_comment_filter(deal_id), ">ID": after}
-    for page in client.iter_keyset(METHOD, {"filter": deal_filter}):
-        yield from page
+class CommentReader:
+    """Every comment of the given deals, once; learns in its first probe how the portal pages comments."""
+
+    def __init__(self, client: Bitrix24Client) -> None:
+        self.client = client
+        # None until a probe told: True when the portal applies ``>ID``, False when it ignores it.
+        self.id_filter: bool | None = None
+
+    @property
+    def paging(self) -> str:
+        """How further pages were read, for the run's metadata."""
+        return {None: "no deal needed a second page", True: "keyset (>ID)", False: "offset (start)"}[
+            self.id_filter
+        ]
+
+    def comments(self, deal_ids: list[int]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(deal_ids), MAX_COMMANDS):
+            chunk = deal_ids[start : start + MAX_COMMANDS]
+            commands = {f"d{deal_id}": (METHOD, _first_page_params(deal_id)) for deal_id in chunk}
+            batch = self.client.batch(commands, halt=False)
+            for deal_id in chunk:
+                key = f"d{deal_id}"
+                if key in batch.results:
+                    page = batch.results[key] or []
+                else:
+                    # The command failed inside the batch: read this page alone (with retries; a fatal
+                    # error surfaces there with its message).
+                    page = self.client.call(METHOD, _first_page_params(deal_id)).result or []
+                yield from page
+                if len(page) == PAGE_SIZE:  # a full page: the deal may have more
+                    yield from self._after_first_page(deal_id, max(_ids(page)))
+
+    def _after_first_page(self, deal_id: int, last_id: int) -> Iterator[dict[str, Any]]:
+        if self.id_filter is not False:
+            after = {**_comment_filter(deal_id), ">ID": last_id}
+            probe = self.client.call(METHOD, {"filter": after, "order": ID_ORDER, "start": -1}).result or []
+            if all(row_id > last_id for row_id in _ids(probe)):
+                if probe:  # an empty answer proves nothing: the deal may have had exactly one page
+                    self.id_filter = True
+                yield from probe
+                if len(probe) == PAGE_SIZE:
+                    rest = {**_comment_filter(deal_id), ">ID": max(_ids(probe))}
+                    for keyset_page in self.client.iter_keyset(METHOD, {"filter": rest}):
+                        yield from keyset_page
+                return
+            # The first page again: the portal ignored >ID.
+            self.id_filter = False
+        params = {"filter": _comment_filter(deal_id), "order": ID_ORDER}
+        for offset_page in self.client.iter_offset(METHOD, params, start=PAGE_SIZE):
+            yield from offset_page
 
 
 def _deals_observed(conn: Any, portal_id: str, window: ChangeWindow) -> list[int]:
@@ -88,6 +127,7 @@ def timeline_comments(
 ) -> dg.MaterializeResult:
     window = window_of(context)
     client = bitrix24.client()
+    reader = CommentReader(client)
     with warehouse.connection() as conn:
         deal_ids = _deals_observed(conn, bitrix24.portal_id, window)
         result = load_versions(
@@ -95,11 +135,12 @@ def timeline_comments(
             RAW_ENTITIES["timeline_comments"],
             portal_id=bitrix24.portal_id,
             partition_key=lambda record: window.partition_of(str(record["CREATED"])),
-            records=fetch_comments(client, deal_ids),
+            records=reader.comments(deal_ids),
         )
         conn.commit()
     context.log.info(
-        f"raw.timeline_comments {window.describe()}: {len(deal_ids)} deals, {result.rows_received} comments"
+        f"raw.timeline_comments {window.describe()}: {len(deal_ids)} deals, {result.rows_received} comments;"
+        f" further pages: {reader.paging}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -108,5 +149,6 @@ def timeline_comments(
             "deals": len(deal_ids),
             "new_versions": result.versions_added,
             "rows": result.rows_received,
+            "comment_paging": reader.paging,
         }
     )

@@ -197,19 +197,20 @@ class Bitrix24Client:
         id_field: str | None = "ID",
         result_path: tuple[str, ...] = (),
         page_size: int = 50,
+        start: int = 0,
     ) -> Iterator[list[dict[str, Any]]]:
         """Offset paging for methods that cannot keyset (``user.get``, ``department.get``): small lists.
 
         Ordered by ``id_field`` unless the caller orders: the portal's default order shifts between pages.
 
-        The first call gives ``total``; the remaining offsets go out in ``batch`` calls of up to 50 pages.
-        Rows are de-duplicated by ``id_field`` because offset windows shift when the list changes between
-        pages.
+        The first call (at offset ``start``: a caller that already holds the rows before it) gives
+        ``total``; the remaining offsets go out in ``batch`` calls of up to 50 pages. Rows are de-duplicated
+        by ``id_field`` because offset windows shift when the list changes between pages.
         """
         base = {k: v for k, v in (params or {}).items() if k.lower() != "start"}
         if id_field is not None and not any(k.lower() in {"order", "sort"} for k in base):
             base.update(id_order(profile_for(method, id_field, result_path)))
-        first = self.call(method, {**base, "start": 0})
+        first = self.call(method, {**base, "start": start})
         seen: set[Any] = set()
 
         def fresh(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ import pytest
 from conftest import Client
 from portal_fixtures import make_portal
 
-from bitrix24_emulator.server import Emulator
+from bitrix24_emulator.server import Emulator, MethodOptions
+from bitrix24_emulator.testing import running_emulator
 
 PORTAL = make_portal()
 DEALS = [PORTAL.tables["deals"].as_dict(r) for r in PORTAL.tables["deals"].rows]
@@ -204,12 +205,39 @@ def test_category_and_status_lists(client: Client) -> None:
     assert "next" not in statuses
 
 
-def test_timeline_comments_need_entity_filter(client: Client) -> None:
-    assert client.call("crm.timeline.comment.list", filter={"ENTITY_ID": 1})[0] == 400
-    body = client.ok(
-        "crm.timeline.comment.list", filter={"ENTITY_ID": 2, "ENTITY_TYPE": "DEAL"}, order={"ID": "ASC"}
-    )
-    assert ids(body["result"]) == [1, 4, 7]
+def test_timeline_comments_filter_by_entity_only_as_the_vendor_code(client: Client) -> None:
+    # Without ENTITY_ID and ENTITY_TYPE the vendor's permission check on entity 0 fails.
+    status, body = client.call("crm.timeline.comment.list", filter={"ENTITY_ID": 1})
+    assert status == 400 and (body["error"], body["error_description"]) == ("", "Access denied.")
+    deal = {"ENTITY_ID": 2, "ENTITY_TYPE": "DEAL"}
+    # Every other filter key is ignored: >ID does not page.
+    for start in (0, -1):
+        body = client.ok(
+            "crm.timeline.comment.list", filter={**deal, ">ID": 4}, order={"ID": "ASC"}, start=start
+        )
+        assert ids(body["result"]) == [1, 4, 7]
+    # Order: exactly "DESC" sorts descending, anything else ascending.
+    assert ids(client.ok("crm.timeline.comment.list", filter=deal, order={"ID": "DESC"})["result"]) == [
+        7,
+        4,
+        1,
+    ]
+    assert ids(client.ok("crm.timeline.comment.list", filter=deal, order={"ID": "desc"})["result"]) == [
+        1,
+        4,
+        7,
+    ]
+
+
+def test_timeline_comments_full_filter_is_an_option() -> None:
+    with running_emulator(make_portal(), methods=MethodOptions(comment_list_full_filter=True)) as emu:
+        body = Client(emu.webhook_url).ok(
+            "crm.timeline.comment.list",
+            filter={"ENTITY_ID": 2, "ENTITY_TYPE": "deal", ">ID": 4},
+            order={"ID": "ASC"},
+            start=-1,
+        )
+    assert ids(body["result"]) == [7]
 
 
 def test_users_departments_and_calendar(client: Client) -> None:

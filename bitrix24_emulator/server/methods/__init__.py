@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bitrix24_emulator.server.auth import Credential
 from bitrix24_emulator.server.params import Params
 from bitrix24_emulator.server.tables import PortalState
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """Method behaviours a test may switch away from the vendor's (the defaults follow the vendor's code)."""
+
+    # crm.timeline.comment.list: the vendor's code reads only ENTITY_ID / ENTITY_TYPE from the filter and
+    # ignores every other key, ``>ID`` included (docs/bitrix24-api.md, "crm.timeline.comment.list"). True
+    # applies the whole filter, as the docs before 2026 described the method.
+    comment_list_full_filter: bool = False
 
 
 @dataclass
@@ -18,6 +28,7 @@ class Call:
     state: PortalState
     credential: Credential
     seed: int  # per-request seed: makes "no guaranteed order" differ between requests, reproducibly
+    options: MethodOptions = field(default_factory=MethodOptions)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from bitrix24_emulator.server.envelope import crm_error
 from bitrix24_emulator.server.filters import Predicate
 from bitrix24_emulator.server.methods import Call, Result, rest_method
 from bitrix24_emulator.server.methods.common import crm_get, crm_list, fields_description, list_rows, table
-from bitrix24_emulator.server.paging import parse_order
+from bitrix24_emulator.server.paging import Order, parse_order
 from bitrix24_emulator.server.params import as_list, php_int
 from bitrix24_emulator.server.tables import TableIndex
 
@@ -160,18 +160,40 @@ def status_list(call: Call) -> Result:
     )
 
 
+# The vendor's crm.timeline.comment.list sorts by these keys only, spelled exactly, and reads the direction
+# as DESC only when it is exactly "DESC" (docs/bitrix24-api.md, "crm.timeline.comment.list").
+_COMMENT_ORDER_FIELDS = ("ID", "CREATED", "AUTHOR_ID")
+
+
+def _comment_order(raw: Any) -> Order:
+    if not isinstance(raw, dict):
+        return []
+    return [(name, raw[name] == "DESC") for name in raw if name in _COMMENT_ORDER_FIELDS]
+
+
 @rest_method("crm.timeline.comment.list")
 def timeline_comment_list(call: Call) -> Result:
+    """Comments of one entity. By default as the vendor's code: the filter keys ``ENTITY_ID`` and
+    ``ENTITY_TYPE`` (spelled exactly) choose the entity and every other filter key is ignored; without them
+    the permission check fails with "Access denied."."""
     raw = call.params.filter()
-    upper = {str(k).upper(): v for k, v in raw.items()} if isinstance(raw, dict) else {}
-    if not upper.get("ENTITY_ID") or not upper.get("ENTITY_TYPE"):
-        raise crm_error("ENTITY_ID and ENTITY_TYPE are required in filter.")
+    flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
     index = table(call, "timeline_comments")
+    if call.options.comment_list_full_filter:
+        upper = {str(k).upper(): v for k, v in flt.items()}
+        entity_id, entity_type = upper.get("ENTITY_ID"), upper.get("ENTITY_TYPE")
+        filter_raw, order = flt, parse_order(index, call.params.order())
+    else:
+        entity_id, entity_type = flt.get("ENTITY_ID"), flt.get("ENTITY_TYPE")
+        filter_raw = {"ENTITY_ID": php_int(entity_id), "ENTITY_TYPE": entity_type}
+        order = _comment_order(call.params.order())
+    if not php_int(entity_id) or not entity_type:
+        raise crm_error("Access denied.")
     return list_rows(
         call,
         index,
-        filter_raw=raw,
-        order=parse_order(index, call.params.order()),
+        filter_raw=filter_raw,
+        order=order,
         select_raw=call.params.select(),
         select_default=("*",),
         exact_offset=False,
