@@ -240,6 +240,18 @@ def test_timeline_comments_full_filter_is_an_option() -> None:
     assert ids(body["result"]) == [7]
 
 
+def test_user_get_filter_array_replaces_top_level_filter_keys(client: Client) -> None:
+    # The vendor reads top-level keys as the filter only when there is no FILTER array.
+    body = client.ok("user.get", ID=5, FILTER={"UF_DEPARTMENT": 2}, sort="ID", order="ASC")
+    assert ids(body["result"])[:3] == [1, 4, 7]
+
+
+def test_voximplant_order_is_exactly_asc_or_desc(client: Client) -> None:
+    assert ids(client.ok("voximplant.statistic.get", SORT="ID", ORDER="DESC")["result"])[0] == 130
+    # A lower-case direction is not a direction: no sorting, the database's own order.
+    assert ids(client.ok("voximplant.statistic.get", SORT="ID", ORDER="asc")["result"]) != list(range(1, 51))
+
+
 def test_users_departments_and_calendar(client: Client) -> None:
     active = client.ok("user.get", FILTER={"ACTIVE": True}, start=-1, sort="ID", order="ASC")
     assert all(u["ACTIVE"] is True for u in active["result"]) and 10 not in ids(active["result"])

@@ -12,11 +12,13 @@ from bitrix24_emulator.server.methods.common import list_rows, table
 
 @rest_method("voximplant.statistic.get")
 def statistic_get(call: Call) -> Result:
-    """ORM method: ``start`` is an exact offset; sort applies only when both SORT and ORDER are given."""
+    """ORM method: ``start`` is an exact offset; sort applies only when both SORT and ORDER are given and
+    ORDER is exactly ``ASC`` or ``DESC`` (docs/bitrix24-api.md, "voximplant.statistic.get")."""
     index = table(call, "calls")
     sort, direction = call.params.get("sort"), call.params.get("order")
-    field = index.field(str(sort)) if sort and isinstance(direction, str) else None
-    order = [(field, direction.strip().upper() == "DESC")] if field else []
+    valid = isinstance(sort, str) and isinstance(direction, str) and direction.strip() in ("ASC", "DESC")
+    field = index.field(sort.strip()) if valid else None
+    order = [(field, direction.strip() == "DESC")] if field else []
     return list_rows(
         call,
         index,

@@ -1,4 +1,4 @@
-"""``user.get`` and ``department.get`` (docs/bitrix24-api.md, "department.get")."""
+"""``user.get`` and ``department.get`` (docs/bitrix24-api.md, "user.get" and "department.get")."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _scalar_order(index: TableIndex, params: Params) -> Order:
 
 
 def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
-    """Filter keys given as top-level parameters (kept by user.get for backward compatibility)."""
+    """Filter keys given as top-level parameters: user.get's filter when there is no FILTER array."""
     return {
         key: value
         for key, value in params.raw.items()
@@ -36,8 +36,9 @@ def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
 def user_get(call: Call) -> Result:
     index = table(call, "users")
     raw = call.params.filter()
-    flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
-    flt.update(_top_level_filter(index, call.params))
+    # A FILTER array replaces the top-level keys as the filter (vendor: rest module, User::userGet), so a
+    # top-level field next to a FILTER filters nothing (docs/bitrix24-api.md, "user.get").
+    flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else _top_level_filter(index, call.params)
     extra = None
     departments = next((flt.pop(k) for k in list(flt) if k.upper() == "UF_DEPARTMENT"), None)
     if departments is not None and index.field("UF_DEPARTMENT"):
