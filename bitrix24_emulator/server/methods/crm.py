@@ -161,8 +161,10 @@ def status_list(call: Call) -> Result:
 
 
 # The vendor's crm.timeline.comment.list sorts by these keys only, spelled exactly, and reads the direction
-# as DESC only when it is exactly "DESC" (docs/bitrix24-api.md, "crm.timeline.comment.list").
+# as DESC only when it is exactly "DESC"; the entity type must resolve to a CRM type, or the permission check
+# fails (docs/bitrix24-api.md, "crm.timeline.comment.list").
 _COMMENT_ORDER_FIELDS = ("ID", "CREATED", "AUTHOR_ID")
+_COMMENT_OWNER_TYPES = frozenset({"LEAD", "DEAL", "CONTACT", "COMPANY", "QUOTE", "INVOICE"})
 
 
 def _comment_order(raw: Any) -> Order:
@@ -174,25 +176,25 @@ def _comment_order(raw: Any) -> Order:
 @rest_method("crm.timeline.comment.list")
 def timeline_comment_list(call: Call) -> Result:
     """Comments of one entity. By default as the vendor's code: the filter keys ``ENTITY_ID`` and
-    ``ENTITY_TYPE`` (spelled exactly) choose the entity and every other filter key is ignored; without them
-    the permission check fails with "Access denied."."""
+    ``ENTITY_TYPE`` (spelled exactly) choose the entity and every other filter key is ignored."""
     raw = call.params.filter()
     flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
     index = table(call, "timeline_comments")
+    entity_keys = ("ENTITY_ID", "ENTITY_TYPE")
     if call.options.comment_list_full_filter:
         upper = {str(k).upper(): v for k, v in flt.items()}
         entity_id, entity_type = upper.get("ENTITY_ID"), upper.get("ENTITY_TYPE")
-        filter_raw, order = flt, parse_order(index, call.params.order())
+        other = {k: v for k, v in flt.items() if str(k).upper() not in entity_keys}
+        order = parse_order(index, call.params.order())
     else:
         entity_id, entity_type = flt.get("ENTITY_ID"), flt.get("ENTITY_TYPE")
-        filter_raw = {"ENTITY_ID": php_int(entity_id), "ENTITY_TYPE": entity_type}
-        order = _comment_order(call.params.order())
-    if not php_int(entity_id) or not entity_type:
+        other, order = {}, _comment_order(call.params.order())
+    if str(entity_type or "").upper() not in _COMMENT_OWNER_TYPES:
         raise crm_error("Access denied.")
     return list_rows(
         call,
         index,
-        filter_raw=filter_raw,
+        filter_raw={**other, "ENTITY_ID": php_int(entity_id), "ENTITY_TYPE": entity_type},
         order=order,
         select_raw=call.params.select(),
         select_default=("*",),
