@@ -34,7 +34,8 @@ class SnapshotContext:
 
 
 def fetch_users(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
-    # ADMIN_MODE lists fired (inactive) users too; the reports keep their history.
+    # user.get lists fired (inactive) users anyway, which the reports need for their history; ADMIN_MODE lifts
+    # the extranet visibility limit for an administrator's webhook (docs/bitrix24-api.md § user.get).
     for page in client.iter_offset("user.get", {"ADMIN_MODE": "True"}):
         yield from page
 
