@@ -77,8 +77,17 @@ CATEGORIES = tuple(_STAGES)
 
 
 def categories_table() -> Table:
+    # originId / originatorId are "" on added pipelines and absent on the default one (None here: the server
+    # leaves them out), as in the vendor's example (docs/bitrix24-api.md, "crm.category.list").
     rows = [
-        (cat, _CATEGORY_NAMES[cat], 100 * (cat + 1), 2, "Y" if cat == 0 else "N", None, None)
+        (
+            cat,
+            _CATEGORY_NAMES[cat],
+            100 * (cat + 1),
+            2,
+            "Y" if cat == 0 else "N",
+            *(("", "") if cat else (None, None)),
+        )
         for cat in CATEGORIES
     ]
     return Table("categories", CATEGORY_FIELDS, rows, id_field="id")
@@ -98,7 +107,8 @@ def statuses_table() -> Table:
                     name,
                     str(10 * (index + 1)),
                     "Y" if sem != "P" or index == 0 else "N",
-                    str(cat),
+                    # default-pipeline stages: CATEGORY_ID null (docs/bitrix24-api.md, "crm.status.list")
+                    str(cat) if cat else None,
                     color,
                     None if sem == "P" else sem,
                     {"SEMANTICS": extra, "COLOR": color},

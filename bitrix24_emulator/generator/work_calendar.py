@@ -18,7 +18,8 @@ YEAR_WORKDAYS = "31.12"
 
 
 def calendar_settings(work_time_start: int, work_time_end: int) -> dict[str, object]:
-    """The ``calendar.settings.get`` result, verbatim (hours are strings, as the real method returns)."""
+    """The ``calendar.settings.get`` result, verbatim: the keys and value types of the vendor's example
+    (tests/contract/fixtures/calendar.settings.get.json); hours are strings, as the real method returns."""
     return {
         "work_time_start": str(work_time_start),
         "work_time_end": str(work_time_end),
@@ -39,8 +40,12 @@ def calendar_settings(work_time_start: int, work_time_end: int) -> dict[str, obj
         "rm_iblock_id": "",
         "dep_manager_sub": True,
         "denied_superpose_types": [],
-        "pathes_for_sites": True,
+        "pathes_for_sites": "",
         "forum_id": "",
+        "rm_for_sites": True,
+        "path_to_type_company_calendar": "",
+        "path_to_type_location": "",
+        "path_to_type_open_event": "",
     }
 
 

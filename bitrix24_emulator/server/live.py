@@ -86,8 +86,9 @@ class LiveMutator:
                         history,
                         sample,
                         ID=self._id_like(sample[history.id_pos], history.next_id()),
-                        OWNER_ID=new_id,
-                        TYPE_ID=1,
+                        # numbers spelled as the table spells them (strings on a vendor-default portal)
+                        OWNER_ID=self._id_like(sample[history.table.index_of("OWNER_ID")], new_id),
+                        TYPE_ID=self._id_like(sample[history.table.index_of("TYPE_ID")], 1),
                         CREATED_TIME=now,
                         STAGE_ID=stage,
                         STAGE_SEMANTIC_ID="P",

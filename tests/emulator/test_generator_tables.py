@@ -134,19 +134,19 @@ def test_deals_are_in_wire_format(portal: PortalData) -> None:
         assert {d["OPENED"], d["IS_NEW"]} <= {"Y", "N"}
 
 
-def test_stage_history_uses_native_ints_and_follows_deals(portal: PortalData) -> None:
+def test_stage_history_sends_numbers_as_strings_and_follows_deals(portal: PortalData) -> None:
     deals = {int(d["ID"]): d for d in rows(portal, "deals")}
     last: dict[int, dict] = {}
     history = rows(portal, "stage_history")
-    assert {h["TYPE_ID"] for h in history} == {1, 2, 3, 5}  # created, moved, closed, pipeline changed
+    assert {h["TYPE_ID"] for h in history} == {"1", "2", "3", "5"}  # created, moved, closed, pipeline changed
     for h in history:
-        assert all(isinstance(h[f], int) for f in ("ID", "TYPE_ID", "OWNER_ID", "CATEGORY_ID"))
-        assert h["TYPE_ID"] in (1, 2, 3, 5) and ISO.match(h["CREATED_TIME"])
-        last[h["OWNER_ID"]] = h
+        assert all(isinstance(h[f], str) for f in ("ID", "TYPE_ID", "OWNER_ID", "CATEGORY_ID"))
+        assert ISO.match(h["CREATED_TIME"])
+        last[int(h["OWNER_ID"])] = h
     assert set(last) == set(deals)
     for deal_id, h in last.items():  # the newest history row is the deal's current stage
         assert deals[deal_id]["STAGE_ID"] == h["STAGE_ID"]
-        if h["TYPE_ID"] != 1:
+        if h["TYPE_ID"] != "1":
             assert deals[deal_id]["MOVED_TIME"] == h["CREATED_TIME"]
 
 

@@ -59,8 +59,8 @@ def recompute_from_rest_view(portal: PortalData) -> dict[int, tuple[datetime, st
     for c in rows(portal, "timeline_comments"):
         offer(int(c["ENTITY_ID"]), c["CREATED"], "comment", int(c["ID"]), int(c["AUTHOR_ID"]))
     for h in rows(portal, "stage_history"):
-        if h["TYPE_ID"] in (2, 3, 5):
-            deal = h["OWNER_ID"]
+        if int(h["TYPE_ID"]) in (2, 3, 5):
+            deal = int(h["OWNER_ID"])
             offer(deal, h["CREATED_TIME"], "stage_change", 0, int(deals[deal]["ASSIGNED_BY_ID"]))
     for deal, d in deals.items():
         if t(d["DATE_MODIFY"]) > t(d["DATE_CREATE"]) and d["DATE_MODIFY"] != d["MOVED_TIME"]:

@@ -135,13 +135,20 @@ def stagehistory_list(call: Call) -> Result:
     return result
 
 
+_CATEGORY_ORIGIN = frozenset({"originId", "originatorId"})
+
+
 @rest_method("crm.category.list")
 def category_list(call: Call) -> Result:
     """Deal pipelines under ``result.categories``; ``total`` = number of pipelines, no paging."""
     if php_int(call.params.get("entityTypeId", default=0)) != 2:
         return Result({"categories": []}, total=0)
     index = table(call, "categories")
-    rows = [index.table.as_dict(r) for r in index.rows]
+    # the default pipeline has no originId / originatorId keys at all
+    rows = [
+        {k: v for k, v in index.table.as_dict(r).items() if v is not None or k not in _CATEGORY_ORIGIN}
+        for r in index.rows
+    ]
     return Result({"categories": rows}, total=len(rows), rows=len(rows), scanned=len(rows))
 
 

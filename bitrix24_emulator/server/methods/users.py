@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bitrix24_emulator.server.filters import split_key
+from bitrix24_emulator.server.filters import Predicate, split_key
 from bitrix24_emulator.server.methods import Call, Result, rest_method
 from bitrix24_emulator.server.methods.common import list_rows, table
 from bitrix24_emulator.server.paging import Order
@@ -32,6 +32,30 @@ def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
     }
 
 
+# user.get never lists bots, e-mail, open-channel or replica users: the vendor query adds REAL_USER
+# (docs/bitrix24-api.md, "user.get"). The portal's tables keep them (their activities name them as authors).
+_HIDDEN_USER_TYPES = frozenset({"bot", "email", "imconnector", "replica"})
+# Date fields the vendor answers as a date *object*, JSON-encoded as {} (docs/bitrix24-api.md, "user.get").
+_DATE_OBJECT_FIELDS = ("TIMESTAMP_X", "LAST_ACTIVITY_DATE")
+
+
+def _user_conditions(index: TableIndex, flt: dict[str, Any]) -> Predicate | None:
+    """The conditions the generic filter cannot express: real users only, and ``UF_DEPARTMENT`` (any of)."""
+    rows = index.rows
+    conditions: list[Predicate] = []
+    if index.field("USER_TYPE"):
+        type_pos = index.table.index_of("USER_TYPE")
+        conditions.append(lambda p: rows[p][type_pos] not in _HIDDEN_USER_TYPES)
+    departments = next((flt.pop(k) for k in list(flt) if k.upper() == "UF_DEPARTMENT"), None)
+    if departments is not None and index.field("UF_DEPARTMENT"):
+        wanted = {int(d) for d in as_list(departments) if str(d).lstrip("-").isdigit()}
+        dep_pos = index.table.index_of("UF_DEPARTMENT")
+        conditions.append(lambda p: bool(wanted.intersection(int(d) for d in as_list(rows[p][dep_pos]))))
+    if not conditions:
+        return None
+    return lambda p: all(condition(p) for condition in conditions)
+
+
 @rest_method("user.get")
 def user_get(call: Call) -> Result:
     index = table(call, "users")
@@ -39,17 +63,8 @@ def user_get(call: Call) -> Result:
     # A FILTER array replaces the top-level keys as the filter (vendor: rest module, User::userGet), so a
     # top-level field next to a FILTER filters nothing (docs/bitrix24-api.md, "user.get").
     flt: dict[str, Any] = dict(raw) if isinstance(raw, dict) else _top_level_filter(index, call.params)
-    extra = None
-    departments = next((flt.pop(k) for k in list(flt) if k.upper() == "UF_DEPARTMENT"), None)
-    if departments is not None and index.field("UF_DEPARTMENT"):
-        wanted = {int(d) for d in as_list(departments) if str(d).lstrip("-").isdigit()}
-        pos = index.table.index_of("UF_DEPARTMENT")
-        rows = index.rows
-
-        def extra(p: int) -> bool:
-            return bool(wanted.intersection(int(d) for d in as_list(rows[p][pos])))
-
-    return list_rows(
+    extra = _user_conditions(index, flt)
+    result = list_rows(
         call,
         index,
         filter_raw=flt,
@@ -58,6 +73,11 @@ def user_get(call: Call) -> Result:
         exact_offset=True,
         extra=extra,
     )
+    for row in result.result:
+        for field in _DATE_OBJECT_FIELDS:
+            if row.get(field):
+                row[field] = {}
+    return result
 
 
 # department.get copies these top-level keys into its filter *as spelled* (case-sensitive), converting the
