@@ -1,8 +1,8 @@
 """(a) The emulator answers every method the product calls in the shape of the vendor's documented example.
 
-Over real HTTP, with the parameters of each fixture: the rows must carry every field of the example (unless the
-fixture marks it optional, with its reason) with the same JSON types (plus those the fixture allows, with their
-reason); for fixtures whose example shows every field, the emulator may send no field the example lacks.
+Over real HTTP, with the parameters of each fixture: the rows must carry every field of the example (unless
+the fixture marks it optional, with its reason) with the same JSON types (plus those the fixture allows, with
+their reason); where the example shows every field, the emulator may send no field the example lacks.
 """
 
 from __future__ import annotations

@@ -18,6 +18,15 @@ nullif({{ text_expr }}, '')::timestamptz
 nullif({{ text_expr }}, '')::bigint
 {%- endmacro %}
 
+{#- The first id of a value that user.get sends as a list ([3, 5]), and for a user outside the structure as
+    false, "", [] or not at all (docs/bitrix24-api.md, "user.get"); a lone id is taken as itself. -#}
+{% macro b24_first_id(json_expr) -%}
+(case jsonb_typeof({{ json_expr }})
+      when 'array' then nullif(({{ json_expr }}) ->> 0, '')::bigint
+      when 'number' then (({{ json_expr }}) #>> '{}')::bigint
+      when 'string' then nullif(({{ json_expr }}) #>> '{}', '')::bigint end)
+{%- endmacro %}
+
 {#- The portal-local calendar date of an instant: days of the reports are portal days. -#}
 {% macro portal_date(ts_expr) -%}
 (({{ ts_expr }}) at time zone '{{ var("portal_time_zone") }}')::date

@@ -1,4 +1,5 @@
-{#- crm.stagehistory.list items: native ints; TYPE_ID 1 created, 2 moved to an intermediate stage,
+{#- crm.stagehistory.list items: numbers as native ints in the docs' example, as strings on real portals (both
+    read alike: docs/bitrix24-api.md, "crm.stagehistory.list"); TYPE_ID 1 created, 2 moved to an intermediate stage,
     3 moved to a final stage, 5 pipeline changed. -#}
 {{
     config(
@@ -25,13 +26,13 @@ final as (
         -- ids
         portal_id,
         id as stage_history_id,
-        (payload ->> 'OWNER_ID')::bigint as deal_id,
-        (payload ->> 'CATEGORY_ID')::bigint as pipeline_id,
+        {{ b24_bigint("payload ->> 'OWNER_ID'") }} as deal_id,
+        {{ b24_bigint("payload ->> 'CATEGORY_ID'") }} as pipeline_id,
         payload ->> 'STAGE_ID' as stage_id,
 
         -- enumerations
-        (payload ->> 'TYPE_ID')::int as type_id,
-        case (payload ->> 'TYPE_ID')::int
+        nullif(payload ->> 'TYPE_ID', '')::int as type_id,
+        case nullif(payload ->> 'TYPE_ID', '')::int
             when 1 then 'created'
             when 2 then 'moved'
             when 3 then 'moved_to_final'

@@ -1,4 +1,5 @@
-{#- crm.status.list rows. Deal stages live in ENTITY_ID DEAL_STAGE (pipeline 0) and DEAL_STAGE_<pipeline>;
+{#- crm.status.list rows (docs/bitrix24-api.md, "crm.status.list"). Deal stages live in ENTITY_ID DEAL_STAGE
+    (pipeline 0, CATEGORY_ID null) and DEAL_STAGE_<pipeline>;
     SEMANTICS is NULL for in-progress stages, 'S' success, 'F' failure — decoded here to P/S/F. -#}
 with
 
@@ -13,7 +14,11 @@ final as (
         id as status_row_id,
         payload ->> 'ENTITY_ID' as entity_id,
         payload ->> 'STATUS_ID' as stage_id,
-        {{ b24_bigint("payload ->> 'CATEGORY_ID'") }} as pipeline_id,
+        -- the default pipeline's stages (ENTITY_ID DEAL_STAGE) come with CATEGORY_ID null
+        coalesce(
+            {{ b24_bigint("payload ->> 'CATEGORY_ID'") }},
+            case when payload ->> 'ENTITY_ID' = 'DEAL_STAGE' then 0 end
+        ) as pipeline_id,
 
         -- attributes
         payload ->> 'NAME' as stage_name,

@@ -9,7 +9,7 @@ final as (
         -- ids
         portal_id,
         id as user_id,
-        nullif(payload ->> 'UF_DEPARTMENT', '[]')::jsonb ->> 0 as primary_department_id_text,
+        {{ b24_first_id("payload -> 'UF_DEPARTMENT'") }} as primary_department_id,
 
         -- attributes
         nullif(trim(concat_ws(' ', payload ->> 'NAME', payload ->> 'LAST_NAME')), '') as full_name,
@@ -25,15 +25,4 @@ final as (
     from source
 )
 
-select
-    portal_id,
-    user_id,
-    primary_department_id_text::bigint as primary_department_id,
-    full_name,
-    email,
-    work_position,
-    time_zone,
-    user_type,
-    is_active,
-    loaded_at
-from final
+select * from final

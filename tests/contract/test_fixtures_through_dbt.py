@@ -1,0 +1,282 @@
+"""(b) The vendor's example rows go through raw, staging and the marts, and come out as the right typed values.
+
+One module fixture loads every fixture's rows into ``raw`` with the ingestion's own loader (``load_versions``),
+in the form the ingestion assets store them, adds the values a real portal sends beyond the examples (issue
+#12 point 6, see ``REAL_PORTAL_ROWS``), and runs the real ``dbt build`` once. The tests then read the staged
+and mart values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.location import WarehouseLocation
+from orchestration.warehouse.raw_load import load_versions
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from tests.contract.vendor import load
+from tests.support.dbt import run_dbt
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SNAPSHOT_AT = "2024-09-10T00:00:00+00:00"
+BOT_ID = 777  # a chat-bot: user.get never lists it, yet activities name it as their author
+
+
+def _rows(method: str) -> list[dict[str, Any]]:
+    return load(method).rows()
+
+
+def _absence_entries(result: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    # as raw_snapshots.fetch_absences stores them: absence-chart entries only, with their user
+    return [
+        {**e, "USER_ID": int(user)} for user, entries in result.items() for e in entries if e.get("FROM_HR")
+    ]
+
+
+def vendor_rows() -> dict[str, list[dict[str, Any]]]:
+    """Raw table -> the fixtures' rows, as the ingestion assets store them."""
+    return {
+        "deals": _rows("crm.deal.list"),
+        "activities": _rows("crm.activity.list"),
+        "stage_history": _rows("crm.stagehistory.list"),
+        "pipelines": _rows("crm.category.list"),
+        "stages": _rows("crm.status.list"),
+        "timeline_comments": _rows("crm.timeline.comment.list"),
+        "calls": _rows("voximplant.statistic.get"),
+        "users": _rows("user.get"),
+        # department.get's example lists children of department 1; the batch page's example shows that root
+        "departments": _rows("department.get") + load("batch").response["result"]["result"]["get_department"],
+        "calendar_settings": [{"ID": 1, **_rows("calendar.settings.get")[0]}],
+        "absences": _absence_entries(load("calendar.accessibility.get").response["result"]),
+    }
+
+
+# Values a real portal sends that the examples do not show (docs/bitrix24-api.md, per method):
+REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
+    # UF_DEPARTMENT false, "", absent or [] for a user outside the structure; still an employee
+    "users": [
+        {"ID": "6", "ACTIVE": True, "NAME": "Anna", "LAST_NAME": "Berg", "TIMESTAMP_X": {},
+         "UF_DEPARTMENT": False, "USER_TYPE": "employee"},
+        {"ID": "901", "ACTIVE": True, "NAME": "Empty", "TIMESTAMP_X": {}, "UF_DEPARTMENT": "",
+         "USER_TYPE": "employee"},
+        {"ID": "902", "ACTIVE": True, "NAME": "Absent", "TIMESTAMP_X": "24.08.2023 13:19:39",
+         "USER_TYPE": "employee"},
+        {"ID": "903", "ACTIVE": True, "NAME": "List", "TIMESTAMP_X": {}, "UF_DEPARTMENT": [],
+         "USER_TYPE": "employee"},
+    ],
+    # stage history with every number a string: deal 38 (responsible "6") moved to an intermediate stage
+    "stage_history": [
+        {"ID": "7365", "TYPE_ID": "2", "OWNER_ID": "38", "CREATED_TIME": "2024-09-03T10:00:00+02:00",
+         "CATEGORY_ID": "1", "STAGE_SEMANTIC_ID": "P", "STAGE_ID": "C1:PREPARATION"},
+    ],
+    # an outgoing call on deal 37 made by the bot: not a contact by a real employee
+    "activities": [
+        {**_rows("crm.activity.list")[0], "ID": "21", "OWNER_ID": "37", "OWNER_TYPE_ID": "2",
+         "START_TIME": "2024-09-02T19:00:00+02:00", "AUTHOR_ID": str(BOT_ID), "RESPONSIBLE_ID": str(BOT_ID)},
+    ],
+}  # fmt: skip
+
+
+def load_raw(location: WarehouseLocation) -> None:
+    conn = connect(location)
+    try:
+        tables = vendor_rows()
+        for table, rows in REAL_PORTAL_ROWS.items():
+            tables[table] = tables[table] + rows
+        for table, rows in tables.items():
+            load_versions(
+                conn, RAW_ENTITIES[table], portal_id="default", partition_key="snapshot", records=rows
+            )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def warehouse(module_database: WarehouseLocation) -> Iterator[WarehouseLocation]:
+    load_raw(module_database)
+    run_dbt(module_database, "build", "--vars", json.dumps({"snapshot_at": SNAPSHOT_AT}))
+    yield module_database
+
+
+def rows(location: WarehouseLocation, query: str) -> list[tuple[Any, ...]]:
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
+    staged = rows(
+        warehouse,
+        "select deal_id, pipeline_id, stage_id, responsible_id, opportunity, created_at"
+        " from staging.stg_bitrix24__deals order by deal_id",
+    )
+    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42]
+    assert staged[0] == (37, 1, "C1:NEW", 1, Decimal("19999.99"), at("2024-09-02T18:37:18+02:00"))
+
+
+def test_activities_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select owner_id, owner_type_id, responsible_id, author_id, activity_kind, direction, is_completed,"
+        " start_at, end_at from staging.stg_bitrix24__activities where activity_id = 20",
+    ) == [
+        (15, 3, 505, 505, "call", "outgoing", True, at("2020-09-27T13:25:00+03:00"), at("2020-09-27T19:25:00+03:00"))
+    ]  # fmt: skip
+
+
+def test_stage_history_is_typed_whether_numbers_are_ints_or_strings(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select stage_history_id, deal_id, pipeline_id, stage_id, type_id, transition_type, transitioned_at"
+        " from staging.stg_bitrix24__stage_history order by stage_history_id",
+    ) == [
+        (35, 21, 0, "NEW", 1, "created", at("2024-04-25T14:59:11+00:00")),  # the docs' example: native ints
+        (
+            7365,
+            38,
+            1,
+            "C1:PREPARATION",
+            2,
+            "moved",
+            at("2024-09-03T10:00:00+02:00"),
+        ),  # a real portal: strings
+    ]
+
+
+def test_pipelines_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select pipeline_id, pipeline_name, sort_order, is_default from staging.stg_bitrix24__pipelines"
+        " order by pipeline_id",
+    ) == [
+        (0, "General", 300, True),
+        (9, "Funnel with Original Name", 200, False),
+        (10, "Lead Route", 200, False),
+        (11, "Path to Success", 200, False),
+    ]
+
+
+def test_default_pipeline_stages_belong_to_pipeline_0(warehouse: WarehouseLocation) -> None:
+    # crm.status.list sends CATEGORY_ID null for the default pipeline's stages (ENTITY_ID DEAL_STAGE)
+    staged = rows(
+        warehouse,
+        "select stage_id, pipeline_id, sort_order, stage_semantic, is_deal_stage"
+        " from staging.stg_bitrix24__stages order by sort_order",
+    )
+    assert staged[0] == ("NEW", 0, 10, "P", True)
+    assert {r[1] for r in staged} == {0}
+
+
+def test_timeline_comments_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select comment_id, entity_id, entity_type, author_id, created_at"
+        " from staging.stg_bitrix24__timeline_comments order by comment_id",
+    ) == [
+        (999, 2, "deal", 1, at("2020-03-02T12:00:00+03:00")),
+        (1000, 2, "deal", 1, at("2020-03-02T12:00:00+03:00")),
+    ]
+
+
+def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select call_row_id, portal_user_id, direction, failed_code, duration_seconds, call_vote, crm_activity_id,"
+        " started_at from staging.stg_bitrix24__calls order by call_row_id",
+    ) == [
+        (1, 1, "outgoing", "603-S", 0, None, 7739, at("2025-08-06T14:08:40+01:00")),
+        (7, 1269, "incoming", "200", 95, 5, 7943, at("2026-03-10T11:19:38+01:00")),
+    ]
+    # the mart reads the same call: connected (code 200, duration > 0)
+    assert rows(warehouse, "select call_id, is_connected from marts.calls order by call_id") == [
+        ("11018129443EB80D.1754478570.11438214", False),
+        ("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779", True),
+    ]
+
+
+def test_departments_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select department_id, parent_department_id, head_user_id, department_name, sort_order"
+        " from staging.stg_bitrix24__departments where department_id = 15",
+    ) == [(15, 1, None, "R&D", 500)]
+
+
+def test_calendar_settings_are_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select work_time_start, work_time_end, week_holidays, year_holidays, year_workdays"
+        " from staging.stg_bitrix24__calendar_settings",
+    ) == [
+        (
+            time(9),
+            time(19),
+            ["SA", "SU"],
+            ["1.01", "2.01", "7.01", "23.02", "8.03", "1.05", "9.05", "12.06", "4.11"],
+            ["31.12"],
+        )
+    ]
+
+
+def test_the_examples_absence_answer_holds_no_absence_chart_entry(warehouse: WarehouseLocation) -> None:
+    # the docs' example shows calendar events only; the extractor keeps absence-chart (FROM_HR) entries
+    assert rows(warehouse, "select count(*) from staging.stg_bitrix24__absences") == [(0,)]
+
+
+def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation) -> None:
+    # UF_DEPARTMENT [1] -> 1; false, "", absent or [] -> no department, and the user is still an employee
+    assert rows(
+        warehouse,
+        "select user_id, primary_department_id, user_type from staging.stg_bitrix24__users order by user_id",
+    ) == [
+        (1, 1, "employee"),
+        (3, 1, "employee"),
+        (6, None, "employee"),
+        (901, None, "employee"),
+        (902, None, "employee"),
+        (903, None, "employee"),
+    ]
+    assert rows(warehouse, "select manager_id from marts.dim_managers order by manager_id") == [
+        (1,),
+        (3,),
+        (6,),
+        (901,),
+        (902,),
+        (903,),
+    ]
+
+
+def test_string_typed_stage_history_is_a_first_touch(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        'select first_touch_at, first_touch_kind, first_touch_by from marts."managerControl_Deal"'
+        " where deal_id = 38",
+    ) == [(at("2024-09-03T10:00:00+02:00"), "stage_change", 6)]
+
+
+def test_a_bot_absent_from_user_get_is_not_a_real_employee(warehouse: WarehouseLocation) -> None:
+    # the bot's outgoing call on deal 37 is no contact: the deal stays untouched, and the bot is no manager
+    assert rows(
+        warehouse,
+        'select first_touch_at, is_untouched from marts."managerControl_Deal" where deal_id = 37',
+    ) == [(None, True)]
+    assert rows(warehouse, f"select count(*) from marts.dim_managers where manager_id = {BOT_ID}") == [(0,)]
+    assert rows(
+        warehouse, f"select count(*) from intermediate.int_deal_contacts_unioned where contact_by = {BOT_ID}"
+    ) == [(0,)]
