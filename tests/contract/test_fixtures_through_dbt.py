@@ -1,9 +1,9 @@
-"""(b) The vendor's example rows go through raw, staging and the marts, and come out as the right typed values.
+"""(b) The vendor's example rows go through raw, staging and the marts, and come out as the right values.
 
-One module fixture loads every fixture's rows into ``raw`` with the ingestion's own loader (``load_versions``),
-in the form the ingestion assets store them, adds the values a real portal sends beyond the examples (issue
-#12 point 6, see ``REAL_PORTAL_ROWS``), and runs the real ``dbt build`` once. The tests then read the staged
-and mart values.
+One module fixture loads every fixture's rows into ``raw`` with the ingestion's own loader
+(``load_versions``), in the form the ingestion assets store them, adds the values a real portal sends beyond
+the examples (issue #12 point 6, see ``REAL_PORTAL_ROWS``), and runs the real ``dbt build`` once. The tests
+then read the staged and mart values.
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def test_activities_are_typed(warehouse: WarehouseLocation) -> None:
         "select owner_id, owner_type_id, responsible_id, author_id, activity_kind, direction, is_completed,"
         " start_at, end_at from staging.stg_bitrix24__activities where activity_id = 20",
     ) == [
-        (15, 3, 505, 505, "call", "outgoing", True, at("2020-09-27T13:25:00+03:00"), at("2020-09-27T19:25:00+03:00"))
+        (15, 3, 505, 505, "call", "outgoing", True, at("2020-09-27T13:25:00+03:00"),
+         at("2020-09-27T19:25:00+03:00"))
     ]  # fmt: skip
 
 
@@ -197,8 +198,8 @@ def test_timeline_comments_are_typed(warehouse: WarehouseLocation) -> None:
 def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
     assert rows(
         warehouse,
-        "select call_row_id, portal_user_id, direction, failed_code, duration_seconds, call_vote, crm_activity_id,"
-        " started_at from staging.stg_bitrix24__calls order by call_row_id",
+        "select call_row_id, portal_user_id, direction, failed_code, duration_seconds, call_vote,"
+        " crm_activity_id, started_at from staging.stg_bitrix24__calls order by call_row_id",
     ) == [
         (1, 1, "outgoing", "603-S", 0, None, 7739, at("2025-08-06T14:08:40+01:00")),
         (7, 1269, "incoming", "200", 95, 5, 7943, at("2026-03-10T11:19:38+01:00")),
