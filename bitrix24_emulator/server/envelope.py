@@ -34,8 +34,15 @@ def crm_error(description: str) -> RestError:
     return RestError(400, "", description)
 
 
+class PhpObject(dict[str, Any]):
+    """A PHP *object* (not an array): ``json_encode`` writes ``{}`` for it even when it shows no property, as
+    for the date objects user.get returns in TIMESTAMP_X (docs/bitrix24-api.md, "user.get")."""
+
+
 def php_empty(value: Any) -> Any:
     """Recursively turn empty maps into empty lists, as PHP's ``json_encode`` of ``array()`` does."""
+    if isinstance(value, PhpObject):
+        return value
     if isinstance(value, dict):
         return {k: php_empty(v) for k, v in value.items()} if value else []
     if isinstance(value, list | tuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bitrix24_emulator.server.envelope import PhpObject
 from bitrix24_emulator.server.filters import Predicate, split_key
 from bitrix24_emulator.server.methods import Call, Result, rest_method
 from bitrix24_emulator.server.methods.common import list_rows, table
@@ -76,7 +77,7 @@ def user_get(call: Call) -> Result:
     for row in result.result:
         for field in _DATE_OBJECT_FIELDS:
             if row.get(field):
-                row[field] = {}
+                row[field] = PhpObject()
     return result
 
 
