@@ -206,7 +206,7 @@ def deals_table(deals: list[Deal], clock: PortalClock) -> Table:
 
 def history_table(deals: list[Deal], clock: PortalClock) -> Table:
     """crm.stagehistory.list rows with every number as a string, as real portals send them (the docs'
-    example shows native ints; docs/bitrix24-api.md, "crm.stagehistory.list")."""
+    example shows native ints; docs/bitrix24-api.md § crm.stagehistory.list)."""
     moves = sorted((m for d in deals for m in d.moves), key=lambda m: (m.created, m.deal, m.type_id))
     rows = [
         (str(i), str(m.type_id), str(m.deal), clock.iso(m.created), str(m.category), m.semantic, m.stage_id)

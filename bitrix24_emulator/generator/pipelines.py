@@ -78,7 +78,7 @@ CATEGORIES = tuple(_STAGES)
 
 def categories_table() -> Table:
     # originId / originatorId are "" on added pipelines and absent on the default one (None here: the server
-    # leaves them out), as in the vendor's example (docs/bitrix24-api.md, "crm.category.list").
+    # leaves them out), as in the vendor's example (docs/bitrix24-api.md § crm.category.list).
     rows = [
         (
             cat,
@@ -107,7 +107,7 @@ def statuses_table() -> Table:
                     name,
                     str(10 * (index + 1)),
                     "Y" if sem != "P" or index == 0 else "N",
-                    # default-pipeline stages: CATEGORY_ID null (docs/bitrix24-api.md, "crm.status.list")
+                    # default-pipeline stages: CATEGORY_ID null (docs/bitrix24-api.md § crm.status.list)
                     str(cat) if cat else None,
                     color,
                     None if sem == "P" else sem,

@@ -36,7 +36,7 @@ def crm_error(description: str) -> RestError:
 
 class PhpObject(dict[str, Any]):
     """A PHP *object* (not an array): ``json_encode`` writes ``{}`` for it even when it shows no property, as
-    for the date objects user.get returns in TIMESTAMP_X (docs/bitrix24-api.md, "user.get")."""
+    for the date objects user.get returns in TIMESTAMP_X (docs/bitrix24-api.md § user.get)."""
 
 
 def php_empty(value: Any) -> Any:

@@ -9,7 +9,7 @@ A shape maps a path to the set of JSON types seen there, over every row:
 
 Types are JSON's: ``null``, ``bool``, ``number`` (PHP writes 0 or 0.5 alike), ``string``, ``object``,
 ``array``. PHP encodes an empty associative array as ``[]`` and a filled one as ``{}``
-(docs/bitrix24-api.md, "Value types"), so an empty list or object is typed ``empty`` and matches either.
+(docs/bitrix24-api.md § Value formats), so an empty list or object is typed ``empty`` and matches either.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from tests.contract.vendor import METHODS, VendorExample, load
 pytestmark = pytest.mark.integration
 
 # The answer's envelope beside ``result``: ``next`` only while more pages remain; operating_reset_at is a unix
-# timestamp (one example shows an ISO string: docs/bitrix24-api.md, "Limits").
+# timestamp (one example shows an ISO string: docs/bitrix24-api.md § Limits).
 ENVELOPE_OPTIONAL = ("next",)
 ENVELOPE_ALLOWED = {"time.operating_reset_at": ["number"]}
 

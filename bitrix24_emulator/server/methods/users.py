@@ -34,9 +34,9 @@ def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
 
 
 # user.get never lists bots, e-mail, open-channel or replica users: the vendor query adds REAL_USER
-# (docs/bitrix24-api.md, "user.get"). The portal's tables keep them (their activities name them as authors).
+# (docs/bitrix24-api.md § user.get). The portal's tables keep them (their activities name them as authors).
 _HIDDEN_USER_TYPES = frozenset({"bot", "email", "imconnector", "replica"})
-# Date fields the vendor answers as a date *object*, JSON-encoded as {} (docs/bitrix24-api.md, "user.get").
+# Date fields the vendor answers as a date *object*, JSON-encoded as {} (docs/bitrix24-api.md § user.get).
 _DATE_OBJECT_FIELDS = ("TIMESTAMP_X", "LAST_ACTIVITY_DATE")
 
 

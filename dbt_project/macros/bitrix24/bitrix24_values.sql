@@ -19,7 +19,7 @@ nullif({{ text_expr }}, '')::bigint
 {%- endmacro %}
 
 {#- The first id of a value that user.get sends as a list ([3, 5]), and for a user outside the structure as
-    false, "", [] or not at all (docs/bitrix24-api.md, "user.get"); a lone id is taken as itself. -#}
+    false, "", [] or not at all (docs/bitrix24-api.md § user.get); a lone id is taken as itself. -#}
 {% macro b24_first_id(json_expr) -%}
 (case jsonb_typeof({{ json_expr }})
       when 'array' then nullif(({{ json_expr }}) ->> 0, '')::bigint

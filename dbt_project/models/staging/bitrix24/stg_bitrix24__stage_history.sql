@@ -1,5 +1,5 @@
 {#- crm.stagehistory.list items: numbers as native ints in the docs' example, as strings on real portals (both
-    read alike: docs/bitrix24-api.md, "crm.stagehistory.list"); TYPE_ID 1 created, 2 moved to an intermediate stage,
+    read alike: docs/bitrix24-api.md § crm.stagehistory.list); TYPE_ID 1 created, 2 moved to an intermediate stage,
     3 moved to a final stage, 5 pipeline changed. -#}
 {{
     config(

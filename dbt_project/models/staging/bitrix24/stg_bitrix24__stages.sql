@@ -1,4 +1,4 @@
-{#- crm.status.list rows (docs/bitrix24-api.md, "crm.status.list"). Deal stages live in ENTITY_ID DEAL_STAGE
+{#- crm.status.list rows (docs/bitrix24-api.md § crm.status.list). Deal stages live in ENTITY_ID DEAL_STAGE
     (pipeline 0, CATEGORY_ID null) and DEAL_STAGE_<pipeline>;
     SEMANTICS is NULL for in-progress stages, 'S' success, 'F' failure — decoded here to P/S/F. -#}
 with
