@@ -7,13 +7,14 @@ latency OFF — costs are still computed and counted. Pass ``limits=`` to test a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import Emulator, Faults, Limits, ServerConfig
 from bitrix24_emulator.server.clock import Clock
+from bitrix24_emulator.server.methods.users import HIDDEN_USER_TYPES
 
 
 @contextmanager
@@ -34,3 +35,16 @@ def running_emulator(
     server_config = ServerConfig(limits=chosen, faults=faults or Faults(), **config)
     with Emulator(portal, server_config, clock=clock, https=https, live_rate=live_rate) as emulator:
         yield emulator
+
+
+def listed_by_user_get(user: Mapping[str, Any]) -> bool:
+    """Whether user.get lists this row of the portal's ``users`` table: it leaves out bots and the other
+    users that are not real ones, whom the table keeps because activities name them
+    (docs/bitrix24-api.md § user.get)."""
+    return user.get("USER_TYPE") not in HIDDEN_USER_TYPES
+
+
+def listed_users(portal: PortalData) -> list[dict[str, Any]]:
+    """The rows of ``portal``'s ``users`` table that user.get lists."""
+    users = portal.tables["users"]
+    return [user for user in map(users.as_dict, users.rows) if listed_by_user_get(user)]

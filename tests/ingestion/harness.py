@@ -17,6 +17,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from bitrix24_emulator.model import PortalData
+from bitrix24_emulator.testing import listed_by_user_get
 from orchestration.assets.partitions import daily_partitions
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_checks import raw_asset_checks
@@ -156,9 +157,9 @@ def portal_versions(portal: PortalData, table: str) -> list[Version]:
     rows = portal.tables[source]
     id_pos = rows.index_of(rows.id_field)
     stamp_pos = rows.index_of(stamp) if stamp else None
-    return [
-        (int(row[id_pos]), _stamp(row[stamp_pos]) if stamp_pos is not None else None) for row in rows.rows
-    ]
+    # user.get does not list bots (bitrix24_emulator.testing.listed_by_user_get)
+    served = [r for r in rows.rows if listed_by_user_get(rows.as_dict(r))] if source == "users" else rows.rows
+    return [(int(row[id_pos]), _stamp(row[stamp_pos]) if stamp_pos is not None else None) for row in served]
 
 
 def query(location: WarehouseLocation, text: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ import requests
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server.clock import ManualClock
-from bitrix24_emulator.testing import running_emulator
+from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.definitions import build_resources
 from orchestration.warehouse.bootstrap import connect
@@ -86,7 +86,7 @@ def test_oauth_run_refreshes_an_expired_token_once_and_the_next_run_uses_the_rot
         # Run 1: only the seed refresh token → one exchange, the pair lands in the store.
         first, first_log = _materialise(tmp_path, "run1")
         assert first.success
-        assert _users_in_raw(fresh_database) == len(portal.tables["users"].rows)
+        assert _users_in_raw(fresh_database) == len(listed_users(portal))
         assert stat.S_IMODE(store.stat().st_mode) == 0o600
         after_first = json.loads(store.read_text())
         assert after_first["refresh_token"] != seed and after_first["access_token"]

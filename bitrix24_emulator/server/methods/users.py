@@ -35,7 +35,7 @@ def _top_level_filter(index: TableIndex, params: Params) -> dict[str, Any]:
 
 # user.get never lists bots, e-mail, open-channel or replica users: the vendor query adds REAL_USER
 # (docs/bitrix24-api.md § user.get). The portal's tables keep them (their activities name them as authors).
-_HIDDEN_USER_TYPES = frozenset({"bot", "email", "imconnector", "replica"})
+HIDDEN_USER_TYPES = frozenset({"bot", "email", "imconnector", "replica"})
 # Date fields the vendor answers as a date *object*, JSON-encoded as {} (docs/bitrix24-api.md § user.get).
 _DATE_OBJECT_FIELDS = ("TIMESTAMP_X", "LAST_ACTIVITY_DATE")
 
@@ -46,7 +46,7 @@ def _user_conditions(index: TableIndex, flt: dict[str, Any]) -> Predicate | None
     conditions: list[Predicate] = []
     if index.field("USER_TYPE"):
         type_pos = index.table.index_of("USER_TYPE")
-        conditions.append(lambda p: rows[p][type_pos] not in _HIDDEN_USER_TYPES)
+        conditions.append(lambda p: rows[p][type_pos] not in HIDDEN_USER_TYPES)
     departments = next((flt.pop(k) for k in list(flt) if k.upper() == "UF_DEPARTMENT"), None)
     if departments is not None and index.field("UF_DEPARTMENT"):
         wanted = {int(d) for d in as_list(departments) if str(d).lstrip("-").isdigit()}
