@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bitrix24_emulator.model import PortalData, Table
+from bitrix24_emulator.testing import listed_by_user_get
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
@@ -33,9 +34,11 @@ RAW_TABLE_OF = {
 
 def _records(table: Table) -> Iterator[dict[str, Any]]:
     # Absent keys and null values differ on the wire (department.get omits PARENT on the root), but
-    # the staging models read both as NULL, so a plain zip is faithful enough.
+    # the staging models read both as NULL, so a plain zip is faithful enough. user.get lists no bot.
     for row in table.rows:
-        yield table.as_dict(row)
+        record = table.as_dict(row)
+        if table.name != "users" or listed_by_user_get(record):
+            yield record
 
 
 def load_portal(
