@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from bitrix24_emulator.generator.config import ActivityScenario
 from bitrix24_emulator.server import Emulator, Faults, Limits, MethodOptions, ServerConfig
 
 app = typer.Typer(add_completion=False, help="Local Bitrix24 portal emulator.")
@@ -56,21 +57,31 @@ def serve(
             " by default only ENTITY_ID/ENTITY_TYPE, as the vendor's code."
         ),
     ] = False,
+    activity_scenario: Annotated[
+        ActivityScenario,
+        typer.Option(
+            help="How telephony completes call activities: universal (the vendor's default: incoming calls"
+            " and callbacks wait, COMPLETED N, until handled) or classic (only missed ones are N)."
+        ),
+    ] = "universal",
 ) -> None:
     """Generate a portal from --seed/--managers/--days and serve its REST API."""
     from bitrix24_emulator import generator
 
     started = time.monotonic()
-    portal = generator.generate(generator.GeneratorConfig(seed=seed, managers=managers, days=days))
+    config = generator.GeneratorConfig(
+        seed=seed, managers=managers, days=days, activity_scenario=activity_scenario
+    )
+    portal = generator.generate(config)
     typer.echo(
-        f"generated portal: seed {seed}, {managers} managers, {days} days"
-        f" in {time.monotonic() - started:.1f} s"
+        f"generated portal: seed {seed}, {managers} managers, {days} days,"
+        f" {activity_scenario} activity scenario in {time.monotonic() - started:.1f} s"
     )
     if truth_out is not None:
         generator.write_truth(portal, truth_out)
         typer.echo(f"truth: {truth_out}")
     limits = Limits.off() if fast else Limits.cloud(plan).with_(latency_scale=1.0)
-    config = ServerConfig(
+    server_config = ServerConfig(
         limits=limits,
         faults=Faults(probability=faults, seed=fault_seed),
         methods=MethodOptions(comment_list_full_filter=comment_list_full_filter),
@@ -79,12 +90,12 @@ def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with Emulator(
-        portal, config, host=host, port=port, https=https, live_rate=live_rate, cert_dir=cert_dir
+        portal, server_config, host=host, port=port, https=https, live_rate=live_rate, cert_dir=cert_dir
     ) as emu:
         mode = "FAST (limits off)" if fast else f"{plan} plan"
         typer.echo(f"limits: {mode}: {limits.describe()}")
         typer.echo(f"live mode: {live_rate:g} changes/s; faults: probability {faults:g}")
-        typer.echo(f"methods: {config.methods}")
+        typer.echo(f"methods: {server_config.methods}")
         if emu.cert_path is not None:
             typer.echo(f"certificate: {emu.cert_path}")
         typer.echo(f"webhook: {emu.webhook_url}", nl=True)

@@ -17,11 +17,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--managers", type=int, default=70)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--activity-scenario", choices=("universal", "classic"), default="universal")
     parser.add_argument("--truth-out", help="directory for write_truth()")
     parser.add_argument("--fingerprint", action="store_true", help="also print portal_fingerprint()")
     args = parser.parse_args(argv)
     started, cpu_started = time.perf_counter(), time.process_time()
-    portal = generate(GeneratorConfig(seed=args.seed, managers=args.managers, days=args.days))
+    config = GeneratorConfig(
+        seed=args.seed, managers=args.managers, days=args.days, activity_scenario=args.activity_scenario
+    )
+    portal = generate(config)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     print(" ".join(f"{name}={len(table.rows)}" for name, table in portal.tables.items()))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
+
+ActivityScenario = Literal["universal", "classic"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,17 @@ class GeneratorConfig:
     fired_share: float = 0.05
     other_time_zone_share: float = 0.12
     shift_share: float = 0.06
+    activity_scenario: ActivityScenario = "universal"
+    """How telephony completes call activities (docs/bitrix24-api.md, "crm.activity.list — call activities").
+    ``universal`` (the vendor's default, the "universal activity scenario"): incoming calls and callbacks are
+    created ``COMPLETED N`` and wait to be handled; a later successful call with the client completes the
+    waiting incoming ones. ``classic`` (portals that turned the scenario off): missed incoming calls and
+    callbacks are ``N``, every other call ``Y``."""
 
     def __post_init__(self) -> None:
         if self.managers < self.departments or self.departments < 1:
             raise ValueError("need at least one manager per sales department")
         if self.days < 1:
             raise ValueError("days must be positive")
+        if self.activity_scenario not in ("universal", "classic"):
+            raise ValueError("activity_scenario must be 'universal' or 'classic'")

@@ -120,7 +120,9 @@ class Storyteller(Primitives):
             elif what == "pipeline":
                 self.change_pipeline(deal, ts, 2)
             elif what == "call":
-                self.call(deal, m, ts, 1 if rng.random() < 0.8 else 2)
+                # 75 % outgoing, 5 % callbacks the client asked for on the web form, 20 % incoming
+                draw = rng.random()
+                self.call(deal, m, ts, 1 if draw < 0.75 else 4 if draw < 0.8 else 2)
             elif what == "email":
                 self.email(deal, m, ts, direction=2 if rng.random() < 0.7 else INCOMING)
             elif what == "comment":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bitrix24_emulator.generator.absences import plan_absences
+from bitrix24_emulator.generator.call_handling import complete_handled_calls
 from bitrix24_emulator.generator.call_rows import calls_table
 from bitrix24_emulator.generator.clock import PortalClock
 from bitrix24_emulator.generator.config import GeneratorConfig
@@ -59,16 +60,27 @@ def generate(config: GeneratorConfig) -> PortalData:
     )
     rec = Recorder()
     fired = {p.id: clock.ts(p.fired) for p in org.people if p.fired}
+    universal = config.activity_scenario == "universal"
     teller = Storyteller(
-        rec, windows, _colleagues(org), org.robot_id, snapshot, fired, config.untouched_share, config.seed
+        rec,
+        windows,
+        _colleagues(org),
+        org.robot_id,
+        snapshot,
+        fired,
+        config.untouched_share,
+        config.seed,
+        universal,
     )
     for deal in deals:
         teller.tell(deal)
+    if universal:
+        complete_handled_calls(rec, snapshot)
     add_filler_calls(rec, org.managers, windows, clock.ts(first), snapshot, config.calls_per_day, config.seed)
     number_records(rec)
     truth = first_touches(deals, rec, {p.id for p in employees}, clock)
     max_id = max(len(deals), len(org.people))
-    activities = activities_table(rec, clock, max_id)  # both free their records as they go
+    activities = activities_table(rec, clock, max_id, universal)  # both free their records as they go
     calls = calls_table(rec, clock, max_id, activities)
     tables: dict[str, Table] = {
         "users": users_table(org, clock, snapshot, config.seed),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 # Activity kinds (internal) and the wire TYPE_ID / PROVIDER_ID / PROVIDER_TYPE_ID they render as.
 CALL, EMAIL, OPEN_LINE, MEETING, TODO = "call", "email", "open_line", "meeting", "todo"
 
-INCOMING, OUTGOING = 1, 2
+UNDEFINED, INCOMING, OUTGOING = 0, 1, 2  # DIRECTION; callbacks carry none
 
 
 @dataclass(slots=True)

@@ -60,6 +60,7 @@ _PROVIDERS = {
 }
 _NO_SETTINGS: list[object] = []  # PHP serialises an empty map as []
 _MISSED = {"MISSED_CALL": True}
+_STREAMS = {1: "2", 2: "1", 3: "1", 4: "3"}  # CALL_TYPE -> RESULT_STREAM when the call went through
 
 
 def number_records(rec: Recorder) -> None:
@@ -83,8 +84,9 @@ def number_records(rec: Recorder) -> None:
     rec.comments.sort(key=lambda c: (c.created, c.deal))
 
 
-def activities_table(rec: Recorder, clock: PortalClock, max_id: int) -> Table:
-    """``max_id``: the largest deal or user ID (for the shared ID strings)."""
+def activities_table(rec: Recorder, clock: PortalClock, max_id: int, universal: bool) -> Table:
+    """``max_id``: the largest deal or user ID (for the shared ID strings); ``universal``: the universal
+    activity scenario (telephony then marks incoming calls IS_INCOMING_CHANNEL Y)."""
     iso, num = clock.iso, number_strings(max_id)
     rows = []
     records = rec.activities
@@ -107,13 +109,18 @@ def activities_table(rec: Recorder, clock: PortalClock, max_id: int) -> Table:
         origin = associated = source = None
         result_status, stream, incoming = "0", "0", "Y" if a.direction == 1 else "N"
         if a.kind == CALL:
+            # As the vendor's telephony writes a call activity (docs/bitrix24-api.md, "crm.activity.list —
+            # call activities"): RESULT_STATUS is never set; RESULT_STREAM says how a call that went through
+            # (code 200) was made, 4 for any other code; SETTINGS.MISSED_CALL marks incoming calls and
+            # callbacks with code 304; callbacks are PROVIDER_TYPE_ID CALLBACK without a DIRECTION.
             call = rec.calls[a.call]
             origin = f"VI_{call.call_id}"
-            connected = call.code == "200"
-            result_status = "2" if connected else "1"
-            stream = ("1" if a.direction == 1 else "2") if connected else "4"
-            if a.direction == 1 and not connected:
+            stream = _STREAMS[call.call_type] if call.code == "200" else "4"
+            if call.call_type in (2, 4) and call.code == "304":
                 settings = _MISSED
+            if call.call_type == 4:
+                provider_type = "CALLBACK"
+            incoming = "Y" if universal and call.call_type in (2, 3) else "N"
         elif a.kind == OPEN_LINE:
             associated = str(100_000 + number)
             origin = f"IMOL_{100_000 + number}"

@@ -15,6 +15,7 @@ from bitrix24_emulator.generator.records import (
     OPEN_LINE,
     OUTGOING,
     TODO,
+    UNDEFINED,
     Activity,
     Call,
     Comment,
@@ -25,6 +26,7 @@ from bitrix24_emulator.generator.telephony import outcome
 from bitrix24_emulator.generator.worktime import WorkWindows
 
 DAY = 86400
+_CALL_SUBJECTS = {1: "Исходящий звонок", 2: "Входящий звонок", 3: "Входящий звонок", 4: "Обратный звонок"}
 _COMMENTS = ("Клиент просит перезвонить", "Отправил КП", "Ждём оплату", "Уточнить бюджет", "ЛПР в отпуске")
 
 
@@ -41,9 +43,11 @@ class Primitives:
         fired: dict[int, int],
         untouched_share: float,
         seed: int,
+        universal: bool = True,
     ) -> None:
         self.rec, self.windows, self.colleagues, self.robot = rec, windows, colleagues, robot
         self.snapshot, self.fired, self.untouched_share = snapshot, fired, untouched_share
+        self.universal = universal  # config.activity_scenario == "universal"
         self.rng = random.Random(f"{seed}:story")
         self._call_seq = 0
 
@@ -61,6 +65,12 @@ class Primitives:
         return ts if ts < self._limit(user) else None
 
     def call(self, deal: Deal, user: int, ts: int, call_type: int, connect: bool | None = None) -> None:
+        """A telephony call (CALL_TYPE 1 outgoing, 2 incoming, 4 callback) and its CRM call activity.
+
+        COMPLETED as the vendor's telephony writes it (docs/bitrix24-api.md, "crm.activity.list — call
+        activities"): classic scenario, incoming calls and callbacks are ``N`` when missed (code 304) and
+        every other call ``Y``; universal scenario, incoming calls and callbacks start ``N`` (completed later
+        by :func:`call_handling.complete_handled_calls`)."""
         outgoing = call_type in (1, 4)
         duration, code = outcome(self.rng, deal.manager.call_profile, outgoing, connect)
         self._call_seq += 1
@@ -68,25 +78,25 @@ class Primitives:
         record = Call(
             ts, duration, user, call_type, code, 1_000_000 + deal.id, call_id, len(self.rec.activities)
         )
-        missed = not outgoing and code != "200"
-        self._activity(
-            Activity(
-                ts,
-                CALL,
-                deal.id,
-                user,
-                user,
-                ts,
-                ts + duration,
-                ts + duration,
-                not missed,
-                OUTGOING if outgoing else INCOMING,
-                "Исходящий звонок" if outgoing else "Входящий звонок",
-                ts + duration,
-                call=len(self.rec.calls),
-            ),
-            deal,
+        waits = call_type in (2, 4)  # the calls the vendor's telephony may leave uncompleted
+        act = Activity(
+            ts,
+            CALL,
+            deal.id,
+            user,
+            user,
+            ts,
+            ts + duration,
+            ts + duration,
+            not (waits and code == "304"),
+            INCOMING if call_type in (2, 3) else OUTGOING if call_type == 1 else UNDEFINED,
+            _CALL_SUBJECTS[call_type],
+            ts + duration,
+            call=len(self.rec.calls),
         )
+        self._activity(act, deal)
+        if self.universal and waits:
+            act.completed = False  # after _activity: the deal's LAST_ACTIVITY does not depend on the scenario
         self.rec.calls.append(record)
 
     def _activity(self, act: Activity, deal: Deal) -> None:

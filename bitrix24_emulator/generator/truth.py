@@ -4,8 +4,10 @@ Rules (also in ``bitrix24_emulator/README.md``): a contact is by a user whom ``u
 ``USER_TYPE == "employee"`` (the robot is not); it happens at or after ``DATE_CREATE`` (earlier rows are
 bad data and ignored). Kinds and their instants:
 
-* ``call`` — VOXIMPLANT_CALL activity, outgoing (DIRECTION 2), or incoming whose statistic row (via
-  ``ORIGIN_ID``) has ``CALL_FAILED_CODE`` 200 and ``CALL_DURATION`` > 0; at START_TIME, by AUTHOR_ID.
+* ``call`` — VOXIMPLANT_CALL activity, outgoing (DIRECTION 2) or a callback (PROVIDER_TYPE_ID CALLBACK, no
+  DIRECTION), or incoming whose statistic row (via ``ORIGIN_ID``) has ``CALL_FAILED_CODE`` 200 and
+  ``CALL_DURATION`` > 0; at START_TIME, by AUTHOR_ID. COMPLETED plays no part (it depends on the activity
+  scenario, not on what happened).
 * ``email`` — CRM_EMAIL with DIRECTION 2; at START_TIME, by AUTHOR_ID.
 * ``open_line`` — IMOPENLINES_SESSION with RESULT_STATUS 2 (answered); at START_TIME, by AUTHOR_ID.
 * ``meeting`` — TYPE_ID 1 with COMPLETED Y; at START_TIME, by AUTHOR_ID. To-dos never count.
@@ -48,7 +50,7 @@ def first_touches(
     for number, a in enumerate(rec.activities, start=1):
         if a.kind == CALL:
             call = rec.calls[a.call]
-            if a.direction == 2 or call.connected:
+            if call.call_type in (1, 4) or call.connected:
                 offer(a.deal, a.start, "call", number, a.author)
         elif a.kind == EMAIL:
             if a.direction == 2:

@@ -48,7 +48,8 @@ def recompute_from_rest_view(portal: PortalData) -> dict[int, tuple[datetime, st
     for a in rows(portal, "activities"):
         deal, row, by = int(a["OWNER_ID"]), int(a["ID"]), int(a["AUTHOR_ID"])
         if a["PROVIDER_ID"] == "VOXIMPLANT_CALL":
-            if a["DIRECTION"] == "2" or a["ORIGIN_ID"][3:] in connected:
+            attempt = a["DIRECTION"] == "2" or a["PROVIDER_TYPE_ID"] == "CALLBACK"  # callbacks: no DIRECTION
+            if attempt or a["ORIGIN_ID"][3:] in connected:
                 offer(deal, a["START_TIME"], "call", row, by)
         elif a["PROVIDER_ID"] == "CRM_EMAIL" and a["DIRECTION"] == "2":
             offer(deal, a["START_TIME"], "email", row, by)
