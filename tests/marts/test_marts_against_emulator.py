@@ -1,4 +1,7 @@
-"""The marts against the emulator's ground truth: first touches per deal, call counts per manager and day."""
+"""The marts against the emulator's ground truth: first touches and backlog per deal, call counts per manager
+and day, the department tree. The portal is in the vendor's default activity scenario (universal: incoming
+call activities wait COMPLETED N until handled); test_marts_classic_scenario.py runs these tests again on a
+classic-scenario portal."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from psycopg2.extensions import connection as Connection
 from bitrix24_emulator.model import PortalData
 from orchestration.warehouse.location import WarehouseLocation
 from tests.support.dbt import dbt_target_dir
-from tests.support.truth import first_touch_mismatches
+from tests.support.truth import backlog_mismatches, first_touch_mismatches
 
 MEASURES = (
     "calls_total",
@@ -58,6 +61,28 @@ def test_first_touch_equals_ground_truth_for_every_deal(
         "comment",
         None,
     }
+
+
+def test_backlog_counts_scheduled_work_only_for_every_deal(
+    warehouse_conn: Connection, portal: PortalData
+) -> None:
+    """Open / overdue / nothing planned count to-dos and meetings; a call activity left COMPLETED N (missed,
+    or waiting to be handled in the universal scenario) is not a planned step (#12 point 3)."""
+    rows, mismatches = backlog_mismatches(warehouse_conn, portal)
+    assert rows == len(portal.truth)
+    assert not mismatches, f"{len(mismatches)} of {rows} deals differ, e.g. {mismatches[:5]}"
+    # not vacuous: open call activities sit on deals, and some deals have overdue and no planned work
+    activities = portal.tables["activities"]
+    open_calls = [
+        r for r in map(activities.as_dict, activities.rows) if r["TYPE_ID"] == "2" and r["COMPLETED"] == "N"
+    ]
+    assert open_calls
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select count(*) filter (where has_overdue_activities),"
+            ' count(*) filter (where has_no_planned_activities) from marts."managerControl_Deal"'
+        )
+        assert all(cur.fetchone())
 
 
 def _expected_call_counts(portal: PortalData) -> dict[tuple[int, str], Counter[str]]:

@@ -1,7 +1,9 @@
 {#- Every contact with a deal by a real employee, whatever its kind, before or after the deal's creation
     (int_deals_first_touched keeps the ones after it). Kinds and instants follow docs/metrics.md:
 
-      call          call activity, outgoing, or incoming and connected (code 200, duration > 0); START_TIME, AUTHOR_ID
+      call          call activity, outgoing or a callback, or incoming and connected; START_TIME, AUTHOR_ID
+                    (connected: its statistic row has code 200 and duration > 0; without a statistic row in
+                    the warehouse, RESULT_STREAM 1-3 and END_TIME after START_TIME — docs/metrics.md)
       email         outgoing e-mail activity; START_TIME, AUTHOR_ID
       open_line     open-line session answered by an operator (RESULT_STATUS 2); START_TIME, AUTHOR_ID
       meeting       completed meeting; START_TIME, AUTHOR_ID
@@ -48,6 +50,10 @@ users as not materialized (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
+calls as not materialized (
+    select * from {{ ref('stg_bitrix24__calls') }}
+),
+
 -- The employee test is IN (subquery): PostgreSQL runs it as one hashed look-up. The staging views' row
 -- estimates are poor (filters on JSON expressions), and joins on them were seen to turn into nested loops
 -- that re-read a view per row (minutes instead of milliseconds on a 700-deal portal).
@@ -61,6 +67,25 @@ employees as (
     select user_id from users where user_type = 'employee'
 ),
 
+-- Incoming call activities that connected. Telephony never writes RESULT_STATUS on a call activity
+-- (docs/bitrix24-api.md, "crm.activity.list — call activities"): the statistic row of the call
+-- (ORIGIN_ID = VI_<CALL_ID>, one index probe on stg_bitrix24__calls.call_id) decides; without one in the
+-- warehouse, the activity's RESULT_STREAM (1-3 only for code 200) and its END_TIME (START_TIME +
+-- CALL_DURATION) say the same. Only the incoming ones are looked up: a few per cent of the activities.
+incoming_calls_connected as (
+    select activities.activity_id
+    from activities
+    left join calls on calls.call_id = activities.call_id
+    where activities.is_deal_owned
+      and activities.activity_kind = 'call'
+      and activities.direction = 'incoming'
+      {% if is_incremental() %}and activities.owner_id in (select deal_id from changed_deals){% endif %}
+      and coalesce(
+          calls.is_connected,
+          activities.result_stream in ('incoming', 'outgoing', 'callback') and activities.end_at > activities.start_at
+      )
+),
+
 activity_contacts as (
     select
         owner_id as deal_id,
@@ -72,10 +97,9 @@ activity_contacts as (
     where is_deal_owned
       {% if is_incremental() %}and owner_id in (select deal_id from changed_deals){% endif %}
       and (
-          -- an answered call activity mirrors its statistic row: RESULT_STATUS 2 is written for
-          -- CALL_FAILED_CODE 200, END_TIME = START_TIME + CALL_DURATION
-          -- (docs/bitrix24-api.md § crm.activity.list)
-          (activity_kind = 'call' and (direction = 'outgoing' or (result_status = 'answered' and end_at > start_at)))
+          -- outgoing attempts count whatever the outcome (the manager tried); callbacks carry no DIRECTION
+          (activity_kind = 'call' and (direction = 'outgoing' or is_callback))
+          or (activity_kind = 'call' and activity_id in (select activity_id from incoming_calls_connected))
           or (activity_kind = 'email' and direction = 'outgoing')
           or (activity_kind = 'open_line' and result_status = 'answered')
           or (activity_kind = 'meeting' and is_completed)

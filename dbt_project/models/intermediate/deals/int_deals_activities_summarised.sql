@@ -1,5 +1,9 @@
-{#- Open (COMPLETED=N) activities of every deal as of the snapshot instant: how many, how many overdue
-    (DEADLINE before the snapshot). Any activity kind counts as planned work: a to-do, a meeting, a call. -#}
+{#- Open scheduled activities of every deal as of the snapshot instant: how many, how many overdue
+    (DEADLINE before the snapshot). Scheduled = planned by someone: a to-do, a meeting, a planned call, a
+    task. A record of something that happened is not, even while COMPLETED = N: a telephony call (call_id set
+    — a missed call, or in the vendor's universal activity scenario every incoming call and callback until
+    it is handled) and any incoming activity (DIRECTION 1 or IS_INCOMING_CHANNEL Y: the client's mail, chat
+    or call waiting for an answer). docs/metrics.md "Backlog", docs/decisions.md. -#}
 with
 
 activities as (
@@ -17,6 +21,9 @@ final as (
     from activities
     where is_deal_owned
       and not is_completed
+      and call_id is null
+      and direction <> 'incoming'
+      and not coalesce(is_incoming_channel, false)
     group by owner_id
 )
 

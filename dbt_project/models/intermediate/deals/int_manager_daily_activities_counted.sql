@@ -48,7 +48,7 @@ planned as (
     from activities
     where (
         activity_kind in ('todo', 'meeting')
-        or (activity_kind = 'call' and coalesce(origin_id, '') not like 'VI\_%')
+        or (activity_kind = 'call' and call_id is null)
     )
     {% if is_incremental() %}
       and created_date = any(array(select report_date from changed_days))

@@ -82,9 +82,8 @@ final as (
         direction,
         failed_code,
         failed_reason,
-        failed_code = '200' and duration_seconds > 0 as is_connected,
-        direction in ('incoming', 'incoming_redirected') and not (failed_code = '200' and duration_seconds > 0)
-            as is_missed,
+        is_connected,
+        direction in ('incoming', 'incoming_redirected') and not is_connected as is_missed,
         direction in ('outgoing', 'callback') as is_outgoing_attempt,
         case when portal_user_id is not null then coalesce(in_working_interval, false) end
             as started_within_working_hours,

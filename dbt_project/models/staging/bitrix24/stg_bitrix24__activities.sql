@@ -1,6 +1,9 @@
 {#- crm.activity.list: TYPE_ID / DIRECTION / STATUS / RESULT_STATUS enumerations decoded
     (docs/bitrix24-api.md § crm.activity.list); activity_kind names the provider the metric contract cares
-    about. -#}
+    about. Call activities as the vendor's telephony writes them (docs/bitrix24-api.md § crm.activity.list —
+    call activities): no RESULT_STATUS, RESULT_STREAM decoded, callbacks marked by PROVIDER_TYPE_ID CALLBACK
+    (they carry no DIRECTION), and call_id = the CALL_ID of the voximplant.statistic.get row the activity
+    records (ORIGIN_ID VI_<CALL_ID>). -#}
 {{
     config(
         materialized='incremental',
@@ -42,6 +45,7 @@ typed as (
         nullif(payload ->> 'DIRECTION', '')::int as direction_code,
         nullif(payload ->> 'STATUS', '')::int as status_code,
         nullif(payload ->> 'RESULT_STATUS', '')::int as result_status_code,
+        nullif(payload ->> 'RESULT_STREAM', '')::int as result_stream_code,
         payload ->> 'SUBJECT' as subject,
         {{ b24_flag("payload ->> 'COMPLETED'") }} as is_completed,
         {{ b24_flag("payload ->> 'IS_INCOMING_CHANNEL'") }} as is_incoming_channel,
@@ -69,6 +73,7 @@ final as (
         editor_id,
         associated_entity_id,
         origin_id,
+        case when origin_id like 'VI\_%' then substr(origin_id, 4) end as call_id,
 
         -- enumerations
         type_id,
@@ -88,6 +93,9 @@ final as (
             else 'undefined' end as status,
         case result_status_code when 1 then 'unanswered' when 2 then 'answered' else 'undefined' end
             as result_status,
+        case result_stream_code when 1 then 'incoming' when 2 then 'outgoing' when 3 then 'callback'
+            when 4 then 'missed' else 'undefined' end as result_stream,
+        provider_id = 'VOXIMPLANT_CALL' and provider_type_id = 'CALLBACK' as is_callback,
 
         -- attributes
         subject,

@@ -11,6 +11,7 @@
             {'columns': ['staged_at']},
             {'columns': ['started_at']},
             {'columns': ['crm_activity_id']},
+            {'columns': ['call_id']},
         ],
         post_hook="{{ delete_swept_records('calls', 'call_row_id') }}",
     )
@@ -48,6 +49,10 @@ final as (
         payload ->> 'PORTAL_NUMBER' as portal_number,
         payload ->> 'PHONE_NUMBER' as phone_number,
         coalesce(nullif(payload ->> 'CALL_DURATION', '')::int, 0) as duration_seconds,
+        -- connected: the call went through AND there was talk (a 200 dropped at once is not); the one
+        -- definition report 2 and the first-touch rule share (docs/metrics.md)
+        payload ->> 'CALL_FAILED_CODE' = '200'
+            and coalesce(nullif(payload ->> 'CALL_DURATION', '')::int, 0) > 0 as is_connected,
         nullif(nullif(payload ->> 'CALL_VOTE', ''), '0')::int as call_vote,
         nullif(payload ->> 'COST', '')::numeric as cost,
         payload ->> 'COST_CURRENCY' as cost_currency,
