@@ -72,6 +72,10 @@ employees as (
 -- (ORIGIN_ID = VI_<CALL_ID>, one index probe on stg_bitrix24__calls.call_id) decides; without one in the
 -- warehouse, the activity's RESULT_STREAM (1-3 only for code 200) and its END_TIME (START_TIME +
 -- CALL_DURATION) say the same. Only the incoming ones are looked up: a few per cent of the activities.
+-- Measured on 70 managers x 365 days (523,515 activities, 566,726 calls, 2 cores): this CTE alone 0.7 s on
+-- a full build (parallel hash join, the 69,000 incoming call activities hashed, the calls scanned once);
+-- the whole model 4.4-5.2 s against 3.6-4.2 s without the look-up; a window run probes the call_id index
+-- once per incoming call of the changed deals (1,706 probes, 0.14 s for the deals of 17 days).
 incoming_calls_connected as (
     select activities.activity_id
     from activities
