@@ -2,8 +2,8 @@
 
 The vendor's CRM, on the end of a call that connected (``CALL_DURATION`` > 0, code not 304) and has an
 activity, completes every other uncompleted incoming call activity (``PROVIDER_TYPE_ID CALL``) bound to the
-same client; the new call's own activity is left as it is (docs/bitrix24-api.md, "crm.activity.list — call
-activities"). Callbacks (``PROVIDER_TYPE_ID CALLBACK``) are not in that list and stay uncompleted.
+same client; the new call's own activity is left as it is (docs/bitrix24-api.md § crm.activity.list — call
+activities). Callbacks (``PROVIDER_TYPE_ID CALLBACK``) are not in that list and stay uncompleted.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class GeneratorConfig:
     other_time_zone_share: float = 0.12
     shift_share: float = 0.06
     activity_scenario: ActivityScenario = "universal"
-    """How telephony completes call activities (docs/bitrix24-api.md, "crm.activity.list — call activities").
+    """How telephony completes call activities (docs/bitrix24-api.md § crm.activity.list — call activities).
     ``universal`` (the vendor's default, the "universal activity scenario"): incoming calls and callbacks are
     created ``COMPLETED N`` and wait to be handled; a later successful call with the client completes the
     waiting incoming ones. ``classic`` (portals that turned the scenario off): missed incoming calls and

@@ -109,8 +109,8 @@ def activities_table(rec: Recorder, clock: PortalClock, max_id: int, universal: 
         origin = associated = source = None
         result_status, stream, incoming = "0", "0", "Y" if a.direction == 1 else "N"
         if a.kind == CALL:
-            # As the vendor's telephony writes a call activity (docs/bitrix24-api.md, "crm.activity.list —
-            # call activities"): RESULT_STATUS is never set; RESULT_STREAM says how a call that went through
+            # As the vendor's telephony writes a call activity (docs/bitrix24-api.md § crm.activity.list —
+            # call activities): RESULT_STATUS is never set; RESULT_STREAM says how a call that went through
             # (code 200) was made, 4 for any other code; SETTINGS.MISSED_CALL marks incoming calls and
             # callbacks with code 304; callbacks are PROVIDER_TYPE_ID CALLBACK without a DIRECTION.
             call = rec.calls[a.call]

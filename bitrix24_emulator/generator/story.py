@@ -67,8 +67,8 @@ class Primitives:
     def call(self, deal: Deal, user: int, ts: int, call_type: int, connect: bool | None = None) -> None:
         """A telephony call (CALL_TYPE 1 outgoing, 2 incoming, 4 callback) and its CRM call activity.
 
-        COMPLETED as the vendor's telephony writes it (docs/bitrix24-api.md, "crm.activity.list — call
-        activities"): classic scenario, incoming calls and callbacks are ``N`` when missed (code 304) and
+        COMPLETED as the vendor's telephony writes it (docs/bitrix24-api.md § crm.activity.list — call
+        activities): classic scenario, incoming calls and callbacks are ``N`` when missed (code 304) and
         every other call ``Y``; universal scenario, incoming calls and callbacks start ``N`` (completed later
         by :func:`call_handling.complete_handled_calls`)."""
         outgoing = call_type in (1, 4)

@@ -1,6 +1,6 @@
 """Call activities as the vendor's telephony writes them, in both activity scenarios (#12 points 2 and 3).
 
-Facts and their vendor sources: docs/bitrix24-api.md, "crm.activity.list — call activities".
+Facts and their vendor sources: docs/bitrix24-api.md § crm.activity.list — call activities.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ employees as (
 ),
 
 -- Incoming call activities that connected. Telephony never writes RESULT_STATUS on a call activity
--- (docs/bitrix24-api.md, "crm.activity.list — call activities"): the statistic row of the call
+-- (docs/bitrix24-api.md § crm.activity.list — call activities): the statistic row of the call
 -- (ORIGIN_ID = VI_<CALL_ID>, one index probe on stg_bitrix24__calls.call_id) decides; without one in the
 -- warehouse, the activity's RESULT_STREAM (1-3 only for code 200) and its END_TIME (START_TIME +
 -- CALL_DURATION) say the same. Only the incoming ones are looked up: a few per cent of the activities.
