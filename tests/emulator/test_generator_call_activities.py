@@ -131,3 +131,19 @@ def test_the_scenario_changes_only_call_completion_and_never_the_truth(
             assert old["PROVIDER_ID"] == "VOXIMPLANT_CALL", (old, new)
             changed |= diff
     assert changed and changed <= _SCENARIO_FIELDS
+
+
+def test_serve_takes_the_activity_scenario() -> None:
+    """``b24ops emulator serve --activity-scenario classic`` (the CLI passes its arguments through)."""
+    import typer
+
+    from bitrix24_emulator.cli import app
+
+    serve = typer.main.get_command(app).commands["serve"]  # type: ignore[attr-defined]
+    assert serve.make_context("serve", []).params["activity_scenario"] == "universal"
+    assert (
+        serve.make_context("serve", ["--activity-scenario", "classic"]).params["activity_scenario"]
+        == "classic"
+    )
+    with pytest.raises(Exception, match="not one of"):  # typer's own BadParameter
+        serve.make_context("serve", ["--activity-scenario", "modern"])
