@@ -25,6 +25,9 @@ class ExtractStats:
     backoff_wait_seconds: float = 0.0  # waited after a failure before retrying
     first_request_at: float | None = None  # unix seconds
     last_response_at: float | None = None
+    # while the portal blocks a method for its operating-time limit: the method and until when (unix seconds)
+    # the client waits — the sync's progress bar says so instead of looking stuck
+    operating_wait: tuple[str, float] | None = None
 
     def request_sent(self, now: float) -> None:
         self.http_requests += 1
@@ -38,6 +41,12 @@ class ExtractStats:
             self.operating_peak_by_method[key] = max(
                 self.operating_peak_by_method.get(key, 0.0), window_sum_s
             )
+
+    def operating_blocked(self, method: str, until: float) -> None:
+        self.operating_wait = (method, until)
+
+    def operating_resumed(self) -> None:
+        self.operating_wait = None
 
     def retried(self, cause: str, count: int = 1) -> None:
         self.retries_by_cause[cause] += count

@@ -118,6 +118,8 @@ class Transport:
                 self.stats.pacing_wait_seconds += self.bucket.acquire()
             body, status, cause, detail = self._attempt(method, params)
             if body is not None and cause is None:
+                if blocked_since is not None:
+                    self.stats.operating_resumed()
                 return body
             assert cause is not None
             self.stats.retried(cause.value)
@@ -152,6 +154,7 @@ class Transport:
                 reset_at = _reset_at(body)
                 for name in billed:
                     until = self.tracker.blocked_until(name, reset_at)
+                    self.stats.operating_blocked(name, until)
                     log.warning(
                         "Bitrix24 %s: the portal's operating-time budget is spent; waiting %.0f s for it "
                         "(%.0f s so far)",

@@ -93,6 +93,17 @@ class StepCounters:
         with self._lock:
             return self._partitions.get(step_key, 0)
 
+    def portal_wait(self, now: float) -> tuple[str, float] | None:
+        """The method the portal blocks for its operating-time limit and the seconds left, while a client of
+        the running step waits for it (docs/bitrix24-api.md § Limits: up to 10 minutes), else None."""
+        with self._lock:
+            clients = self._clients.get(self._running, []) if self._running else []
+            waits = [stats.operating_wait for stats in clients if stats.operating_wait is not None]
+        if not waits:
+            return None
+        method, until = max(waits, key=lambda wait: wait[1])
+        return method, max(0.0, until - now)
+
     def eta_seconds(self) -> float | None:
         """Seconds left for the estimated requests: at the pacing rate, else at the rate observed so far.
 
@@ -112,14 +123,21 @@ class StepCounters:
 
 
 class _CountsColumn(ProgressColumn):
-    """``1,234 rows · 12/≈40 requests`` for a step that reads the portal, nothing otherwise."""
+    """``1,234 rows · 12/≈40 requests`` for a step that reads the portal (and, while the portal blocks a
+    method, how long it asks to wait), nothing otherwise."""
 
     def render(self, task: Task) -> Text:
         counters: StepCounters | None = task.fields.get("counters")
         if counters is None:
             return Text("")
         estimate = f"/≈{counters.estimate.total:,}" if counters.estimate else ""
-        return Text(f"{counters.rows():,} rows · {counters.requests():,}{estimate} requests")
+        text = f"{counters.rows():,} rows · {counters.requests():,}{estimate} requests"
+        wait = counters.portal_wait(time.time())
+        if wait is not None:
+            method, seconds = wait
+            minutes, secs = divmod(int(seconds), 60)
+            text += f" · the portal asks to wait {minutes}:{secs:02d} ({method} operating-time limit)"
+        return Text(text)
 
 
 class _EtaColumn(ProgressColumn):

@@ -244,3 +244,25 @@ def test_a_budget_that_never_drains_fails_once_past_the_documented_ceiling() -> 
     assert sum(clock.slept) >= 1800
     assert "operating-time budget" in str(info.value) and "ceiling 1800 s" in str(info.value)
     assert_clean(info.value)
+
+
+def test_while_the_portal_blocks_a_method_the_stats_say_which_and_until_when() -> None:
+    """What the sync's progress bar shows during a 429 wait (and clears once the portal answers again)."""
+    seen: list[tuple[str, float] | None] = []
+
+    class WatchingClock(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            seen.append(client.stats.operating_wait)
+            super().sleep(seconds)
+
+    clock = WatchingClock()
+    reset_at = clock.now() + 100
+    with scripted_portal() as portal:
+        portal.script += [
+            error(429, "OPERATION_TIME_LIMIT", "Method is blocked", time={"operating_reset_at": reset_at}),
+            ok([]),
+        ]
+        client = make_client(portal.webhook_url, clock=clock)
+        client.call("crm.deal.list")
+    assert ("crm.deal.list", reset_at) in seen
+    assert client.stats.operating_wait is None

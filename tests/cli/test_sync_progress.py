@@ -1,11 +1,14 @@
 """The sync's progress numbers: the request estimate, live counters, the ETA from the pacing rate."""
 
+import time
+
 import pytest
+from rich.progress import Progress
 
 from orchestration.assets.raw_changes import change_assets
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.cli.sync_estimate import RequestEstimate, comment_requests, keyset_requests
-from orchestration.cli.sync_progress import StepCounters, counted
+from orchestration.cli.sync_progress import StepCounters, _CountsColumn, counted
 from orchestration.sync import SyncStep
 
 
@@ -69,3 +72,25 @@ def test_without_pacing_the_requests_left_are_timed_at_the_observed_rate():
 )
 def test_counts_take_the_plural_unless_one(number: int, expected: str) -> None:
     assert counted(number, "partition") == expected
+
+
+def test_the_bar_says_when_the_portal_asks_to_wait():
+    step = changes_step()
+    deals = next(asset for asset in change_assets if asset.key.to_user_string() == "raw/deals").node_def.name
+    counters = StepCounters(step, estimate=None, rate=2.0)
+    counters.running(deals)
+    waiting = stats(requests=3, rows=120)
+    counters.client_created(waiting)
+    assert counters.portal_wait(now=1_000.0) is None
+    waiting.operating_blocked("crm.deal.list", until=1_272.0)
+    assert counters.portal_wait(now=1_000.0) == ("crm.deal.list", 272.0)
+
+    progress = Progress()
+    progress.add_task("changes", counters=counters)
+    waiting.operating_blocked("crm.deal.list", until=time.time() + 272.5)
+    text = str(_CountsColumn().render(progress.tasks[0]))
+    assert text.startswith("120 rows · 3 requests · the portal asks to wait 4:3")
+    assert text.endswith("(crm.deal.list operating-time limit)")
+    waiting.operating_resumed()
+    assert counters.portal_wait(now=1_000.0) is None
+    assert str(_CountsColumn().render(progress.tasks[0])) == "120 rows · 3 requests"
