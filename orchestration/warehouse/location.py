@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, start_embedded
 
@@ -71,24 +71,35 @@ class WarehouseLocation:
         return self.host.startswith("/")
 
     def libpq_url(self, *, driver: str = "postgresql") -> str:
-        """A URL usable by psycopg2 (``driver='postgresql'``) or SQLAlchemy (``'postgresql+psycopg2'``)."""
-        auth = self.user + (f":{self.password}" if self.password else "")
-        if self.is_socket:
-            query = urlencode({"host": self.host, "port": self.port})
-            return urlunsplit((driver, f"{auth}@", f"/{self.database}", query, ""))
-        return urlunsplit((driver, f"{auth}@{self.host}:{self.port}", f"/{self.database}", "", ""))
+        """A URL usable by psycopg2 (``driver='postgresql'``) or SQLAlchemy (``'postgresql+psycopg2'``).
+
+        User, password and database are percent-encoded (every character but letters, digits and
+        ``_.-~``): ``from_url`` decoded them, and a raw ``@ : / % # ?`` would cut the URL elsewhere —
+        SQLAlchemy then fails parsing a piece of the password as the port and prints it.
+        """
+        return self._url(driver, _encoded(self.password))
 
     def redacted(self) -> str:
         """The URL with the password masked: the only form that may appear in logs and errors."""
-        masked = WarehouseLocation(
-            self.host, self.port, self.user, "***" if self.password else "", self.database, self.embedded
-        )
-        return masked.libpq_url()
+        return self._url("postgresql", "***" if self.password else "")
+
+    def _url(self, driver: str, password: str) -> str:
+        auth = _encoded(self.user) + (f":{password}" if password else "")
+        path = f"/{_encoded(self.database)}"
+        if self.is_socket:
+            query = urlencode({"host": self.host, "port": self.port})
+            return urlunsplit((driver, f"{auth}@", path, query, ""))
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return urlunsplit((driver, f"{auth}@{host}:{self.port}", path, "", ""))
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables read by ``dbt_project/profiles.yml`` (names: DBT_ENV_NAMES)."""
         values = (self.host, str(self.port), self.user, self.password, self.database)
         return dict(zip(DBT_ENV_NAMES, values, strict=True))
+
+
+def _encoded(part: str) -> str:
+    return quote(part, safe="")
 
 
 def resolve_warehouse(data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
