@@ -6,8 +6,9 @@ import psycopg2
 import pytest
 
 from orchestration.superset.readonly_role import ensure_readonly_role, readonly_location
-from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect
 from orchestration.warehouse.location import WarehouseLocation
+from tests.support.password_roles import password_checked
 
 pytestmark = pytest.mark.integration
 
@@ -94,3 +95,89 @@ def test_cannot_write_even_after_leaving_read_only_mode(readonly):
     """The read-only default is a lock the role may lift; the privileges must still refuse."""
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         _as_role(*readonly, "set default_transaction_read_only = off", "insert into marts.probe values (2)")
+
+
+LIFT_THE_LOCKS = "set default_transaction_read_only = off"
+
+
+def test_provisioning_leaves_no_write_path(readonly):
+    """What PostgreSQL's privilege functions say the role could create: nothing (embedded: a superuser
+    provisions, so the PUBLIC grants on large-object functions can be revoked)."""
+    location, role, password = readonly
+    assert ensure_readonly_role(location, role, password) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create temporary table sneaky (id int)",
+        "create temporary view sneaky as select 1",
+        "create function pg_temp.sneaky() returns int language sql as 'select 1'",
+        "select lo_create(0)",
+        "select lo_creat(-1)",
+        "select lo_from_bytea(0, 'written')",
+        "select lo_import('/etc/hostname')",
+        "insert into marts.probe values (2)",
+        "create table marts.sneaky (id int)",
+        "create table public.sneaky (id int)",
+        "create schema sneaky",
+    ],
+)
+def test_cannot_write_with_the_read_only_default_lifted(readonly, statement):
+    """PostgreSQL lets any role lift default_transaction_read_only: privileges alone must refuse."""
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        _as_role(*readonly, LIFT_THE_LOCKS, statement)
+
+
+def test_cannot_create_a_large_object_through_libpq(readonly):
+    """libpq's client-side large-object calls (what psycopg2's lobject uses) are refused the same way."""
+    conn = connect(readonly_location(*readonly))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(LIFT_THE_LOCKS)
+        # psycopg2 raises the client-side call's failure as OperationalError, with the server's message
+        with pytest.raises(psycopg2.OperationalError, match="permission denied for function lo_creat"):
+            conn.lobject(0, "wb").write(b"written")
+    finally:
+        conn.close()
+
+
+def _role_settings(location: WarehouseLocation, role: str) -> list[str]:
+    conn = connect(location)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "select unnest(setconfig) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole "
+                "where r.rolname = %s order by 1",
+                (role,),
+            )
+            return [setting for (setting,) in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_what_the_role_changes_on_itself_is_undone_by_the_next_provisioning(readonly, pg_server):
+    """PostgreSQL 18 lets a role ALTER its own settings and password (no grant prevents it): provisioning
+    puts both back, and in between the changes open no write path (the tests above)."""
+    location, role, password = readonly
+    with password_checked(pg_server, [role]):
+        _as_role(
+            location,
+            role,
+            password,
+            LIFT_THE_LOCKS,
+            f"alter role {role} set default_transaction_read_only = off",
+            f"alter role {role} in database {location.database} set statement_timeout = 0",
+            f"alter role {role} password 'chosen-by-a-bi-user'",
+        )
+        assert _role_settings(location, role) == [
+            "default_transaction_read_only=off",
+            "statement_timeout=0",
+        ]
+        with pytest.raises(WarehouseUnavailableError, match="password authentication failed"):
+            _as_role(location, role, password, "select 1")
+
+        ensure_readonly_role(location, role, password)
+
+        assert _role_settings(location, role) == ["default_transaction_read_only=on"]
+        assert _as_role(location, role, password, "show default_transaction_read_only") == [("on",)]
