@@ -25,6 +25,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from orchestration.assets.partitions import daily_partitions
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
+from orchestration.orphan_runs import fail_orphaned_runs, runner_tags
 from orchestration.resources import Bitrix24Resource
 from orchestration.run_errors import root_message
 
@@ -187,7 +188,11 @@ def _run_step(
     run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4 strings
     instance.add_event_listener(run_id, observer.event)
     return job.execute_in_process(
-        run_config=QUIET_RUN_CONFIG, instance=instance, raise_on_error=False, tags=step.tags, run_id=run_id
+        run_config=QUIET_RUN_CONFIG,
+        instance=instance,
+        raise_on_error=False,
+        tags={**step.tags, **runner_tags()},
+        run_id=run_id,
     )
 
 
@@ -206,6 +211,7 @@ def sync(
     """
     observer = observer or PlainLines(progress)
     first, last = clamp_to_partitions(first_day, last_day)
+    fail_orphaned_runs(instance)  # of an earlier sync killed mid-run
     summaries: list[ExtractSummary] = []
     for step in plan_steps(defs, first, last):
         observer.step_started(step)

@@ -25,8 +25,8 @@ from orchestration.warehouse.location import DBT_ENV_NAMES
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 # The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
-# elsewhere on PATH could be another version.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# elsewhere on PATH could be another version. Through b24ops-dbt, which ends it when its parent dies.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "b24ops-dbt")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
