@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -296,4 +297,6 @@ def warehouse_psql() -> None:
     psql = shutil.which("psql")
     if psql is None:
         raise WarehouseUnavailableError("psql is not installed (apt-get install postgresql-client)")
-    os.execvpe(psql, [psql, location.libpq_url()], {**os.environ, "PGPASSWORD": location.password})
+    # The password in the environment only: a command line is visible to every user of the machine (ps).
+    without_password = dataclasses.replace(location, password="")
+    os.execvpe(psql, [psql, without_password.libpq_url()], {**os.environ, "PGPASSWORD": location.password})

@@ -8,7 +8,7 @@ keyword parts for the dbt profile, and a ``postgresql+psycopg2://`` URL for Dags
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -39,7 +39,7 @@ class WarehouseLocation:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # a traceback, a log line or pytest's output shows the rest only
     database: str
     embedded: bool
 

@@ -9,12 +9,15 @@ Superset is given.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import psutil
 import psycopg2.extensions
 import pytest
 import sqlalchemy
@@ -55,7 +58,7 @@ def test_every_url_form_carries_the_password_intact(location):
     assert (alchemy.username, alchemy.password) == (location.user, HOSTILE_PASSWORD)
     assert alchemy.database == location.database
     assert location.dbt_env()["B24OPS_PG_PASSWORD"] == HOSTILE_PASSWORD
-    assert_never_shown(location.redacted())
+    assert_never_shown(location.redacted(), repr(location))
 
 
 @pytest.fixture
@@ -177,3 +180,32 @@ def test_superset_connects_with_its_url_and_password(hostile, fresh_database, re
                 assert conn.execute(sqlalchemy.text("select current_user")).scalar() == readonly_role_name
         finally:
             engine.dispose()
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is not installed")
+def test_psql_gets_the_password_outside_its_command_line(hostile):
+    """Every user of the machine can read a process's command line (ps): the password goes by PGPASSWORD."""
+    environment = {**os.environ, "WAREHOUSE_URL": hostile.libpq_url()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "warehouse", "psql"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=environment,
+        cwd=PROJECT_ROOT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "psql" not in Path(psutil.Process(process.pid).exe()).name and time.monotonic() < deadline:
+            time.sleep(0.1)
+        command_line = psutil.Process(process.pid).cmdline()
+        output, _ = process.communicate("select 'as ' || current_user;\n", timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "psql" in command_line[0]
+    assert f"as {hostile.user}" in output, output
+    assert_never_shown(" ".join(command_line), output)
