@@ -26,6 +26,14 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.ingestion import harness
+from tests.superset.roles import drop_role, unique_role_name
+from tests.support.password_roles import (
+    HOSTILE_PASSWORD,
+    PASSWORD_TOKEN,
+    as_role,
+    create_login_role,
+    password_checked,
+)
 from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -158,11 +166,25 @@ def assert_stopped_cleanly(sync: Sync, database: WarehouseLocation) -> None:
     assert sync.process.returncode != 0
 
 
-def test_sigterm_stops_dbt_and_fails_the_run(fresh_database, portal, tmp_path):
-    sync = Sync(fresh_database, portal, tmp_path / "sync.log")
+@pytest.fixture
+def hostile_owner(pg_server, fresh_database) -> Iterator[WarehouseLocation]:
+    """The database as a role whose password holds every awkward character (see test_passwords)."""
+    role = unique_role_name()
+    create_login_role(pg_server, role, HOSTILE_PASSWORD, superuser=True)
+    try:
+        with password_checked(pg_server, [role]):
+            yield as_role(fresh_database, role, HOSTILE_PASSWORD)
+    finally:
+        drop_role(fresh_database, role)
+
+
+def test_sigterm_stops_dbt_and_fails_the_run(fresh_database, hostile_owner, portal, tmp_path):
+    """Also a real sync (Dagster storage, raw loads, dbt) with that password: no piece of it in the output."""
+    sync = Sync(hostile_owner, portal, tmp_path / "sync.log")
     try:
         kill_during_dbt(sync, fresh_database, signal.SIGTERM)
         assert_stopped_cleanly(sync, fresh_database)
+        assert PASSWORD_TOKEN not in sync.log.read_text()
     finally:
         sync.kill_everything()
 
