@@ -64,3 +64,7 @@ class PortalData:
     tables: dict[str, Table]
     truth: list[DealTruth] = field(default_factory=list)
     seed: int = 0
+    # When each done activity was completed, for those whose LAST_UPDATED moved on afterwards (edited when
+    # already done); every other done activity was completed at its LAST_UPDATED. REST never exposes this:
+    # it is history, for the backlog truth and the portal's past (bitrix24_emulator/generator/history.py).
+    activity_completed_at: dict[int, str] = field(default_factory=dict)

@@ -6,9 +6,11 @@ Told with :class:`story.Primitives`; the truth is later derived from the recorde
 
 from __future__ import annotations
 
+import random
+
 from bitrix24_emulator.generator.deals import Deal
 from bitrix24_emulator.generator.pipelines import stages
-from bitrix24_emulator.generator.records import INCOMING, Activity
+from bitrix24_emulator.generator.records import INCOMING, MEETING, TODO, Activity
 from bitrix24_emulator.generator.story import DAY, Primitives
 
 # Mean working seconds until the first contact, and multiplier of the untouched share, per response profile.
@@ -50,7 +52,7 @@ class Storyteller(Primitives):
                 return
             self._first(deal, kind, toucher, t1)
         for todo in todos:
-            todo.completed, todo.last_updated = True, t1
+            todo.complete(t1)
         self._work(deal, t1, edited=kind == "deal_edit")
 
     def _noise(self, deal: Deal) -> list[Activity]:
@@ -131,7 +133,7 @@ class Storyteller(Primitives):
                 self.meeting(deal, m, max(t1, ts - DAY), ts, True)
             else:
                 done = self.todo(deal, m, m, ts, ts + rng.randrange(3600, 3 * DAY))
-                done.completed, done.last_updated = True, min(done.deadline, limit - 1)
+                done.complete(min(done.deadline, limit - 1))
         close_at = self.at(m, max(end, last + 60)) if closes else None
         if close_at is not None:
             self.move(deal, close_at, final=True, won=rng.random() < 0.4)
@@ -158,3 +160,21 @@ class Storyteller(Primitives):
             self.meeting(deal, m, created, deadline, False)
         else:
             self.todo(deal, m, m, created, deadline)
+
+
+# Share of done to-dos and meetings edited afterwards (a result note, a corrected subject); mean delay.
+_EDITED_SHARE, _EDIT_DELAY = 0.25, 1.5 * DAY
+
+
+def edit_done_activities(activities: list[Activity], snapshot: int, seed: int) -> None:
+    """Some done to-dos and meetings are edited later: Bitrix24 moves LAST_UPDATED to the edit, and REST
+    then no longer shows when the activity was completed (``Activity.completed_at`` keeps it).
+
+    Its own random stream, so the rest of the history does not depend on this pass.
+    """
+    rng = random.Random(f"{seed}:edits")
+    for act in activities:
+        if act.completed and act.kind in (TODO, MEETING) and rng.random() < _EDITED_SHARE:
+            edited = act.completed_at + 60 + int(rng.expovariate(1 / _EDIT_DELAY))
+            if edited < snapshot:
+                act.last_updated = edited

@@ -12,7 +12,7 @@ from bitrix24_emulator.generator.config import GeneratorConfig
 from bitrix24_emulator.generator.deals import deals_table, history_table, plan_deals
 from bitrix24_emulator.generator.directory import departments_table, users_table
 from bitrix24_emulator.generator.filler import add_filler_calls
-from bitrix24_emulator.generator.lifecycle import Storyteller
+from bitrix24_emulator.generator.lifecycle import Storyteller, edit_done_activities
 from bitrix24_emulator.generator.people import Organisation, build_organisation
 from bitrix24_emulator.generator.pipelines import categories_table, statuses_table
 from bitrix24_emulator.generator.records import Recorder
@@ -78,7 +78,13 @@ def generate(config: GeneratorConfig) -> PortalData:
         complete_handled_calls(rec, snapshot)
     add_filler_calls(rec, org.managers, windows, clock.ts(first), snapshot, config.calls_per_day, config.seed)
     number_records(rec)
+    edit_done_activities(rec.activities, snapshot, config.seed)
     truth = first_touches(deals, rec, {p.id for p in employees}, clock)
+    completed_at = {
+        number: clock.iso(a.completed_at)
+        for number, a in enumerate(rec.activities, start=1)
+        if a.completed and a.completed_at != a.last_updated
+    }
     max_id = max(len(deals), len(org.people))
     activities = activities_table(rec, clock, max_id, universal)  # both free their records as they go
     calls = calls_table(rec, clock, max_id, activities)
@@ -102,6 +108,7 @@ def generate(config: GeneratorConfig) -> PortalData:
         tables=tables,
         truth=truth,
         seed=config.seed,
+        activity_completed_at=completed_at,
     )
 
 

@@ -30,6 +30,17 @@ class Activity:
     last_updated: int
     call: int = -1  # index into Recorder.calls for call activities
     answered: bool = True  # open lines: RESULT_STATUS 2 vs 1
+    # The instant COMPLETED turned Y (-1 while open). REST does not expose it: it equals LAST_UPDATED until
+    # a later edit of the done activity moves LAST_UPDATED on (see :func:`lifecycle.edit_done_activities`).
+    completed_at: int = -1
+
+    def __post_init__(self) -> None:
+        if self.completed and self.completed_at < 0:
+            self.completed_at = self.last_updated
+
+    def complete(self, ts: int) -> None:
+        """Mark done at ``ts``: COMPLETED Y, LAST_UPDATED and the completion instant both ``ts``."""
+        self.completed, self.last_updated, self.completed_at = True, ts, ts
 
 
 @dataclass(slots=True)

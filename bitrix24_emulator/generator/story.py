@@ -132,7 +132,8 @@ class Primitives:
 
     def meeting(self, deal: Deal, user: int, created: int, start: int, completed: bool) -> None:
         end = start + 3600
-        updated = end if completed else created
+        # marked done when it ends, but never after the portal's "now" (a done row exists by then)
+        updated = min(end, self.snapshot) if completed else created
         self._activity(
             Activity(
                 created,
