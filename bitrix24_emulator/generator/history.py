@@ -97,21 +97,21 @@ def _activities_as_of(portal: PortalData, t: float) -> Table:
 
 
 def _deals_as_of(deals: Table, history: Table, t: float) -> Table:
-    last_move: dict[str, dict[str, Any]] = {}
-    for raw in history.rows:  # ID order is time order
+    last_move: dict[int, dict[str, Any]] = {}
+    for raw in history.rows:  # ID order is time order; stage history carries native ints
         move = history.as_dict(raw)
-        last_move[move["OWNER_ID"]] = move
+        last_move[int(move["OWNER_ID"])] = move
     rows = []
     for raw in deals.rows:
         deal = deals.as_dict(raw)
         if _ts(deal["DATE_CREATE"]) > t:
             continue
-        move = last_move.get(deal["ID"])
+        move = last_move.get(int(deal["ID"]))
         if _ts(deal["DATE_MODIFY"]) > t and move is not None:
             deal.update(
                 STAGE_ID=move["STAGE_ID"],
                 STAGE_SEMANTIC_ID=move["STAGE_SEMANTIC_ID"],
-                CATEGORY_ID=move["CATEGORY_ID"],
+                CATEGORY_ID=str(move["CATEGORY_ID"]),
                 CLOSED="N" if move["STAGE_SEMANTIC_ID"] == "P" else "Y",
                 MOVED_TIME=move["CREATED_TIME"],
                 DATE_MODIFY=max(move["CREATED_TIME"], deal["DATE_CREATE"], key=_ts),

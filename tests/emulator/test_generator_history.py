@@ -60,9 +60,16 @@ def test_portal_as_of_shows_what_rest_returned_then(portal: PortalData) -> None:
         else:
             assert old == row
     assert reopened and edited_later
-    deals = past.tables["deals"]
-    semantics = {deals.as_dict(r)["STAGE_SEMANTIC_ID"] for r in deals.rows}
-    assert "P" in semantics and len(deals.rows) < len(portal.tables["deals"].rows)
+    # a deal shows the stage of its last move by then
+    history = past.tables["stage_history"]
+    last_stage = {}
+    for raw in history.rows:
+        move = history.as_dict(raw)
+        last_stage[int(move["OWNER_ID"])] = move["STAGE_SEMANTIC_ID"]
+    deals = [past.tables["deals"].as_dict(r) for r in past.tables["deals"].rows]
+    assert len(deals) < len(portal.tables["deals"].rows)
+    assert {d["STAGE_SEMANTIC_ID"] for d in deals} == {"P", "S", "F"}
+    assert all(d["STAGE_SEMANTIC_ID"] == last_stage[int(d["ID"])] for d in deals)
 
 
 def test_backlog_truth_of_the_past_portal_equals_the_truth_of_its_days(portal: PortalData) -> None:

@@ -8,7 +8,10 @@ rows carry exactly the payloads the REST API would have returned.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+
+from psycopg2 import sql
 
 from bitrix24_emulator.model import PortalData, Table
 from bitrix24_emulator.testing import listed_by_user_get
@@ -42,9 +45,17 @@ def _records(table: Table) -> Iterator[dict[str, Any]]:
 
 
 def load_portal(
-    location: WarehouseLocation, portal: PortalData, *, portal_id: str = "default"
+    location: WarehouseLocation,
+    portal: PortalData,
+    *,
+    portal_id: str = "default",
+    observed_at: datetime | None = None,
 ) -> dict[str, int]:
-    """Store every table of ``portal`` as raw versions in one transaction; returns rows per raw table."""
+    """Store every table of ``portal`` as raw versions in one transaction; returns rows per raw table.
+
+    ``observed_at``: the instant the load stands for (a daily run in the portal's past) — the versions it
+    stores or re-observes get it as ``loaded_at`` / ``last_seen_at`` instead of the wall clock's now().
+    """
     loaded: dict[str, int] = {}
     conn = connect(location)
     try:
@@ -69,7 +80,23 @@ def load_portal(
             records=[settings],
         )
         loaded["calendar_settings"] = 1
+        if observed_at is not None:
+            _stamp_observation(conn, [*RAW_TABLE_OF.values(), "calendar_settings"], observed_at)
         conn.commit()
     finally:
         conn.close()
     return loaded
+
+
+def _stamp_observation(conn: Any, raw_tables: list[str], observed_at: datetime) -> None:
+    # now() is the transaction's start: exactly the rows this load stored or re-observed carry it
+    with conn.cursor() as cur:
+        for name in raw_tables:
+            cur.execute(
+                sql.SQL(
+                    "update {} set last_seen_at = %(at)s,"
+                    " loaded_at = case when loaded_at = now() then %(at)s else loaded_at end"
+                    " where last_seen_at = now()"
+                ).format(sql.Identifier("raw", RAW_ENTITIES[name].table)),
+                {"at": observed_at},
+            )

@@ -51,3 +51,11 @@
     union
     select {{ portal_date(snapshot_at()) }}
 {%- endmacro %}
+
+{#- The days whose backlog fct_manager_daily_backlog re-computes in the run: from backlog_window_start() to
+    the snapshot day. -#}
+{% macro backlog_days_changed_in_window() -%}
+    select generate_series(
+        {{ backlog_window_start() }}, {{ portal_date(snapshot_at()) }}, interval '1 day'
+    )::date as report_date
+{%- endmacro %}

@@ -1,9 +1,7 @@
 {#- Open scheduled activities of every deal as of the snapshot instant: how many, how many overdue
-    (DEADLINE before the snapshot). Scheduled = planned by someone: a to-do, a meeting, a planned call, a
-    task. A record of something that happened is not, even while COMPLETED = N: a telephony call (call_id set
-    — a missed call, or in the vendor's universal activity scenario every incoming call and callback until
-    it is handled) and any incoming activity (DIRECTION 1 or IS_INCOMING_CHANNEL Y: the client's mail, chat
-    or call waiting for an answer). docs/metrics.md "Backlog", docs/decisions.md. -#}
+    (DEADLINE before the snapshot). Scheduled and open: stg_bitrix24__activities.is_open, the rule of
+    macros/deal_handling/open_activity.sql (a to-do, a meeting, a planned call, a task not completed; not a
+    record of a call or of anything incoming). docs/metrics.md "Backlog", docs/decisions.md. -#}
 with
 
 activities as (
@@ -20,10 +18,7 @@ final as (
         count(*) filter (where deadline_at < {{ snapshot_at() }}) as overdue_activity_count
     from activities
     where is_deal_owned
-      and not is_completed
-      and call_id is null
-      and direction <> 'incoming'
-      and not coalesce(is_incoming_channel, false)
+      and is_open
     group by owner_id
 )
 

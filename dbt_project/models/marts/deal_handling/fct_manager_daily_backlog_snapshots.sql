@@ -1,10 +1,11 @@
-{#- Point-in-time backlog per employee, one row per snapshot day: deals with overdue activities and open
-    deals without any planned activity, as managerControl_Deal shows them at snapshot_at.
+{#- Point-in-time backlog per employee, one row per snapshot day: open deals with overdue activities and
+    open deals without any planned activity, as managerControl_Deal shows them at snapshot_at.
 
     Accumulating: each run replaces the row of its snapshot day (delete+insert on day × manager) and keeps
-    every earlier day, so the trend builds up run by run. The past cannot be re-derived from the REST data
-    (completion times of activities are not exposed), hence full_refresh=false: `dbt build --full-refresh`
-    leaves this history alone; drop the table by hand to restart it. -#}
+    every earlier day. These are the exact days of fct_manager_daily_backlog (the day's last run wins); the
+    other days are estimated there, because REST does not expose when an activity was completed — hence
+    full_refresh=false: `dbt build --full-refresh` leaves this history alone; drop the table by hand to
+    restart it. -#}
 {{
     config(
         materialized='incremental',
@@ -33,7 +34,8 @@ per_manager as (
     select
         responsible_id as manager_id,
         count(*) filter (where is_open) as open_deals,
-        count(*) filter (where has_overdue_activities) as deals_with_overdue_activities,
+        -- the backlog is open deals' (a closed deal's forgotten to-do is not the manager's queue)
+        count(*) filter (where is_open and has_overdue_activities) as deals_with_overdue_activities,
         count(*) filter (where has_no_planned_activities) as open_deals_without_planned_activities,
         sum(overdue_activity_count) as overdue_activities
     from deals

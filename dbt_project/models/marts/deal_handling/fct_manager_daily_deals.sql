@@ -5,8 +5,8 @@
 
     Incremental (delete+insert on report_date): a window run re-computes the days it can change, every
     manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of changed and of
-    untouched deals, days of changed activities and calls, the snapshot day. The day's activity and call
-    counts come pre-aggregated (int_manager_daily_activities_counted, fct_manager_daily_calls), so a day
+    untouched deals, days of changed activities and calls, the days whose backlog the run re-computes. The
+    day's activity and call counts come pre-aggregated (int_manager_daily_activities_counted, fct_manager_daily_calls), so a day
     costs a few index probes, not a scan of its activities. -#}
 {{
     config(
@@ -31,6 +31,8 @@ changed_days as (
     {{ activity_days_changed_in_window() }}
     union
     {{ call_days_changed_in_window() }}
+    union
+    {{ backlog_days_changed_in_window() }}
 ),
 {% endif %}
 
@@ -57,7 +59,7 @@ call_counts as not materialized (
 ),
 
 backlog as not materialized (
-    select * from {{ ref('fct_manager_daily_backlog_snapshots') }}
+    select * from {{ ref('fct_manager_daily_backlog') }}
 ),
 
 deal_cohorts as (
@@ -93,9 +95,10 @@ final as (
         coalesce(deal_cohorts.pending_working_minutes_sum, 0) as pending_working_minutes_sum,
         coalesce(deal_cohorts.deals_with_contact_before_creation, 0) as deals_with_contact_before_creation,
 
-        -- backlog snapshot taken on the day (point-in-time; NULL on days without a snapshot)
+        -- backlog at the end of the day (point-in-time: exact on days a run observed, else estimated)
         backlog.deals_with_overdue_activities,
         backlog.open_deals_without_planned_activities,
+        backlog.is_exact as backlog_is_exact,
 
         -- activity on the day
         coalesce(activity_counts.meetings_held, 0) as meetings_held,
@@ -105,7 +108,7 @@ final as (
     left join deal_cohorts using (manager_id, report_date)
     left join activity_counts using (manager_id, report_date)
     left join call_counts using (manager_id, report_date)
-    left join backlog on backlog.manager_id = spine.manager_id and backlog.snapshot_date = spine.report_date
+    left join backlog on backlog.manager_id = spine.manager_id and backlog.report_date = spine.report_date
 )
 
 select * from final

@@ -48,6 +48,8 @@ typed as (
         nullif(payload ->> 'RESULT_STREAM', '')::int as result_stream_code,
         payload ->> 'SUBJECT' as subject,
         {{ b24_flag("payload ->> 'COMPLETED'") }} as is_completed,
+        {{ activity_is_scheduled('payload') }} as is_scheduled,
+        {{ activity_is_open('payload') }} as is_open,
         {{ b24_flag("payload ->> 'IS_INCOMING_CHANNEL'") }} as is_incoming_channel,
         coalesce((payload -> 'SETTINGS' ->> 'MISSED_CALL')::boolean, false) as is_missed_call,
         {{ b24_timestamp("payload ->> 'CREATED'") }} as created_at,
@@ -100,6 +102,8 @@ final as (
         -- attributes
         subject,
         is_completed,
+        is_scheduled,
+        is_open,
         is_incoming_channel,
         is_missed_call,
 
