@@ -24,7 +24,7 @@ from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
-from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, run_report
+from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, portal_today, run_report
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import ExtractSummary, SyncFailedError, sync
@@ -208,7 +208,7 @@ def report(
         None, "--from", formats=["%Y-%m-%d"], help="First day; default 30 days ago."
     ),
     to_day: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last day; default today."
+        None, "--to", formats=["%Y-%m-%d"], help="Last day; default today in the portal's time zone."
     ),
     department: list[int] = typer.Option([], help="Department ID (sub-departments included); repeatable."),
     manager: list[int] = typer.Option([], help="Manager (user) ID; repeatable."),
@@ -217,7 +217,7 @@ def report(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
 ) -> None:
     """Report 1 or report 2 per manager for a period, from the marts."""
-    last = to_day.date() if to_day else date.today()
+    last = to_day.date() if to_day else portal_today()
     first = from_day.date() if from_day else last - timedelta(days=29)
     scope = Slice(tuple(department), tuple(manager), team)
     try:

@@ -14,9 +14,22 @@ FLAG_LABELS = {
 }
 
 
-def _cell(value: Any) -> str:
+# Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
+NO_DATA_COLUMNS = {
+    "deals_with_overdue_activities",
+    "avg_deals_with_overdue_activities",
+    "open_deals_without_planned_activities",
+    "avg_open_deals_without_planned_activities",
+    "backlog_as_of",
+    "backlog_exact",
+}
+
+
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
-        return "—"
+        return "no data" if column in NO_DATA_COLUMNS else "—"
+    if column == "backlog_exact":
+        return "exact" if value else "estimated"
     if isinstance(value, Decimal):
         return f"{value:,.2f}" if value % 1 else f"{value:,.0f}"
     if isinstance(value, int):
@@ -36,7 +49,7 @@ def report_table(report: Report, title: str) -> Table:
     if flag_columns:
         table.add_column("pattern")
     for row in report.rows:
-        cells = [_cell(row[i]) for i in shown]
+        cells = [_cell(row[i], report.columns[i]) for i in shown]
         if flag_columns:
             flags = [FLAG_LABELS[report.columns[i]] for i in flag_columns if row[i]]
             cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")

@@ -1,8 +1,10 @@
 """``b24ops report deals|calls``: report 1 and report 2 read from the marts, sliced like the dashboards.
 
 The numbers are sums of the additive daily marts over the period (averages are sum / count, never an
-average of averages); the call-pattern flags come from ``marts.manager_call_patterns(from, to)``, the
-same dbt-owned rule as the dashboard's, so the terminal and Superset cannot disagree.
+average of averages); the backlog columns (at the period's end and their average over its working days)
+come from ``marts.manager_deal_backlog(from, to)`` and the call-pattern flags from
+``marts.manager_call_patterns(from, to)``: the same dbt-owned rules as the dashboard's, so the terminal and
+Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from orchestration.assets.partitions import portal_time_zone
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 
@@ -63,11 +67,7 @@ DEALS = f"""
         group by manager_id
     ),
     backlog as (
-        select distinct on (manager_id) manager_id, deals_with_overdue_activities,
-               open_deals_without_planned_activities
-        from marts.fct_manager_daily_backlog_snapshots
-        where snapshot_date <= %(to)s
-        order by manager_id, snapshot_date desc
+        select * from marts.manager_deal_backlog(%(from)s, %(to)s)
     )
     select scope.manager_id, scope.manager_name, scope.department_name,
            coalesce(daily.deals_created, 0) as deals_created,
@@ -76,8 +76,13 @@ DEALS = f"""
            round(daily.response_sum / nullif(daily.response_count, 0), 1) as avg_response_working_minutes,
            round((daily.response_sum + daily.pending_sum) / nullif(daily.deals_created, 0), 1)
                as avg_response_incl_untouched,
-           coalesce(backlog.deals_with_overdue_activities, 0) as deals_with_overdue_activities,
-           coalesce(backlog.open_deals_without_planned_activities, 0) as open_deals_without_planned_activities
+           backlog.deals_with_overdue_activities,
+           round(backlog.avg_deals_with_overdue_activities, 1) as avg_deals_with_overdue_activities,
+           backlog.open_deals_without_planned_activities,
+           round(backlog.avg_open_deals_without_planned_activities, 1)
+               as avg_open_deals_without_planned_activities,
+           backlog.as_of_date as backlog_as_of,
+           backlog.as_of_is_exact as backlog_exact
     from scope
     left join daily on daily.manager_id = scope.manager_id
     left join backlog on backlog.manager_id = scope.manager_id
@@ -159,6 +164,11 @@ def run_report(
         conn.close()
 
 
+def portal_today() -> date:
+    """Today in the portal's time zone (B24_PORTAL_TIME_ZONE): the day its daily partitions call today."""
+    return datetime.now(ZoneInfo(portal_time_zone())).date()
+
+
 def last_data_day(location: WarehouseLocation) -> date:
     """The last day with a deal in the marts (the emulated portal's history ends before today)."""
     conn = connect(location)
@@ -168,7 +178,7 @@ def last_data_day(location: WarehouseLocation) -> date:
             (last,) = cur.fetchone()
     finally:
         conn.close()
-    return last or date.today()
+    return last or portal_today()
 
 
 def _plain(value: Any) -> Any:

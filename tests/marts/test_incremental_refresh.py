@@ -5,9 +5,9 @@ at that snapshot does."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from bitrix24_emulator.model import PortalData, Table
+from bitrix24_emulator.generator.history import portal_as_of
+from bitrix24_emulator.model import PortalData
 from orchestration.assets.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
@@ -21,52 +21,10 @@ MARTS = (
     "marts.fct_manager_daily_deals",
     "marts.fct_manager_daily_calls",
     "marts.fct_manager_daily_backlog_snapshots",
+    "marts.fct_manager_daily_backlog",
     "marts.fct_manager_call_patterns",
     "marts.dim_departments",
 )
-# The change stamp each emulator table is observed by (as the ingestion's watermarks are).
-STAMPS = {
-    "deals": "DATE_MODIFY",
-    "activities": "LAST_UPDATED",
-    "calls": "CALL_START_DATE",
-    "stage_history": "CREATED_TIME",
-    "timeline_comments": "CREATED",
-}
-
-
-def _before(portal: PortalData, cutoff: datetime) -> PortalData:
-    """The portal as an extraction at ``cutoff`` would have seen the change-stamped tables.
-
-    An activity created before ``cutoff`` and changed after it was seen in its earlier version: not yet
-    completed (a to-do done later; in the universal activity scenario, an incoming call handled later)."""
-
-    def seen(table: Table) -> list[tuple[Any, ...]]:
-        index = table.index_of(STAMPS[table.name])
-        rows = [row for row in table.rows if datetime.fromisoformat(row[index]) < cutoff]
-        if table.name == "activities":
-            rows += [_open_version(table, row) for row in table.rows if _changed_across(table, row, cutoff)]
-            rows.sort(key=lambda row: int(row[table.index_of("ID")]))
-        return rows
-
-    tables = {
-        name: Table(table.name, table.fields, seen(table), table.id_field) if name in STAMPS else table
-        for name, table in portal.tables.items()
-    }
-    return PortalData(
-        portal.portal_time_zone, portal.snapshot_at, portal.calendar_settings, tables, [], portal.seed
-    )
-
-
-def _changed_across(table: Table, row: tuple[Any, ...], cutoff: datetime) -> bool:
-    created, updated = (datetime.fromisoformat(row[table.index_of(f)]) for f in ("CREATED", "LAST_UPDATED"))
-    return created < cutoff <= updated
-
-
-def _open_version(table: Table, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The activity as it was before its last change: open, last updated when it was created."""
-    values = table.as_dict(row)
-    values.update(COMPLETED="N", STATUS="1", LAST_UPDATED=values["CREATED"])
-    return tuple(values[f] for f in table.fields)
 
 
 def _checksums(location: WarehouseLocation) -> dict[str, str]:
@@ -88,11 +46,12 @@ def test_window_run_after_late_data_equals_full_refresh(
 ) -> None:
     snapshot = datetime.fromisoformat(portal.snapshot_at)
     window_start = snapshot - timedelta(days=10)
-    # 1. history up to the window, built from scratch
-    load_portal(fresh_database, _before(portal, window_start))
+    # 1. history up to the window (the portal as REST showed it then), built from scratch
+    before = portal_as_of(portal, window_start)
+    load_portal(fresh_database, before, observed_at=window_start)
     build_models_and_seeds(fresh_database, portal)
     # 2. the window's data arrives (deals edited, late first touches of older deals); incremental run of it
-    load_portal(fresh_database, portal)
+    load_portal(fresh_database, portal, observed_at=snapshot)
     window = {
         "window_start": window_start.date().isoformat(),
         "window_end": (snapshot + timedelta(days=1)).date().isoformat(),
