@@ -182,7 +182,9 @@ def last_data_day(location: WarehouseLocation) -> date:
 
 
 def _plain(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+    if isinstance(value, Decimal):
+        return float(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def as_csv(report: Report) -> str:

@@ -1,5 +1,7 @@
 """`b24ops report deals|calls` on marts built by a real pipeline run, checked against the marts."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -38,7 +40,8 @@ def built(module_database, tmp_path_factory, portal):
 
 
 def report(location, *args, first=FIRST, last=LAST):
-    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url()}
+    # a wide console: the deals table keeps its cells on one line
+    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url(), "COLUMNS": "300"}
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "report", *args,
          "--from", first.isoformat(), "--to", last.isoformat()],
@@ -141,3 +144,6 @@ def test_a_period_without_data_shows_no_data_not_zero(built):
     assert all(row["avg_open_deals_without_planned_activities"] is None for row in rows)
     text = report(built, "deals", first=before[0], last=before[1])
     assert "no data" in text
+    table = report(built, "deals", "--format", "csv", first=before[0], last=before[1])
+    csv_rows = list(csv.DictReader(io.StringIO(table)))
+    assert csv_rows and all(row["deals_with_overdue_activities"] == "" for row in csv_rows)
