@@ -43,10 +43,10 @@ def portal() -> PortalData:
     return generate(PORTAL_CONFIG)
 
 
-def observe_past_days(location: WarehouseLocation, portal: PortalData) -> None:
+def observe_past_days(location: WarehouseLocation, portal: PortalData, days: tuple[date, ...]) -> None:
     """Daily runs in the portal's past: each loads the portal as REST showed it at the end of an observed
     day and builds the models up to the backlog snapshot (the exact days)."""
-    for day in OBSERVED_DAYS:
+    for day in days:
         instant = end_of_day(portal, day)
         past = portal_as_of(portal, instant)
         load_portal(location, past, observed_at=instant)
@@ -57,11 +57,19 @@ def observe_past_days(location: WarehouseLocation, portal: PortalData) -> None:
 
 
 @pytest.fixture(scope="module")
-def built_warehouse(module_database: WarehouseLocation, portal: PortalData) -> tuple[WarehouseLocation, str]:
-    """The module database after a few daily runs in the portal's past (OBSERVED_DAYS) and a backfill of
+def observed_days() -> tuple[date, ...]:
+    """A module without backlog-history tests overrides it with () and saves the runs."""
+    return OBSERVED_DAYS
+
+
+@pytest.fixture(scope="module")
+def built_warehouse(
+    module_database: WarehouseLocation, portal: PortalData, observed_days: tuple[date, ...]
+) -> tuple[WarehouseLocation, str]:
+    """The module database after a few daily runs in the portal's past (``observed_days``) and a backfill of
     the whole portal with a full ``dbt build`` (the backlog snapshots keep their history); returns it and
     the last build's stdout."""
-    observe_past_days(module_database, portal)
+    observe_past_days(module_database, portal, observed_days)
     load_portal(module_database, portal, observed_at=datetime.fromisoformat(portal.snapshot_at))
     result = run_dbt(module_database, "build", "--full-refresh", "--vars", dbt_vars(portal))
     return module_database, result.stdout

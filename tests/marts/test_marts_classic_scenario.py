@@ -8,6 +8,7 @@ fixture the module provides.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -28,6 +29,11 @@ CLASSIC_CONFIG = replace(PORTAL_CONFIG, seed=8, managers=6, activity_scenario="c
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
     return generate(CLASSIC_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def observed_days() -> tuple[date, ...]:
+    return ()  # no backlog-history tests here: a backfill only
 
 
 def test_the_portal_is_in_the_classic_scenario(portal: PortalData) -> None:
