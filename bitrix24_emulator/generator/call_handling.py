@@ -28,7 +28,7 @@ def complete_handled_calls(rec: Recorder, snapshot: int) -> None:
                 still = [w for w in waiting if w.end == act.end]  # ended together: not "later"
                 for handled in waiting:
                     if handled.end < act.end:
-                        handled.completed, handled.last_updated = True, act.end
+                        handled.complete(act.end)
                 waiting = still
             if not act.completed and call.call_type == 2:
                 waiting.append(act)

@@ -11,9 +11,9 @@ brute force instant by instant (an oracle, deliberately unlike the warehouse's i
 
 * the backlog of day D is the state at the **end of D** — its last second, 23:59:59 portal time — and on
   the portal's last day at its snapshot instant;
-* at instant t an activity owned by a deal is **open** if it was CREATED at or before t and not completed
-  by t (completed at ``activity_completed_at`` or else at LAST_UPDATED, for COMPLETED=Y rows), **overdue**
-  if also its DEADLINE is before t;
+* at instant t a scheduled activity (a to-do or a meeting: the generator plans no other) owned by a deal is
+  **open** if it was CREATED at or before t and not completed by t (completed at ``activity_completed_at``
+  or else at LAST_UPDATED, for COMPLETED=Y rows), **overdue** if also its DEADLINE is before t;
 * a deal counts at t if it was created by t and its last stage-history row at or before t is in progress
   (semantic P), for its responsible (ASSIGNED_BY_ID: the generator never reassigns a deal);
 * per employee and day: deals with at least one overdue activity, deals with no open activity at all.
@@ -29,6 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bitrix24_emulator.model import PortalData, Table
+
+# The only scheduled work the generator makes (open deals get a planned to-do or meeting, or nothing); calls,
+# e-mails and chats are records of contacts, whatever COMPLETED says (docs/metrics.md "Backlog").
+SCHEDULED_PROVIDERS = ("CRM_TODO", "CRM_MEETING")
 
 # The open backlog per (employee, portal day): (deals with overdue activities, open deals without any
 # planned activity).
@@ -144,7 +148,7 @@ def backlog_truth(portal: PortalData, first_day: date | None = None) -> Backlog:
     work: dict[int, list[tuple[float, float, float]]] = defaultdict(list)  # deal -> (created, done, deadline)
     for raw in activities.rows:
         row = activities.as_dict(raw)
-        if row["OWNER_TYPE_ID"] == "2":
+        if row["OWNER_TYPE_ID"] == "2" and row["PROVIDER_ID"] in SCHEDULED_PROVIDERS:
             done = completion_instant(portal, row)
             work[int(row["OWNER_ID"])].append(
                 (_ts(row["CREATED"]), float("inf") if done is None else done, _ts(row["DEADLINE"]))
