@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,13 @@ def serve(
     seed: int = 42,
     managers: int = 70,
     days: int = 365,
+    end_date: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="The portal's today: its history ends the day before. Default: today in the portal's zone.",
+        ),
+    ] = None,
     fast: Annotated[
         bool, typer.Option(help="No rate limit, no operating budget, no simulated latency.")
     ] = False,
@@ -65,16 +73,20 @@ def serve(
         ),
     ] = "universal",
 ) -> None:
-    """Generate a portal from --seed/--managers/--days and serve its REST API."""
+    """Generate a portal from --seed/--managers/--days/--end-date and serve its REST API."""
     from bitrix24_emulator import generator
 
     started = time.monotonic()
     config = generator.GeneratorConfig(
-        seed=seed, managers=managers, days=days, activity_scenario=activity_scenario
+        seed=seed,
+        managers=managers,
+        days=days,
+        end_date=end_date.date() if end_date else None,
+        activity_scenario=activity_scenario,
     )
     portal = generator.generate(config)
     typer.echo(
-        f"generated portal: seed {seed}, {managers} managers, {days} days,"
+        f"generated portal: seed {seed}, {managers} managers, {days} days up to {config.end_date},"
         f" {activity_scenario} activity scenario in {time.monotonic() - started:.1f} s"
     )
     if truth_out is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
+from datetime import date
 
 from bitrix24_emulator.generator import GeneratorConfig, generate, portal_fingerprint, write_truth
 
@@ -18,12 +19,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--managers", type=int, default=70)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--activity-scenario", choices=("universal", "classic"), default="universal")
+    parser.add_argument(
+        "--end-date", type=date.fromisoformat, help="the portal's today (default: today in its time zone)"
+    )
     parser.add_argument("--truth-out", help="directory for write_truth()")
     parser.add_argument("--fingerprint", action="store_true", help="also print portal_fingerprint()")
     args = parser.parse_args(argv)
     started, cpu_started = time.perf_counter(), time.process_time()
     config = GeneratorConfig(
-        seed=args.seed, managers=args.managers, days=args.days, activity_scenario=args.activity_scenario
+        seed=args.seed,
+        managers=args.managers,
+        days=args.days,
+        end_date=args.end_date,
+        activity_scenario=args.activity_scenario,
     )
     portal = generate(config)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 ActivityScenario = Literal["universal", "classic"]
+
+
+def portal_today(time_zone: str) -> date:
+    """Today's date in the portal's time zone (not the machine's, not UTC)."""
+    return datetime.now(ZoneInfo(time_zone)).date()
 
 
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Size and shape of the generated portal.
 
-    ``end_date`` is fixed (not "today") so that the same config yields byte-identical data whatever the
-    wall clock says: the history covers ``[end_date - days, end_date)`` in the portal's time zone and the
-    snapshot ("now" of the portal) is ``end_date`` 00:00 portal time.
+    The history covers ``[end_date - days, end_date)`` in the portal's time zone and the snapshot ("now"
+    of the portal) is ``end_date`` 00:00 portal time. ``end_date`` defaults to today in the portal's zone,
+    so a served portal ends today; the same seed and ``end_date`` always give byte-identical data, so
+    tests and benchmarks that compare numbers pass an explicit ``end_date``.
     """
 
     seed: int = 42
     managers: int = 70
     departments: int = 6
     days: int = 365
-    end_date: date = date(2026, 11, 1)
+    end_date: date | None = None
+    """The portal's "today" (its history ends the day before); None: today in ``portal_time_zone``."""
     portal_time_zone: str = "Europe/Moscow"
     work_time_start: int = 9
     work_time_end: int = 18
@@ -43,6 +51,8 @@ class GeneratorConfig:
     callbacks are ``N``, every other call ``Y``."""
 
     def __post_init__(self) -> None:
+        if self.end_date is None:  # resolved once: every generator component reads the same day
+            object.__setattr__(self, "end_date", portal_today(self.portal_time_zone))
         if self.managers < self.departments or self.departments < 1:
             raise ValueError("need at least one manager per sales department")
         if self.days < 1:

@@ -25,6 +25,7 @@ from orchestration.bitrix24 import (  # noqa: E402
     Bitrix24ScopeError,
     ClientSettings,
 )
+from tests.support.emulated import HISTORY_END
 
 running_emulator = emulator.running_emulator
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ EXPORTS: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
 
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
-    return generate(GeneratorConfig(seed=7, managers=6, departments=2, days=30))
+    return generate(GeneratorConfig(seed=7, managers=6, departments=2, days=30, end_date=HISTORY_END))
 
 
 def truth(portal: PortalData, table: str, stamp: str | None) -> list[tuple[int, Any]]:
@@ -136,7 +137,7 @@ def test_bad_secret_unknown_method_and_missing_scope_fail_cleanly(portal: Portal
 
 def test_offset_paging_of_more_than_a_page_of_users_returns_each_once():
     """The emulator, like the portal, shuffles rows when no order is given: offset pages must ask for one."""
-    portal = generate(GeneratorConfig(seed=3, managers=70, days=3))
+    portal = generate(GeneratorConfig(seed=3, managers=70, days=3, end_date=HISTORY_END))
     expected = {str(user["ID"]) for user in emulator.listed_users(portal)}
     assert len(expected) > 50
     with running_emulator(portal, fast=True) as emu:
@@ -149,7 +150,7 @@ def test_department_export_returns_every_department() -> None:
     """A real portal reads an upper-case ``SORT`` on department.get as a filter on the sort index too
     (docs/bitrix24-api.md, "department.get"); the emulator does the same, so the client must sort with the
     lower-case keys or it exports no department at all."""
-    portal = generate(GeneratorConfig(seed=5, managers=12, departments=4, days=3))
+    portal = generate(GeneratorConfig(seed=5, managers=12, departments=4, days=3, end_date=HISTORY_END))
     expected = sorted(int(row[0]) for row in portal.tables["departments"].rows)
     assert len(expected) > 1
     with running_emulator(portal, fast=True) as emu:
@@ -174,7 +175,7 @@ def test_department_export_returns_every_department() -> None:
 def test_credential_refusals_fail_fast_with_the_code(status: int, code: str) -> None:
     """A refused credential is not retried: one request, one typed error naming the portal's code."""
     hook = Webhook(user_id=1, secret="refusedsecret", refusal=(status, code, "refused"))
-    portal = generate(GeneratorConfig(seed=3, managers=6, days=2))
+    portal = generate(GeneratorConfig(seed=3, managers=6, days=2, end_date=HISTORY_END))
     with running_emulator(portal, fast=True, webhooks=(hook,)) as emu:
         client = Bitrix24Client(ClientSettings(webhook_url=f"{emu.base_url}/rest/1/refusedsecret/"))
         with pytest.raises(Bitrix24Error) as caught:

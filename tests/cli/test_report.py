@@ -17,6 +17,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
 
 @pytest.fixture(scope="module")
 def portal():
-    return generate(GeneratorConfig(seed=11, managers=12, days=45))
+    return generate(GeneratorConfig(seed=11, managers=12, days=45, end_date=HISTORY_END))
 
 
 @pytest.fixture(scope="module")

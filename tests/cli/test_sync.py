@@ -13,12 +13,13 @@ from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.assets.partitions import daily_partitions
 from orchestration.sync import clamp_to_partitions
 from orchestration.warehouse.bootstrap import connect
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
 
 def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
-    portal = generate(GeneratorConfig(seed=5, managers=6, days=15))
+    portal = generate(GeneratorConfig(seed=5, managers=6, days=15, end_date=HISTORY_END))
     with running_emulator(portal, fast=True) as emu:
         env = {**os.environ, "B24_WEBHOOK_URL": emu.webhook_url, "WAREHOUSE_URL": fresh_database.libpq_url(),
                "COLUMNS": "200", "B24_PLAN": "standard"}  # fmt: skip

@@ -14,9 +14,10 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate, portal_fingerprint
 from bitrix24_emulator.model import PortalData
+from tests.support.emulated import HISTORY_END
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-SMALL = GeneratorConfig(seed=7, managers=10, days=45)
+SMALL = GeneratorConfig(seed=7, managers=10, days=45, end_date=HISTORY_END)
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +33,14 @@ def rows(portal: PortalData, table: str) -> list[dict]:
 def test_same_seed_same_bytes_other_seed_other_data() -> None:
     first = portal_fingerprint(generate(SMALL))
     assert first == portal_fingerprint(generate(SMALL))
-    assert first != portal_fingerprint(generate(GeneratorConfig(seed=8, managers=10, days=45)))
+    assert first != portal_fingerprint(
+        generate(GeneratorConfig(seed=8, managers=10, days=45, end_date=HISTORY_END))
+    )
 
 
 def test_output_does_not_depend_on_the_process_hash_seed() -> None:
     """Set iteration order varies with PYTHONHASHSEED; the data must not."""
-    expected = portal_fingerprint(generate(GeneratorConfig(managers=6, days=20)))
+    expected = portal_fingerprint(generate(GeneratorConfig(managers=6, days=20, end_date=HISTORY_END)))
     for hash_seed in ("1", "2"):
         out = subprocess.run(
             [
@@ -182,7 +185,7 @@ def test_activities_point_at_deals_and_calls_link_both_ways(portal: PortalData) 
 
 
 def test_call_failure_codes_and_types_are_varied() -> None:
-    calls = rows(generate(GeneratorConfig(seed=3, managers=12, days=60)), "calls")
+    calls = rows(generate(GeneratorConfig(seed=3, managers=12, days=60, end_date=HISTORY_END)), "calls")
     codes = Counter(c["CALL_FAILED_CODE"] for c in calls)
     assert {"200", "304", "603", "603-S", "486", "OTHER"} <= set(codes)
     assert {c["CALL_TYPE"] for c in calls} == {"1", "2", "3", "4", "5"}

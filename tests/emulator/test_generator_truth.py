@@ -11,8 +11,9 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate, write_truth
 from bitrix24_emulator.model import DealTruth, PortalData
+from tests.support.emulated import HISTORY_END
 
-CONFIG = GeneratorConfig(seed=11, managers=12, days=60)
+CONFIG = GeneratorConfig(seed=11, managers=12, days=60, end_date=HISTORY_END)
 
 
 @pytest.fixture(scope="module")
@@ -193,4 +194,7 @@ def test_write_truth_exports_what_the_oracle_needs(portal: PortalData, tmp_path:
 
 
 def test_dealtruth_type_is_the_models() -> None:
-    assert all(isinstance(x, DealTruth) for x in generate(GeneratorConfig(managers=6, days=5)).truth)
+    assert all(
+        isinstance(x, DealTruth)
+        for x in generate(GeneratorConfig(managers=6, days=5, end_date=HISTORY_END)).truth
+    )

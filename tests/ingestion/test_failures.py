@@ -18,6 +18,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.resources import Bitrix24Resource
 from orchestration.sync import SyncFailedError, sync
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ SECRET = "s3cretwebhookkey42"
 
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
-    return generate(GeneratorConfig(seed=5, managers=6, departments=2, days=20))
+    return generate(GeneratorConfig(seed=5, managers=6, departments=2, days=20, end_date=HISTORY_END))
 
 
 def _sync_failure(bitrix24: Bitrix24Resource, portal: PortalData, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]

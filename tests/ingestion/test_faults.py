@@ -16,6 +16,7 @@ from bitrix24_emulator.server import Faults
 from bitrix24_emulator.server.faults import KINDS
 from bitrix24_emulator.testing import running_emulator
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +36,7 @@ EXPECTED_CAUSES = (
 def test_raw_equals_the_portal_under_injected_faults(
     fresh_database, monkeypatch, tmp_path, seed: int
 ) -> None:
-    portal = generate(GeneratorConfig(seed=seed, managers=8, departments=2, days=30))
+    portal = generate(GeneratorConfig(seed=seed, managers=8, departments=2, days=30, end_date=HISTORY_END))
     # Every kind at least once (scripted, at seed-dependent request numbers), plus random ones on top.
     script = {seed % 3 + 1 + 3 * i: kind for i, kind in enumerate(KINDS)}
     faults = Faults(probability=0.15, seed=seed, script=script, slow_seconds=1.5)

@@ -19,6 +19,7 @@ from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.raw_changes import CHANGE_FEEDS
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,7 @@ def _expected_requests(rows: int) -> int:
 
 @pytest.mark.parametrize("days", [10, 40])
 def test_one_day_costs_what_the_day_changed(fresh_database, monkeypatch, tmp_path, days: int) -> None:
-    portal = generate(GeneratorConfig(seed=51, managers=8, departments=2, days=days))
+    portal = generate(GeneratorConfig(seed=51, managers=8, departments=2, days=days, end_date=HISTORY_END))
     day = (datetime.fromisoformat(portal.snapshot_at).date() - timedelta(days=1)).isoformat()
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     monkeypatch.setenv("B24_PLAN", "unlimited")

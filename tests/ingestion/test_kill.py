@@ -23,6 +23,7 @@ from bitrix24_emulator.server import Faults
 from bitrix24_emulator.testing import running_emulator
 from orchestration.warehouse.location import WarehouseLocation
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float) -> bool:
 
 
 def test_sigkill_mid_window_leaves_no_partial_partition(fresh_database, monkeypatch, tmp_path) -> None:
-    portal = generate(GeneratorConfig(seed=31, managers=10, departments=2, days=30))
+    portal = generate(GeneratorConfig(seed=31, managers=10, departments=2, days=30, end_date=HISTORY_END))
     first, last = harness.history_days(portal)
     # More than one first page + one batch (2,550 rows): the window cannot be complete after 2 requests.
     assert len(portal.tables["activities"].rows) > 3_000

@@ -19,6 +19,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Emulator, Faults
 from bitrix24_emulator.testing import running_emulator
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def _change_portal_during_run(emu: Emulator, start_at_request: int, applied: lis
 def test_run_then_incremental_then_sweep_match_a_changing_portal(
     fresh_database, monkeypatch, tmp_path
 ) -> None:
-    portal = generate(GeneratorConfig(seed=21, managers=6, departments=2, days=20))
+    portal = generate(GeneratorConfig(seed=21, managers=6, departments=2, days=20, end_date=HISTORY_END))
     first, _ = harness.history_days(portal)
     today = portal.snapshot_at[:10]  # live changes are stamped from the portal's "now" on
     slow_requests = Faults(script={n: "slow" for n in range(1, 40)}, slow_seconds=0.15)

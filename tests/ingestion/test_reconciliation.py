@@ -13,6 +13,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.reconciliation import SWEEPS
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +24,7 @@ def _keyset_requests(rows: int) -> int:
 
 
 def test_sweep_marks_deleted_unmarks_restored_and_is_cheap(fresh_database, monkeypatch, tmp_path) -> None:
-    portal = generate(GeneratorConfig(seed=41, managers=6, departments=2, days=20))
+    portal = generate(GeneratorConfig(seed=41, managers=6, departments=2, days=20, end_date=HISTORY_END))
     first, last = harness.history_days(portal)
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     monkeypatch.setenv("B24_PLAN", "unlimited")
@@ -54,7 +55,7 @@ def test_sweep_marks_deleted_unmarks_restored_and_is_cheap(fresh_database, monke
 
 
 def test_sweep_refuses_to_mark_most_records_deleted(fresh_database, monkeypatch, tmp_path) -> None:
-    portal = generate(GeneratorConfig(seed=42, managers=6, departments=2, days=20))
+    portal = generate(GeneratorConfig(seed=42, managers=6, departments=2, days=20, end_date=HISTORY_END))
     first, last = harness.history_days(portal)
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     monkeypatch.setenv("B24_PLAN", "unlimited")

@@ -21,6 +21,7 @@ from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.definitions import build_resources
 from orchestration.warehouse.bootstrap import connect
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ USERS = next(a for a in snapshot_assets if a.key == dg.AssetKey(["raw", "users"]
 
 @pytest.fixture(scope="module")
 def portal():
-    return generate(GeneratorConfig(seed=11, managers=8, days=5))
+    return generate(GeneratorConfig(seed=11, managers=8, days=5, end_date=HISTORY_END))
 
 
 def _token(emu, **params: str) -> requests.Response:

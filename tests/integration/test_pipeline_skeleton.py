@@ -10,13 +10,14 @@ from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def small_portal():
-    return generate(GeneratorConfig(seed=7, managers=8, days=20))
+    return generate(GeneratorConfig(seed=7, managers=8, days=20, end_date=HISTORY_END))
 
 
 def _scalar(location, query):

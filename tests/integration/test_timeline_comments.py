@@ -14,13 +14,14 @@ from bitrix24_emulator.server import MethodOptions
 from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.raw_comments import CommentReader
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
 
 def _with_busy_deals() -> PortalData:
     """A generated portal where one deal has 3+ pages of comments, one exactly 50 and one 51."""
-    portal = generate(GeneratorConfig(seed=21, managers=6, days=10))
+    portal = generate(GeneratorConfig(seed=21, managers=6, days=10, end_date=HISTORY_END))
     comments = portal.tables["timeline_comments"]
     fields = comments.fields
     rows = [comments.as_dict(row) for row in comments.rows]

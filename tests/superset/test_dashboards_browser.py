@@ -35,6 +35,7 @@ from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
 from orchestration.warehouse.location import WarehouseLocation
 from tests.superset.browser import browser_page, choose_filter_value, log_in, read_table
 from tests.superset.roles import drop_role, unique_role_name
+from tests.support.emulated import HISTORY_END
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -52,7 +53,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def marts(module_database: WarehouseLocation, tmp_path_factory) -> WarehouseLocation:
-    portal = generate(GeneratorConfig(seed=7, managers=8, days=20))
+    portal = generate(GeneratorConfig(seed=7, managers=8, days=20, end_date=HISTORY_END))
     with pytest.MonkeyPatch.context() as env, running_emulator(portal, fast=True) as emulator:
         env.setenv("B24_WEBHOOK_URL", emulator.webhook_url)
         env.setenv("WAREHOUSE_URL", module_database.libpq_url())
