@@ -14,6 +14,7 @@ Both feed the operating-time cost model (``limits.py``).
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -51,12 +52,28 @@ def parse_order(index: TableIndex, raw: Any) -> Order:
 
 
 def _matches(index: TableIndex, flt: CompiledFilter, reverse: bool, seen: list[int]) -> Iterator[int]:
-    span = range(flt.hi - 1, flt.lo - 1, -1) if reverse else range(flt.lo, flt.hi)
     predicate = flt.predicate
+    if flt.candidates is not None:
+        yield from _indexed_matches(flt, flt.candidates, reverse, seen)
+        return
+    span = range(flt.hi - 1, flt.lo - 1, -1) if reverse else range(flt.lo, flt.hi)
     for pos in span:
         seen[0] += 1
         if predicate is None or predicate(pos):
             yield pos
+
+
+def _indexed_matches(
+    flt: CompiledFilter, candidates: list[int], reverse: bool, seen: list[int]
+) -> Iterator[int]:
+    """The matches among the index's candidates, counting ``seen`` as the full scan would have."""
+    inside = candidates[bisect_left(candidates, flt.lo) : bisect_left(candidates, flt.hi)]
+    start = seen[0]
+    for pos in reversed(inside) if reverse else inside:
+        if flt.predicate is None or flt.predicate(pos):
+            seen[0] = start + (flt.hi - pos if reverse else pos - flt.lo + 1)
+            yield pos
+    seen[0] = start + flt.hi - flt.lo
 
 
 def _unstable(chunk_positions: list[int], seed: int, chunk: int) -> list[int]:

@@ -28,6 +28,7 @@ class TableIndex:
         self.by_lower = {name.lower(): name for name in table.fields}
         self._kinds: dict[str, str] = {}
         self._columns: dict[str, list[Any]] = {}
+        self._lookups: dict[tuple[str, bool], dict[Any, list[int]]] = {}
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -56,6 +57,16 @@ class TableIndex:
             self._columns[name] = [coerce(r[pos], kind, self.zone) for r in self.table.rows]
         return self._columns[name]
 
+    def lookup(self, name: str, fold: bool) -> dict[Any, list[int]]:
+        """Positions (ascending) by coerced value of one column (lower-cased strings with ``fold``)."""
+        key = (name, fold)
+        if key not in self._lookups:
+            lookup: dict[Any, list[int]] = {}
+            for pos, value in enumerate(self.column(name)):
+                lookup.setdefault(value.lower() if fold and isinstance(value, str) else value, []).append(pos)
+            self._lookups[key] = lookup
+        return self._lookups[key]
+
     def position(self, row_id: int) -> int | None:
         pos = bisect_left(self.ids, row_id)
         return pos if pos < len(self.ids) and self.ids[pos] == row_id else None
@@ -69,17 +80,20 @@ class TableIndex:
 
     # --- mutations (live mode); callers hold the portal lock -------------------------------------
     def append(self, row: tuple[Any, ...]) -> None:
+        self._lookups.clear()  # rebuilt on the next look-up
         self.table.rows.append(row)
         self.ids.append(int(row[self.id_pos]))
         for name, values in self._columns.items():
             values.append(coerce(row[self.table.index_of(name)], self.kind(name), self.zone))
 
     def replace(self, pos: int, row: tuple[Any, ...]) -> None:
+        self._lookups.clear()  # rebuilt on the next look-up
         self.table.rows[pos] = row
         for name, values in self._columns.items():
             values[pos] = coerce(row[self.table.index_of(name)], self.kind(name), self.zone)
 
     def delete(self, pos: int) -> None:
+        self._lookups.clear()  # rebuilt on the next look-up
         del self.table.rows[pos]
         del self.ids[pos]
         for values in self._columns.values():
