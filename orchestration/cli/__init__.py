@@ -24,7 +24,8 @@ from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
-from orchestration.cli.reports import Slice, as_csv, as_json, last_data_day, portal_today, run_report
+from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
+from orchestration.cli.run_logs import log_file, output_to
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import ExtractSummary, SyncFailedError, sync
@@ -54,8 +55,7 @@ err_console = _console(stderr=True)
 UI_HOST = "127.0.0.1"
 UI_PORT = int(os.environ.get("B24OPS_UI_PORT", "3000"))
 KNOWN_ERRORS = (WarehouseUnavailableError, WarehouseConfigError, Bitrix24Error, SyncFailedError)
-# The emulator's history ends on 2026-11-01 (bitrix24_emulator.generator.GeneratorConfig); sync a year back.
-DEMO_FIRST_DAY = date(2025, 11, 1)
+REPORT_DAYS = 30  # the reports' default period: the last 30 days up to today
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -73,20 +73,42 @@ def one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _sync_with_progress(location: WarehouseLocation, first_day: date, last_day: date) -> list[ExtractSummary]:
-    """Materialise the days through Dagster with the live progress bars (the demo's and sync's path)."""
+def _sync_with_progress(
+    location: WarehouseLocation, first_day: date, last_day: date, command: str
+) -> list[ExtractSummary]:
+    """Materialise the days through Dagster with the live progress bars (the demo's and sync's path).
+
+    The terminal shows the bars; dbt's and Dagster's own output goes to ``.data/logs/<command>.log``,
+    named at the end (and in the error if a step fails).
+    """
     prepare_dagster_home(location)
     # Imported here: they build the asset definitions (which read B24_WEBHOOK_URL and WAREHOUSE_URL), which
     # the quick commands (warehouse url, check, ...) must neither pay for nor print Dagster's warnings of.
-    from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
-    from orchestration.cli.sync_progress import RichSyncProgress
-    from orchestration.definitions import build_definitions
+    from orchestration.cli.sync_progress import RichSyncProgress, beside_capture
 
-    defs = build_definitions()
-    portal = defs.resources["bitrix24"]
-    observer = RichSyncProgress(console, PortalEstimator(portal), pacing_rate(portal))
-    with dg.DagsterInstance.get() as instance:
-        return sync(defs, instance, first_day, last_day, observer=observer)
+    screen = beside_capture(console)  # the terminal, while descriptors 1 and 2 write to the log
+    log = log_file(command)
+    try:
+        with output_to(log):
+            from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
+            from orchestration.definitions import build_definitions
+
+            defs = build_definitions()
+            portal = defs.resources["bitrix24"]
+            observer = RichSyncProgress(screen, PortalEstimator(portal), pacing_rate(portal))
+            with dg.DagsterInstance.get() as instance:
+                summaries = sync(defs, instance, first_day, last_day, observer=observer)
+    except SyncFailedError as exc:
+        raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None
+    return summaries
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (as a reader would type it)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @app.command()
@@ -96,25 +118,31 @@ def demo(
     managers: int = typer.Option(70, help="Managers in the emulated sales department."),
     days: int = typer.Option(90, help="Days of history in the emulated portal."),
 ) -> None:
-    """Start the warehouse and the local Bitrix24 emulator, materialise every asset, print what was built."""
+    """Start the warehouse and the local Bitrix24 emulator, materialise every asset, print what was built.
+
+    The emulated portal ends today (in the portal's time zone) and its history starts ``days`` days
+    earlier; the sync covers exactly those days and the reports the last 30 days up to today.
+    """
     location = ensure_warehouse()
+    today = portal_today()
+    first_day = today - timedelta(days=days)
     console.print(f"warehouse: {location.redacted()}")
-    console.print(f"starting the Bitrix24 emulator ({managers} managers, {days} days, seed {seed}) …")
-    os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days)
+    console.print(f"starting the Bitrix24 emulator: {managers} managers, {days} days to {today}, seed {seed}")
+    os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days, end_date=today)
     # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
     os.environ["B24_PLAN"] = "unlimited"
     try:
-        console.print("materialising every asset through Dagster …")
-        summaries = _sync_with_progress(location, DEMO_FIRST_DAY, date.today())
+        console.print(f"materialising every asset through Dagster, {first_day} – {today} …")
+        summaries = _sync_with_progress(location, first_day, today, "demo")
     finally:
         stop_emulator()
     console.print(extract_summary_table(summaries))
     print_managers_per_department(location, console)
-    last = last_data_day(location)
-    first = last - timedelta(days=29)
+    first = today - timedelta(days=REPORT_DAYS - 1)
     for kind in ("deals", "calls"):
-        result = run_report(location, kind, first, last, Slice())
-        console.print(report_table(result, f"report {kind}: {first} – {last} (b24ops report {kind})"))
+        result = run_report(location, kind, first, today, Slice())
+        console.print(report_table(result, f"report {kind}: {first} – {today} (b24ops report {kind})"))
+    console.print(f"dbt and Dagster logs: {_shown(log_file('demo'))}", highlight=False)
     console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{UI_PORT}")
 
 
@@ -125,7 +153,7 @@ def up() -> None:
     location = ensure_warehouse()
     prepare_dagster_home(location)
     if not os.environ.get(WEBHOOK_ENV):
-        os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90)
+        os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90, end_date=portal_today())
         os.environ["B24_PLAN"] = "unlimited"  # the emulator runs with its limits off
         console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
     # `make up` is the long-running deployment: its schedules start RUNNING (they are STOPPED elsewhere).
@@ -182,8 +210,9 @@ def sync_command(
     location = ensure_warehouse()
     if not os.environ.get(WEBHOOK_ENV):
         raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
-    summaries = _sync_with_progress(location, from_day.date(), to_day.date())
+    summaries = _sync_with_progress(location, from_day.date(), to_day.date(), "sync")
     console.print(extract_summary_table(summaries))
+    console.print(f"dbt and Dagster logs: {_shown(log_file('sync'))}", highlight=False)
     console.print("[green]sync finished[/] — runs are in the Dagster UI (make up)")
 
 
@@ -218,7 +247,7 @@ def report(
 ) -> None:
     """Report 1 or report 2 per manager for a period, from the marts."""
     last = to_day.date() if to_day else portal_today()
-    first = from_day.date() if from_day else last - timedelta(days=29)
+    first = from_day.date() if from_day else last - timedelta(days=REPORT_DAYS - 1)
     scope = Slice(tuple(department), tuple(manager), team)
     try:
         result = run_report(ensure_warehouse(), kind.value, first, last, scope, sort)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 
 from orchestration.cli.processes import PID_DIR, log_path, running_pid, start_background, stop_background
 
 EMULATOR = "emulator"
 URL_FILE = PID_DIR / "emulator.url"
+# The arguments the running emulator was started with: a running one is reused only for the same portal.
+ARGS_FILE = PID_DIR / "emulator.args"
 
 
 def start_emulator(
-    *, seed: int, managers: int, days: int, fast: bool = True, timeout_s: float = 300.0
+    *, seed: int, managers: int, days: int, end_date: date, fast: bool = True, timeout_s: float = 300.0
 ) -> str:
-    """Start the emulator (or reuse a running one) and return its webhook URL."""
-    if running_pid(EMULATOR) is not None and URL_FILE.exists():
-        return URL_FILE.read_text().strip()
-    URL_FILE.unlink(missing_ok=True)
+    """Start the emulator (or reuse one serving the same portal) and return its webhook URL.
+
+    ``end_date`` is the portal's today: its history covers the ``days`` days before it.
+    """
     argv = [
         sys.executable,
         "-m",
@@ -33,12 +36,20 @@ def start_emulator(
         str(managers),
         "--days",
         str(days),
+        "--end-date",
+        end_date.isoformat(),
         "--url-file",
         str(URL_FILE),
     ]
     if fast:
         argv.append("--fast")
+    if running_pid(EMULATOR) is not None and URL_FILE.exists():
+        if ARGS_FILE.exists() and ARGS_FILE.read_text() == " ".join(argv):
+            return URL_FILE.read_text().strip()
+        stop_emulator()  # another portal (other size, or started on another day)
+    URL_FILE.unlink(missing_ok=True)
     pid = start_background(EMULATOR, argv)
+    ARGS_FILE.write_text(" ".join(argv))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if URL_FILE.exists() and URL_FILE.read_text().strip():
@@ -53,4 +64,5 @@ def start_emulator(
 
 def stop_emulator() -> bool:
     URL_FILE.unlink(missing_ok=True)
+    ARGS_FILE.unlink(missing_ok=True)
     return stop_background(EMULATOR)
