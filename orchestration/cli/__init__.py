@@ -25,7 +25,7 @@ from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
-from orchestration.cli.run_logs import log_file, output_to
+from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.instance import prepare_dagster_home
 from orchestration.resources import WEBHOOK_ENV
 from orchestration.sync import ExtractSummary, SyncFailedError, sync
@@ -82,21 +82,24 @@ def _sync_with_progress(
     named at the end (and in the error if a step fails).
     """
     prepare_dagster_home(location)
-    # Imported here: they build the asset definitions (which read B24_WEBHOOK_URL and WAREHOUSE_URL), which
-    # the quick commands (warehouse url, check, ...) must neither pay for nor print Dagster's warnings of.
-    from orchestration.cli.sync_progress import RichSyncProgress, beside_capture
-
     screen = beside_capture(console)  # the terminal, while descriptors 1 and 2 write to the log
     log = log_file(command)
     try:
         with output_to(log):
+            # Imported here: they build the asset definitions (reading B24_WEBHOOK_URL and WAREHOUSE_URL),
+            # which quick commands (warehouse url, check, ...) must not pay for; their warnings go to the log.
             from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
+            from orchestration.cli.sync_progress import RichSyncProgress
             from orchestration.definitions import build_definitions
 
             defs = build_definitions()
             portal = defs.resources["bitrix24"]
             observer = RichSyncProgress(screen, PortalEstimator(portal), pacing_rate(portal))
             with dg.DagsterInstance.get() as instance:
+                # A short-lived Dagster process opens a new PostgreSQL connection for every event it stores
+                # (two for an asset event); a sync stores a few per asset partition, thousands for a
+                # backfill. Keep a small pool for the run instead, as the long-running webserver does.
+                instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
                 summaries = sync(defs, instance, first_day, last_day, observer=observer)
     except SyncFailedError as exc:
         raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None

@@ -2,8 +2,10 @@
 
 dbt's log lines (dagster-dbt re-emits each on ``sys.stdout``), Dagster's warnings and console logger, and
 the compute logs' tee all write to file descriptors 1 and 2, so both are pointed at the file for the
-duration; the progress bars draw on a duplicate of the terminal taken before (see
-:func:`orchestration.cli.sync_progress.beside_capture`), and the command names the file at the end.
+duration; the progress bars draw on a duplicate of the terminal taken before (:func:`beside_capture`),
+and the command names the file at the end. (Dagster itself points descriptors 1 and 2 at its compute-log
+tee while a step runs: a console on ``sys.stdout`` would then see a pipe and stop redrawing, which the
+duplicate also avoids.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from rich.console import Console
 
 from orchestration.cli.processes import LOG_DIR
 
@@ -43,3 +47,14 @@ def output_to(path: Path) -> Iterator[Path]:
     finally:
         os.close(saved[0])
         os.close(saved[1])
+
+
+def beside_capture(console: Console) -> Console:
+    """A console on a duplicate of ``console``'s file descriptor (unchanged if it has none)."""
+    try:
+        fd = console.file.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory file: nothing redirects it
+        return console
+    stream = os.fdopen(os.dup(fd), "w", buffering=1, encoding=console.encoding)
+    # the same width: a log's console was given one (rich would assume 80 columns for the duplicate)
+    return Console(file=stream, width=None if console.is_terminal else console.width)

@@ -16,7 +16,6 @@ estimate when it starts and one line per raw asset when it is loaded — so a lo
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tex
 from rich.text import Text
 
 from orchestration.bitrix24.stats import ExtractStats
+from orchestration.cli.run_logs import beside_capture
 from orchestration.cli.sync_estimate import RequestEstimate
 from orchestration.sync import SyncStep
 
@@ -159,17 +159,6 @@ class _EtaColumn(ProgressColumn):
 def counted(number: int, noun: str) -> str:
     """``1 partition``, ``2,000 partitions``: a count with its noun (a regular English plural)."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
-
-def beside_capture(console: Console) -> Console:
-    """A console on a duplicate of ``console``'s file descriptor (unchanged if it has none)."""
-    try:
-        fd = console.file.fileno()
-    except (AttributeError, OSError, ValueError):  # an in-memory file: nothing redirects it
-        return console
-    stream = os.fdopen(os.dup(fd), "w", buffering=1, encoding=console.encoding)
-    # the same width: a log's console was given one (rich would assume 80 columns for the duplicate)
-    return Console(file=stream, width=None if console.is_terminal else console.width)
 
 
 class RichSyncProgress:
