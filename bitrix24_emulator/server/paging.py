@@ -170,5 +170,5 @@ def resolve_select(
 
 
 def project(index: TableIndex, row: tuple[Any, ...], fields: list[str]) -> dict[str, Any]:
-    positions = [index.table.index_of(f) for f in fields]
-    return {f: row[p] for f, p in zip(fields, positions, strict=True)}
+    positions = index.positions
+    return {f: row[positions[f]] for f in fields}

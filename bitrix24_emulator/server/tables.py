@@ -26,6 +26,7 @@ class TableIndex:
         self.id_pos = table.index_of(table.id_field)
         self.ids: list[int] = [int(row[self.id_pos]) for row in table.rows]
         self.by_lower = {name.lower(): name for name in table.fields}
+        self.positions = {name: pos for pos, name in enumerate(table.fields)}  # field → index in a row
         self._kinds: dict[str, str] = {}
         self._columns: dict[str, list[Any]] = {}
         self._lookups: dict[tuple[str, bool], dict[Any, list[int]]] = {}
