@@ -20,6 +20,7 @@ from rich.table import Table
 
 from orchestration.bitrix24 import Bitrix24Error
 from orchestration.cli.check import run_checks
+from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_portal
 from orchestration.cli.emulator import start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
@@ -120,25 +121,43 @@ def demo(
     seed: int = typer.Option(42, help="Emulator seed: the same seed gives the same portal."),
     managers: int = typer.Option(70, help="Managers in the emulated sales department."),
     days: int = typer.Option(90, help="Days of history in the emulated portal."),
+    full: bool = typer.Option(
+        False, "--full", help="Sync the portal's whole history even if this demo portal is already loaded."
+    ),
 ) -> None:
     """Start the warehouse and the local Bitrix24 emulator, materialise every asset, print what was built.
 
     The emulated portal ends today (in the portal's time zone) and its history starts ``days`` days
-    earlier; the sync covers exactly those days and the reports the last 30 days up to today.
+    earlier; the sync covers exactly those days (only today when the same portal is already loaded) and
+    the reports the last 30 days up to today.
     """
     location = ensure_warehouse()
     today = portal_today()
     first_day = today - timedelta(days=days)
+    portal = portal_name(seed=seed, managers=managers, days=days, end_date=today)
+    previous = loaded_portal(location)
+    incremental = previous == portal and not full
+    sync_from = today if incremental else first_day
     console.print(f"warehouse: {location.redacted()}")
     console.print(f"starting the Bitrix24 emulator: {managers} managers, {days} days to {today}, seed {seed}")
     os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days, end_date=today)
     # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
     os.environ["B24_PLAN"] = "unlimited"
+    if incremental:
+        console.print(
+            f"this portal's history up to {today} is already loaded: syncing today (--full: all of it)"
+        )
+    elif previous and previous != portal:
+        console.print(
+            f"the warehouse also holds an earlier demo portal ({previous}); records it had and this one "
+            "lacks stay (for a clean start: make down && rm -rf .data)"
+        )
     try:
-        console.print(f"materialising every asset through Dagster, {first_day} – {today} …")
-        summaries = _sync_with_progress(location, first_day, today, "demo")
+        console.print(f"materialising every asset through Dagster, {sync_from} – {today} …")
+        summaries = _sync_with_progress(location, sync_from, today, "demo")
     finally:
         stop_emulator()
+    remember_portal(location, portal)
     console.print(extract_summary_table(summaries))
     print_managers_per_department(location, console)
     first = today - timedelta(days=REPORT_DAYS - 1)

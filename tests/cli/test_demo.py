@@ -1,0 +1,134 @@
+"""`b24ops demo` end to end, the way `make demo` runs it: a subprocess against a fresh warehouse.
+
+Two demo runs (a smaller portal than the default, the same code path) shared by the module's tests: the
+emulated portal ends today in the portal's time zone, the first sync covers its history from its first
+day, both reports for the last 30 days up to that today have every column populated, the terminal shows
+the progress and the results while dbt's and Dagster's output goes to the log it names, the quickstart's
+and the README's pasted output has the shape of the real one; the second run syncs only today and
+reports the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from orchestration.assets.partitions import portal_time_zone
+from orchestration.cli.reports import Report, Slice, run_report
+from orchestration.warehouse.location import WarehouseLocation
+from tests.support.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+MANAGERS, DAYS = 24, 45
+# Report 1's backlog columns come from the daily backlog snapshots; they are asserted with the others.
+BACKLOG = ("deals_with_overdue_activities", "open_deals_without_planned_activities")
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    stdout: str
+    log: str
+    today: date
+    location: WarehouseLocation
+    reports: dict[str, Report]
+    rerun_stdout: str
+    rerun_reports: dict[str, Report]
+
+
+def _run_demo(location: WarehouseLocation) -> str:
+    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url(), "COLUMNS": "200"}
+    env.pop("B24_WEBHOOK_URL", None)  # the demo serves its own emulator
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "demo", "--managers", str(MANAGERS), "--days", str(DAYS)],
+        capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, check=False, timeout=1800,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def _reports(location: WarehouseLocation, today: date) -> dict[str, Report]:
+    first = today - timedelta(days=29)
+    return {kind: run_report(location, kind, first, today, Slice()) for kind in ("deals", "calls")}
+
+
+@pytest.fixture(scope="module")
+def demo(module_database: WarehouseLocation) -> DemoRun:
+    stdout = _run_demo(module_database)
+    today = datetime.now(ZoneInfo(portal_time_zone())).date()
+    log = (PROJECT_ROOT / ".data" / "logs" / "demo.log").read_text(errors="replace")
+    reports = _reports(module_database, today)
+    rerun = _run_demo(module_database)
+    return DemoRun(stdout, log, today, module_database, reports, rerun, _reports(module_database, today))
+
+
+def test_the_portal_ends_today_and_the_sync_starts_at_its_first_day(demo: DemoRun) -> None:
+    first = demo.today - timedelta(days=DAYS)
+    assert f"{DAYS} days to {demo.today}" in demo.stdout
+    assert f"changes {first} – {demo.today}: {5 * (DAYS + 1)} partitions" in demo.stdout
+    assert f"report deals: {demo.today - timedelta(days=29)} – {demo.today}" in demo.stdout
+
+
+@pytest.mark.parametrize("kind", ["deals", "calls"])
+def test_every_report_column_is_populated(demo: DemoRun, kind: str) -> None:
+    report = demo.reports[kind]
+    assert len(report.rows) > MANAGERS
+    empty = [
+        column
+        for index, column in enumerate(report.columns)
+        if not any(row[index] not in (None, 0, False, "") for row in report.rows)
+    ]
+    assert empty == []
+
+
+def test_the_terminal_shows_progress_and_results_and_the_log_the_rest(demo: DemoRun) -> None:
+    for step in ("reference data ━", "changes ", "dbt models ━", "marts "):
+        assert step in demo.stdout
+    assert "Managers per department" in demo.stdout
+    assert "dbt and Dagster logs: .data/logs/demo.log" in demo.stdout
+    for noise in ("Running with dbt", " START sql ", "BetaWarning", "PreviewWarning"):
+        assert noise not in demo.stdout
+    assert "Running with dbt" in demo.log and " OK created sql " in demo.log
+
+
+def test_a_rerun_syncs_today_only_and_reports_the_same(demo: DemoRun) -> None:
+    assert "already loaded: syncing today" in demo.rerun_stdout
+    assert f"changes {demo.today} – {demo.today}: 5 partitions" in demo.rerun_stdout
+    assert demo.rerun_reports["calls"] == demo.reports["calls"]
+    # The backlog is measured at the last load instant: between two runs an activity may fall overdue.
+    deals, again = demo.reports["deals"], demo.rerun_reports["deals"]
+    keep = [index for index, column in enumerate(deals.columns) if column not in BACKLOG]
+    assert [[row[i] for i in keep] for row in again.rows] == [[row[i] for i in keep] for row in deals.rows]
+
+
+def _shape(line: str) -> re.Pattern[str]:
+    """A pasted line as a pattern: numbers and dates stand for any number, … for anything, bars any length."""
+    parts = re.split(r"(…|━+|\d[\d,.:]*)", line.rstrip())
+    pattern = "".join(
+        ".*" if part == "…" else "━+" if part.startswith("━") else r"\d[\d,.:]*" if part[:1].isdigit()
+        else re.escape(part)
+        for part in parts
+    )  # fmt: skip
+    return re.compile(pattern)
+
+
+@pytest.mark.parametrize(
+    ("doc", "lead"),
+    [("docs/quickstart.md", "The output, from top to bottom:"), ("README.md", "it ends like this:")],
+)
+def test_the_pasted_output_has_the_shape_of_a_real_run(demo: DemoRun, doc: str, lead: str) -> None:
+    text = (PROJECT_ROOT / doc).read_text(encoding="utf-8")
+    block = re.search(re.escape(lead) + r"\n\n```\n(.*?)```", text, re.DOTALL)
+    assert block is not None
+    real = [re.sub(r"\s+$", "", line) for line in demo.stdout.splitlines()]
+    pasted = [line for line in block.group(1).splitlines() if line.strip() not in ("", "…")]
+    assert len(pasted) > 3
+    missing = [line for line in pasted if not any(_shape(line).fullmatch(r) for r in real)]
+    assert missing == []
