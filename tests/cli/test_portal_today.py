@@ -1,0 +1,26 @@
+"""Every date default of the CLI (the demo's portal and reports, `b24ops report`) is the portal's today.
+
+Pacific/Kiritimati (UTC+14) and Pacific/Pago_Pago (UTC−11) are 25 hours apart: whatever the time, their
+dates differ, and at least one of them differs from the UTC date (issue #19 point 1: the CLI used the
+UTC date while the snapshots were dated in the portal's zone).
+"""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from orchestration.assets.partitions import PORTAL_TIME_ZONE_ENV, portal_today
+
+AHEAD, BEHIND = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+
+
+def test_today_is_the_date_in_the_portals_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    days = {}
+    for zone in (AHEAD, BEHIND):
+        monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, zone)
+        before = datetime.now(ZoneInfo(zone)).date()
+        days[zone] = portal_today()
+        assert days[zone] in {before, datetime.now(ZoneInfo(zone)).date()}
+    assert days[AHEAD] > days[BEHIND]
+    assert datetime.now(UTC).date() != days[AHEAD] or datetime.now(UTC).date() != days[BEHIND]
