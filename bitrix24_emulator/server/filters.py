@@ -127,14 +127,20 @@ def _wanted(index: TableIndex, field: str, base: str, value: Any) -> tuple[set[A
     return wanted, wants_null, fold
 
 
-def _candidates(index: TableIndex, field: str, op: str, value: Any) -> list[int] | None:
-    """The positions an equality/IN condition can accept, from the column's hash index; None otherwise."""
+def _lookup_keys(
+    index: TableIndex, field: str, op: str, value: Any
+) -> tuple[dict[Any, list[int]], list[Any]] | None:
+    """The column's hash index and the keys an equality/IN condition accepts; None for other operators."""
     if op not in ("", "=", "@"):
         return None
     wanted, wants_null, fold = _wanted(index, field, op, value)
-    lookup = index.lookup(field, fold)
-    keys = [*wanted, *((None, "") if wants_null else ())]
-    return sorted(pos for key in keys for pos in lookup.get(key, ()))
+    return index.lookup(field, fold), [*wanted, *((None, "") if wants_null else ())]
+
+
+def _candidates(lookup: dict[Any, list[int]], keys: list[Any]) -> list[int]:
+    """Ascending positions under ``keys`` (one key's list as it is: it is ascending, and only read)."""
+    lists = [lookup[key] for key in keys if key in lookup]
+    return lists[0] if len(lists) == 1 else sorted(pos for positions in lists for pos in positions)
 
 
 def _narrow(index: TableIndex, op: str, value: Any, lo: int, hi: int) -> tuple[int, int]:
@@ -167,7 +173,7 @@ def compile_filter(
     if not isinstance(raw, dict):
         raise RestError(400, "", "Parameter 'filter' must be array.")
     conditions: list[Predicate] = []
-    candidates: list[int] | None = None
+    best: tuple[int, dict[Any, list[int]], list[Any]] | None = None  # the most selective equality
     for key, value in raw.items():
         op, name = split_key(key)
         if op not in allowed:
@@ -179,11 +185,16 @@ def compile_filter(
             continue
         if field == index.table.id_field:
             lo, hi = _narrow(index, op, value, lo, hi)
-        elif (rows := _candidates(index, field, op, value)) is not None:
-            candidates = rows if candidates is None or len(rows) < len(candidates) else candidates
+        elif (found := _lookup_keys(index, field, op, value)) is not None:
+            lookup, keys = found
+            size = sum(len(lookup.get(key, ())) for key in keys)
+            if best is None or size < best[0]:
+                best = (size, lookup, keys)
         conditions.append(_condition(index, field, op, value))
     if not conditions:
         return CompiledFilter(None, lo, hi)
+    # Only worth it when it skips most rows: a condition most rows meet (OWNER_TYPE_ID=2) is scanned.
+    candidates = _candidates(best[1], best[2]) if best is not None and best[0] * 4 <= hi - lo else None
     if len(conditions) == 1:
         return CompiledFilter(conditions[0], lo, hi, candidates)
     return CompiledFilter(lambda pos: all(c(pos) for c in conditions), lo, hi, candidates)
