@@ -21,7 +21,7 @@ from rich.table import Table
 from orchestration.bitrix24 import Bitrix24Error
 from orchestration.cli.check import run_checks
 from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_portal
-from orchestration.cli.emulator import start_emulator, stop_emulator
+from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table
@@ -75,12 +75,17 @@ def one_line_errors(command: F) -> F:
 
 
 def _sync_with_progress(
-    location: WarehouseLocation, first_day: date, last_day: date, command: str
+    location: WarehouseLocation,
+    first_day: date,
+    last_day: date,
+    command: str,
+    portal_ready: Callable[[], None] = lambda: None,
 ) -> list[ExtractSummary]:
     """Materialise the days through Dagster with the live progress bars (the demo's and sync's path).
 
     The terminal shows the bars; dbt's and Dagster's own output goes to ``.data/logs/<command>.log``,
-    named at the end (and in the error if a step fails).
+    named at the end (and in the error if a step fails). ``portal_ready`` is called once the Dagster code
+    is imported, before the definitions read the portal's settings (the demo's emulator starts meanwhile).
     """
     prepare_dagster_home(location)
     screen = beside_capture(console)  # the terminal, while descriptors 1 and 2 write to the log
@@ -93,6 +98,7 @@ def _sync_with_progress(
             from orchestration.cli.sync_progress import RichSyncProgress
             from orchestration.definitions import build_definitions
 
+            portal_ready()
             defs = build_definitions()
             portal = defs.resources["bitrix24"]
             observer = RichSyncProgress(screen, PortalEstimator(portal), pacing_rate(portal))
@@ -140,9 +146,13 @@ def demo(
     sync_from = today if incremental else first_day
     console.print(f"warehouse: {location.redacted()}")
     console.print(f"starting the Bitrix24 emulator: {managers} managers, {days} days to {today}, seed {seed}")
-    os.environ[WEBHOOK_ENV] = start_emulator(seed=seed, managers=managers, days=days, end_date=today)
-    # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
-    os.environ["B24_PLAN"] = "unlimited"
+    webhook_url = launch_emulator(seed=seed, managers=managers, days=days, end_date=today)
+
+    def emulator_ready() -> None:
+        os.environ[WEBHOOK_ENV] = webhook_url()
+        # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
+        os.environ["B24_PLAN"] = "unlimited"
+
     if incremental:
         console.print(
             f"this portal's history up to {today} is already loaded: syncing today (--full: all of it)"
@@ -154,7 +164,7 @@ def demo(
         )
     try:
         console.print(f"materialising every asset through Dagster, {sync_from} – {today} …")
-        summaries = _sync_with_progress(location, sync_from, today, "demo")
+        summaries = _sync_with_progress(location, sync_from, today, "demo", emulator_ready)
     finally:
         stop_emulator()
     remember_portal(location, portal)
