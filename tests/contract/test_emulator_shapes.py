@@ -19,6 +19,7 @@ from bitrix24_emulator.server import Emulator
 from bitrix24_emulator.testing import running_emulator
 from tests.contract.shapes import differences, shape_of
 from tests.contract.vendor import METHODS, VendorExample, load
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ ENVELOPE_ALLOWED = {"time.operating_reset_at": ["number"]}
 
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
-    return generate(GeneratorConfig(seed=7, managers=6, departments=2, days=30))
+    return generate(GeneratorConfig(seed=7, managers=6, departments=2, days=30, end_date=HISTORY_END))
 
 
 @pytest.fixture(scope="module")

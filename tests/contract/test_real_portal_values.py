@@ -20,13 +20,14 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
-    return generate(GeneratorConfig(seed=11, managers=6, departments=2, days=20))
+    return generate(GeneratorConfig(seed=11, managers=6, departments=2, days=20, end_date=HISTORY_END))
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,11 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
+from tests.support.emulated import HISTORY_END
 
-CLASSIC = GeneratorConfig(seed=5, managers=8, departments=2, days=40, activity_scenario="classic")
+CLASSIC = GeneratorConfig(
+    seed=5, managers=8, departments=2, days=40, activity_scenario="classic", end_date=HISTORY_END
+)
 UNIVERSAL = replace(CLASSIC, activity_scenario="universal")
 _STREAM_WHEN_CONNECTED = {"1": "2", "2": "1", "3": "1", "4": "3"}  # CALL_TYPE -> RESULT_STREAM, code 200
 # Fields the activity scenario may change on a call activity; everything else is the same in both.
