@@ -169,18 +169,6 @@ def portal_today() -> date:
     return datetime.now(ZoneInfo(portal_time_zone())).date()
 
 
-def last_data_day(location: WarehouseLocation) -> date:
-    """The last day with a deal in the marts (the emulated portal's history ends before today)."""
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute('select max(created_date) from marts."managerControl_Deal"')
-            (last,) = cur.fetchone()
-    finally:
-        conn.close()
-    return last or portal_today()
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
