@@ -32,6 +32,9 @@ from orchestration.cli.sync_estimate import RequestEstimate
 from orchestration.sync import SyncStep
 
 Estimator = Callable[[SyncStep], RequestEstimate | None]
+# A reading step's line (name with its dates, bar, partitions, rows, requests, time) fits 120 columns, a log's
+# width, without wrapping.
+BAR_WIDTH = 20
 
 
 class StepCounters:
@@ -182,7 +185,7 @@ class RichSyncProgress:
         self._counters = counters
         self._progress = Progress(
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=BAR_WIDTH),
             TextColumn("{task.completed:,.0f}/{task.total:,.0f} {task.fields[unit]}"),
             _CountsColumn(),
             _EtaColumn(),

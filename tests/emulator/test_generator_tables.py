@@ -51,6 +51,8 @@ def test_output_does_not_depend_on_the_process_hash_seed() -> None:
                 "6",
                 "--days",
                 "20",
+                "--end-date",
+                HISTORY_END.isoformat(),
                 "--fingerprint",
             ],
             capture_output=True,
