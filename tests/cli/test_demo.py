@@ -123,7 +123,10 @@ def _shape(line: str) -> re.Pattern[str]:
 
 @pytest.mark.parametrize(
     ("doc", "lead"),
-    [("docs/quickstart.md", "The output, from top to bottom:"), ("README.md", "the bars are 20 characters wide):")],
+    [
+        ("docs/quickstart.md", "The output, from top to bottom:"),
+        ("README.md", "the bars are 20 characters wide):"),
+    ],
 )
 def test_the_pasted_output_has_the_shape_of_a_real_run(demo: DemoRun, doc: str, lead: str) -> None:
     text = (PROJECT_ROOT / doc).read_text(encoding="utf-8")
