@@ -109,13 +109,16 @@ def test_a_rerun_syncs_today_only_and_reports_the_same(demo: DemoRun) -> None:
     assert [[row[i] for i in keep] for row in again.rows] == [[row[i] for i in keep] for row in deals.rows]
 
 
+NOUN = re.compile(r"(partition|row|request|asset)s?")
+
+
 def _shape(line: str) -> re.Pattern[str]:
     """A pasted line as a pattern: numbers and dates stand for any number, … for anything, bars any length,
-    a run of spaces for any run (column widths follow the numbers)."""
+    a run of spaces for any run (column widths follow the numbers), a counted noun singular or plural."""
     parts = re.split(r"(…|━+|\d[\d,.:]*| +)", line.rstrip())
     pattern = "".join(
         ".*" if part == "…" else "━+" if part.startswith("━") else r"\d[\d,.:]*" if part[:1].isdigit()
-        else " +" if part.startswith(" ") else re.escape(part)
+        else " +" if part.startswith(" ") else NOUN.sub(r"\1s?", re.escape(part))
         for part in parts
     )  # fmt: skip
     return re.compile(pattern)
