@@ -19,11 +19,6 @@ def portal_time_zone() -> str:
     return os.environ.get(PORTAL_TIME_ZONE_ENV, DEFAULT_PORTAL_TIME_ZONE)
 
 
-def portal_today() -> date:
-    """Today in the portal's time zone: the day partitions and reports call today (not the UTC date)."""
-    return datetime.now(ZoneInfo(portal_time_zone())).date()
-
-
 # end_offset=1: today's partition exists, so the current day can be re-synced several times a day.
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date=os.environ.get(HISTORY_START_ENV, DEFAULT_HISTORY_START),

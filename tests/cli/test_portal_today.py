@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.assets.partitions import PORTAL_TIME_ZONE_ENV, portal_today
+from orchestration.assets.partitions import PORTAL_TIME_ZONE_ENV
+from orchestration.cli.reports import portal_today
 
 AHEAD, BEHIND = "Pacific/Kiritimati", "Pacific/Pago_Pago"
 
