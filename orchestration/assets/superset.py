@@ -16,9 +16,12 @@ from orchestration.superset.bundle import BUNDLE_DIR
 from orchestration.superset.provision import provision_superset
 from orchestration.superset.resources import SupersetResource
 
-# `marts.<table>` in the dataset SQL, or `schema: marts` + `table_name:` of a physical dataset.
+# `marts.<table>` in the dataset SQL, or `schema: marts` + `table_name:` of a physical dataset, or the
+# dataset's `x-dbt-model` (a dataset reading a SQL function, e.g. marts.manager_deal_backlog(from, to),
+# names the model that creates it there: the regex above finds only the function's name).
 _MART_REFERENCE = re.compile(r'marts\."?(\w+)"?')
 _PHYSICAL_TABLE = re.compile(r"^table_name: (\w+)$", re.MULTILINE)
+_DESCRIBING_MODEL = re.compile(r"^x-dbt-model: (\w+)$", re.MULTILINE)
 
 
 def mart_dependencies() -> list[dg.AssetKey]:
@@ -31,6 +34,7 @@ def mart_dependencies() -> list[dg.AssetKey]:
     for path in (BUNDLE_DIR / "datasets").rglob("*.yaml"):
         text = path.read_text()
         referenced |= set(_MART_REFERENCE.findall(text))
+        referenced |= set(_DESCRIBING_MODEL.findall(text))
         if "\nsql: null" in text:
             referenced |= set(_PHYSICAL_TABLE.findall(text))
     manifest = json.loads(MANIFEST.read_text())

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
+from datetime import date
+from types import SimpleNamespace
 
 import dagster as dg
+import jinja2
 import pytest
 import yaml
 
 from orchestration.assets.dbt import ensure_manifest
 from orchestration.assets.superset import mart_dependencies, superset_dashboards
 from orchestration.definitions import build_definitions
-from orchestration.superset.bundle import Bundle, column_descriptions, render_bundle
+from orchestration.superset.bundle import BUNDLE_DIR, Bundle, column_descriptions, render_bundle
 from orchestration.superset.resources import SupersetResource
+from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.embedded import PROJECT_ROOT
 
 URI = "postgresql+psycopg2://reader:XXXXXXXXXX@/b24ops?host=%2Fsocket&port=5432"
 PASSWORD = "not-in-the-zip-3f1c"
@@ -108,6 +114,8 @@ def test_asset_depends_on_every_mart_the_datasets_read():
     names = {key.path[-1] for key in mart_dependencies()}
     assert {"fct_manager_daily_deals", "fct_manager_daily_calls", "fct_manager_call_patterns"} <= names
     assert {"dim_departments", "dim_managers", "teams"} <= names
+    # read only through marts.manager_deal_backlog(from, to), the function its post-hook creates
+    assert "fct_manager_daily_backlog" in names
 
 
 def test_asset_joins_the_code_location_graph():
@@ -122,3 +130,112 @@ def test_asset_joins_the_code_location_graph():
     upstream = graph.get(key).parent_keys
     assert upstream == set(mart_dependencies())
     assert all(graph.has(parent) and not graph.get(parent).is_external for parent in upstream)
+
+
+PERIOD_DATASET = "datasets/b24ops_warehouse/deal_backlog_period.yaml"
+# What Superset 6.1's get_time_filter(target_type='DATE') gives on PostgreSQL for a range's ends
+# (PostgresBaseEngineSpec.convert_dttm: the date of the datetime), and for "No filter".
+RANGE_2026_10 = SimpleNamespace(
+    from_expr="TO_DATE('2026-10-01', 'YYYY-MM-DD')",
+    to_expr="TO_DATE('2026-11-01', 'YYYY-MM-DD')",
+    time_range="2026-10-01 : 2026-11-01",
+)
+NO_RANGE = SimpleNamespace(from_expr=None, to_expr=None, time_range="No filter")
+_FUNCTION_CALL = re.compile(r"marts\.manager_deal_backlog\(\s*(.+?),\s*(.+?)\s*\) as backlog", re.DOTALL)
+
+
+def _render_sql(dataset: dict, time_filter: SimpleNamespace, chosen: dict[str, list[str]]) -> str:
+    """The dataset's SQL through Jinja with Superset's macros stood in for (no Superset in this venv)."""
+    environment = jinja2.Environment()
+    environment.filters["where_in"] = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"
+    return environment.from_string(dataset["sql"]).render(
+        get_time_filter=lambda **_: time_filter,
+        filter_values=lambda name, **_: chosen.get(name, []),
+    )
+
+
+@pytest.mark.parametrize(
+    ("time_filter", "days"),
+    [(RANGE_2026_10, (date(2026, 10, 1), date(2026, 10, 31))), (NO_RANGE, (date.min, date.max))],
+)
+def test_period_dataset_asks_the_function_for_the_days_of_the_range(
+    bundle, fresh_database, time_filter, days
+):
+    """Superset's range excludes its end and the other charts compare their DATE columns with the ends'
+    dates: the function (both ends inclusive) must get exactly those days; no range = the whole history."""
+    sql = _render_sql(bundle.files[PERIOD_DATASET], time_filter, {})
+    call = _FUNCTION_CALL.search(sql)
+    assert call, sql
+    conn = connect(fresh_database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select {call.group(1)}, {call.group(2)}")
+            first, last = cur.fetchone()
+    finally:
+        conn.close()
+    if days == (date.min, date.max):
+        assert (first, last) == (date.min, date.max) or (str(first), str(last)) == ("-infinity", "infinity")
+    else:
+        assert (first, last) == days
+
+
+def test_period_dataset_consumes_the_department_and_team_filters(bundle):
+    unfiltered = _render_sql(bundle.files[PERIOD_DATASET], RANGE_2026_10, {})
+    filtered = _render_sql(
+        bundle.files[PERIOD_DATASET], RANGE_2026_10, {"department": ["Sales"], "team": ["A"]}
+    )
+    assert "ancestor_department_ids" not in unfiltered and "marts.teams" not in unfiltered
+    assert "ancestor_department_ids" in filtered and "in ('Sales')" in filtered
+    assert "from marts.teams where team_name in ('A')" in filtered
+
+
+def test_deal_handling_shows_the_period_backlog_not_the_newest_day(bundle):
+    charts = {content["slice_name"]: content for content in bundle.of_kind("charts").values()}
+    period_dataset = bundle.files[PERIOD_DATASET]["uuid"]
+    table = charts["Backlog per manager for the period"]
+    assert table["dataset_uuid"] == period_dataset
+    assert {
+        "deals_with_overdue_activities",
+        "open_deals_without_planned_activities",
+        "as_of_date",
+        "as_of_kind",
+        "avg_deals_with_overdue_activities",
+        "avg_open_deals_without_planned_activities",
+    } <= set(table["params"]["all_columns"])
+    assert charts["Backlog per manager at the end of the period"]["dataset_uuid"] == period_dataset
+    text = bundle.to_zip()
+    assert b"is_latest_snapshot" not in zipfile.ZipFile(io.BytesIO(text)).read(
+        "b24ops_bundle/datasets/b24ops_warehouse/deal_handling_daily.yaml"
+    )
+    dashboard = next(d for d in bundle.of_kind("dashboards").values() if d["slug"] == "deal-handling")
+    placed = {
+        node["meta"]["uuid"]
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    }
+    assert table["uuid"] in placed
+
+
+def test_exposures_list_the_model_of_every_dataset_their_dashboard_reads(bundle):
+    """dbt's exposures (the lineage a dbt user sees) name the model behind each dataset a dashboard reads."""
+    exposures = yaml.safe_load((PROJECT_ROOT / "dbt_project/models/marts/_exposures.yml").read_text())
+    depends = {
+        exposure["url"].rstrip("/").rsplit("/", 1)[-1]: {
+            ref.removeprefix("ref('").removesuffix("')") for ref in exposure["depends_on"]
+        }
+        for exposure in exposures["exposures"]
+    }
+    templates = {
+        content["uuid"]: content
+        for content in (
+            yaml.safe_load(path.read_text()) for path in (BUNDLE_DIR / "datasets").rglob("*.yaml")
+        )
+    }
+    charts = {content["uuid"]: content for content in bundle.of_kind("charts").values()}
+    for dashboard in bundle.of_kind("dashboards").values():
+        models = {
+            templates[charts[node["meta"]["uuid"]]["dataset_uuid"]]["x-dbt-model"]
+            for node in dashboard["position"].values()
+            if isinstance(node, dict) and node.get("type") == "CHART"
+        }
+        assert models <= depends[dashboard["slug"]], dashboard["slug"]

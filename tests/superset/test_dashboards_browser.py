@@ -1,8 +1,10 @@
 """End to end: emulator → Dagster → marts → Superset provisioned by the asset → headless Chromium.
 
-The browser logs in, opens both dashboards, chooses a department that has sub-departments, and must
-find exactly that subtree's managers with the numbers the marts hold (queried here through the dbt
-closure table, not through the datasets' SQL). Screenshots go to ``.data/test-artifacts/superset/``.
+The browser logs in, opens both dashboards (the deal-handling one for a date range given in the URL),
+chooses a department that has sub-departments, and must find exactly that subtree's managers with the
+numbers the marts hold (queried here through the dbt closure table, not through the datasets' SQL); the
+backlog per manager for the range must be ``marts.manager_deal_backlog`` of its days, and a range
+without data must show empty cells. Screenshots go to ``.data/test-artifacts/superset/``.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import contextlib
 import secrets
 import socket
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dagster as dg
 import pytest
@@ -41,6 +44,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 SCREENSHOTS = DEFAULT_DATA_DIR / "test-artifacts" / "superset"
 DEPARTMENT_FILTER = "Department (with sub-departments)"
+DEAL_TABLE = "Deal handling per manager"
+BACKLOG_TABLE = "Backlog per manager for the period"
 # ECharts animates bars and lines in after the data arrived: only for the screenshots to show them.
 SCREENSHOT_SETTLE_MS = 2_000
 
@@ -144,79 +149,158 @@ def department(marts: WarehouseLocation) -> str:
     return rows[0][0]
 
 
-SUBTREE = """
-    join marts.dim_managers as managers on managers.manager_id = facts.manager_id
-    join marts.dim_departments as departments on departments.department_id = facts.department_id
-    where facts.department_id in (
-        select closure.department_id
+# the chosen department's subtree through the dbt closure table (not the datasets' SQL); %s = its path
+IN_SUBTREE = """
+    in (select closure.department_id
         from intermediate.int_departments_ancestors as closure
         join marts.dim_departments as chosen on chosen.department_id = closure.ancestor_department_id
         where chosen.department_path = %s)
+"""
+
+# facts of the subtree's managers over the days [%s, %s]
+SUBTREE = f"""
+    join marts.dim_managers as managers on managers.manager_id = facts.manager_id
+    join marts.dim_departments as departments on departments.department_id = facts.department_id
+    where facts.department_id {IN_SUBTREE}
+      and facts.report_date between %s and %s
     group by managers.manager_name, departments.department_path
 """
+
+# every employee of the subtree with marts.manager_deal_backlog(first, last) (inclusive days), as shown
+BACKLOG = f"""
+    select managers.manager_name, departments.department_path,
+        backlog.deals_with_overdue_activities, backlog.open_deals_without_planned_activities,
+        backlog.as_of_date::text,
+        case backlog.as_of_is_exact when true then 'exact' when false then 'estimated' end,
+        round(backlog.avg_deals_with_overdue_activities, 1),
+        round(backlog.avg_open_deals_without_planned_activities, 1),
+        backlog.working_days
+    from marts.dim_managers as managers
+    join marts.dim_departments as departments on departments.department_id = managers.department_id
+    left join marts.manager_deal_backlog(%s, %s) as backlog on backlog.manager_id = managers.manager_id
+    where managers.department_id {IN_SUBTREE}
+    order by managers.manager_name
+"""
+BACKLOG_COLUMNS = [
+    "Overdue deals, period end",
+    "Deals without plan, period end",
+    "As of",
+    "Exact or estimated",
+    "Overdue deals, avg over working days",
+    "Without plan, avg over working days",
+    "Working days",
+]
+NO_VALUE = {"", "N/A", "∅"}
 
 
 def _number(text: str) -> float | None:
     cleaned = text.replace(",", "").replace("%", "").strip()
-    return None if cleaned in {"", "N/A", "∅"} else float(cleaned)
+    return None if cleaned in NO_VALUE else float(cleaned)
 
 
-def _by_manager(rows: list[dict[str, str]], columns: list[str]) -> dict[tuple[str, str], tuple]:
+def _cell(text: str) -> float | str | None:
+    """A number as a float, a date or a word as it reads, an empty cell (no data) as None."""
+    cleaned = text.strip()
+    if cleaned in NO_VALUE:
+        return None
+    try:
+        return _number(cleaned)
+    except ValueError:
+        return cleaned
+
+
+def _by_manager(rows: list[dict[str, str]], columns: list[str], read=_number) -> dict[tuple[str, str], tuple]:
     return {
-        (row["Manager"], row["Department"]): tuple(_number(row[column]) for column in columns) for row in rows
+        (row["Manager"], row["Department"]): tuple(read(row[column]) for column in columns) for row in rows
     }
 
 
-def _wait_for_managers(page, chart_name: str, expected: set[tuple[str, str]]) -> list[dict[str, str]]:
-    """The table once the filter took effect (its rows are the expected managers), else as it is."""
+def _expected_backlog(marts: WarehouseLocation, department: str, first: date, last: date) -> dict:
+    return {
+        (name, path): tuple(None if value is None else _cell(str(value)) for value in values)
+        for name, path, *values in _rows(marts, BACKLOG, (first, last, department))
+    }
+
+
+@pytest.fixture(scope="module")
+def period(marts: WarehouseLocation, department: str) -> tuple[date, date]:
+    """First and last day (inclusive) of a week inside the backlog history where a day's slip at either
+    end changes what the backlog table shows for the department: the test then proves the mapping of
+    Superset's range [from, to) onto the function's inclusive days, not just that some numbers appear."""
+    history_start, history_end = _rows(
+        marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_backlog"
+    )[0]
+    day = timedelta(days=1)
+    last = history_end - day
+    while last - 7 * day > history_start:
+        first = last - 6 * day
+        shown = _expected_backlog(marts, department, first, last)
+        slips = [(first - day, last), (first + day, last), (first, last - day), (first, last + day)]
+        if all(_expected_backlog(marts, department, *slip) != shown for slip in slips):
+            return first, last
+        last -= day
+    pytest.fail("no week of the history where a day's slip changes the department's backlog")
+
+
+def _time_range_url(url: str, slug: str, first: date, last: date) -> str:
+    """The dashboard with its date range filter set to the days first..last: Superset's range excludes
+    its end, so it ends the day after ``last`` (the `native_filters` URL parameter, rison)."""
+    time_range = f"{first.isoformat()} : {(last + timedelta(days=1)).isoformat()}"
+    filter_id = f"NATIVE_FILTER-{slug}-date"
+    state = (
+        f"({filter_id}:(extraFormData:(time_range:'{time_range}'),"
+        f"filterState:(value:'{time_range}'),id:{filter_id},ownState:()))"
+    )
+    return f"{url}/superset/dashboard/{slug}/?native_filters={quote(state)}"
+
+
+def _wait_for_managers(page, chart_name: str, count: int) -> list[dict[str, str]]:
+    """The table once the filter took effect (as many rows as the expected managers), else as it is."""
     # on a timeout, the assertions after it report what the table shows instead
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(
             """([chart, count]) => document.querySelectorAll(
                    `[data-test-chart-name="${chart}"] table tbody tr`).length === count""",
-            arg=[chart_name, len(expected)],
+            arg=[chart_name, count],
         )
     return read_table(page, chart_name)
 
 
-def _open_filtered(page, url: str, slug: str, chart_name: str, department: str, expected) -> list[dict]:
-    page.goto(f"{url}/superset/dashboard/{slug}/")
-    read_table(page, chart_name)  # loaded unfiltered first
+def _open_filtered(page, dashboard_url: str, slug: str, department: str, expected: dict[str, dict]) -> dict:
+    """The tables named in ``expected`` (chart → its expected rows) once the department is chosen."""
+    page.goto(dashboard_url)
+    for chart_name in expected:
+        read_table(page, chart_name)  # loaded unfiltered first
     choose_filter_value(page, DEPARTMENT_FILTER, department)
-    rows = _wait_for_managers(page, chart_name, set(expected))
+    tables = {name: _wait_for_managers(page, name, len(rows)) for name, rows in expected.items()}
     page.wait_for_load_state("networkidle")
     page.wait_for_selector(".loading", state="detached")
     page.wait_for_timeout(SCREENSHOT_SETTLE_MS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
     print(f"screenshot: {SCREENSHOTS / f'{slug}.png'}")
-    return rows
+    return tables
 
 
-def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned, marts, department):
-    deal_columns = [
-        "Deals created",
-        "Untouched deals",
-        "Deals with overdue activities",
-        "Avg response, working min",
-    ]
+def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned, marts, department, period):
+    first, last = period
+    deal_columns = ["Deals created", "Untouched deals", "Avg response, working min"]
     expected_deals = {
-        (name, path): (created, untouched, overdue, None if avg is None else round(float(avg), 1))
-        for name, path, created, untouched, overdue, avg in _rows(
+        (name, path): (created, untouched, None if avg is None else round(float(avg), 1))
+        for name, path, created, untouched, avg in _rows(
             marts,
             """
             select managers.manager_name, departments.department_path,
                 sum(facts.deals_created), sum(facts.deals_untouched),
-                sum(facts.deals_with_overdue_activities) filter (where facts.report_date = (
-                    select max(snapshot_date) from marts.fct_manager_daily_backlog_snapshots)),
                 sum(facts.response_working_minutes_sum)::numeric
                     / nullif(sum(facts.response_working_minutes_count), 0)
             from marts.fct_manager_daily_deals as facts
             """
             + SUBTREE,
-            (department,),
+            (department, first, last),
         )
     }
+    expected_backlog = _expected_backlog(marts, department, first, last)
     call_columns = ["Calls", "Connected", "Connect rate", "Total talk, min"]
     expected_calls = {
         (name, path): (
@@ -235,7 +319,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             from marts.fct_manager_daily_calls as facts
             """
             + SUBTREE,
-            (department,),
+            (department, date.min, date.max),
         )
     }
     all_managers = _rows(marts, "select count(*) from marts.dim_managers")[0][0]
@@ -243,25 +327,36 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
     assert any(path != department for _, path in expected_deals), (
         "sub-departments must be part of the subtree"
     )
+    assert set(expected_backlog) == set(expected_deals)
+    assert any(row[0] for row in expected_backlog.values()), "the period must hold a non-zero backlog"
 
-    print(f"department filter: {department!r}; screenshots in {SCREENSHOTS}")
+    print(f"department filter: {department!r}, days {first}..{last}; screenshots in {SCREENSHOTS}")
     with browser_page() as page:
         log_in(page, provisioned.url, provisioned.admin_user, provisioned.admin_password)
-        deals = _open_filtered(
-            page, provisioned.url, "deal-handling", "Deal handling per manager", department, expected_deals
+        deal_tables = _open_filtered(
+            page,
+            _time_range_url(provisioned.url, "deal-handling", first, last),
+            "deal-handling",
+            department,
+            {BACKLOG_TABLE: expected_backlog, DEAL_TABLE: expected_deals},
         )
         calls = _open_filtered(
-            page, provisioned.url, "call-traffic", "Call traffic per manager", department, expected_calls
-        )
+            page,
+            f"{provisioned.url}/superset/dashboard/call-traffic/",
+            "call-traffic",
+            department,
+            {"Call traffic per manager": expected_calls},
+        )["Call traffic per manager"]
 
-    shown_deals = _by_manager(deals, deal_columns)
+    assert _by_manager(deal_tables[BACKLOG_TABLE], BACKLOG_COLUMNS, read=_cell) == expected_backlog
+    shown_deals = _by_manager(deal_tables[DEAL_TABLE], deal_columns)
     assert set(shown_deals) == set(expected_deals)
-    for key, (created, untouched, overdue, avg) in expected_deals.items():
-        assert shown_deals[key][:3] == (created, untouched, overdue), key
+    for key, (created, untouched, avg) in expected_deals.items():
+        assert shown_deals[key][:2] == (created, untouched), key
         assert (
-            shown_deals[key][3] == pytest.approx(avg, abs=0.051)
+            shown_deals[key][2] == pytest.approx(avg, abs=0.051)
             if avg is not None
-            else shown_deals[key][3] is None
+            else shown_deals[key][2] is None
         )
     shown_calls = _by_manager(calls, call_columns)
     assert set(shown_calls) == set(expected_calls)
@@ -273,6 +368,22 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             else shown_calls[key][2] is None
         )
         assert shown_calls[key][3] == pytest.approx(talk, abs=0.51), key
+
+
+def test_a_period_without_data_shows_empty_backlog_cells(provisioned, marts):
+    """No day of data in the range: every employee is listed with empty backlog cells, never 0."""
+    history_start = _rows(marts, "select min(report_date) from marts.fct_manager_daily_backlog")[0][0]
+    first, last = history_start - timedelta(days=60), history_start - timedelta(days=31)
+    assert not _rows(marts, "select 1 from marts.manager_deal_backlog(%s, %s)", (first, last))
+    managers = _rows(marts, "select count(*) from marts.dim_managers")[0][0]
+    with browser_page() as page:
+        log_in(page, provisioned.url, provisioned.admin_user, provisioned.admin_password)
+        page.goto(_time_range_url(provisioned.url, "deal-handling", first, last))
+        rows = _wait_for_managers(page, BACKLOG_TABLE, managers)
+    assert len(rows) == managers
+    assert {column: {_cell(row[column]) for row in rows} for column in BACKLOG_COLUMNS} == {
+        column: {None} for column in BACKLOG_COLUMNS
+    }
 
 
 def test_reprovisioning_adds_nothing(provisioned, marts, tmp_path):
