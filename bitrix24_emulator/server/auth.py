@@ -16,15 +16,19 @@ from typing import Any
 from bitrix24_emulator.server.clock import Clock
 from bitrix24_emulator.server.envelope import RestError
 
-ALL_SCOPES = frozenset({"crm", "telephony", "user", "user_basic", "department", "calendar", "basic"})
+ALL_SCOPES = frozenset({"crm", "telephony", "user", "user_basic", "department", "calendar", "im", "basic"})
 
 
 def method_scope(method: str) -> str:
     """The scope a method needs (``batch`` needs none beyond ``basic``)."""
     prefix = method.split(".", 1)[0]
-    return {"crm": "crm", "voximplant": "telephony", "user": "user", "department": "department"}.get(
-        prefix, "calendar" if prefix == "calendar" else "basic"
-    )
+    return {
+        "crm": "crm",
+        "voximplant": "telephony",
+        "user": "user",
+        "department": "department",
+        "im": "im",
+    }.get(prefix, "calendar" if prefix == "calendar" else "basic")
 
 
 @dataclass(frozen=True)

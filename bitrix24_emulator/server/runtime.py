@@ -12,6 +12,7 @@ from bitrix24_emulator.server.clock import Clock
 from bitrix24_emulator.server.counters import Counters
 from bitrix24_emulator.server.http import EmulatorHTTPServer
 from bitrix24_emulator.server.live import LiveMutator
+from bitrix24_emulator.server.messenger import Chat, Delivered
 from bitrix24_emulator.server.service import ServerConfig, Service
 from bitrix24_emulator.server.tls import self_signed
 
@@ -48,6 +49,15 @@ class Emulator:
     @property
     def counters(self) -> Counters:
         return self.service.counters
+
+    def outbox(self) -> list[Delivered]:
+        """Every notification and message the im.* methods delivered so far, oldest first."""
+        return self.service.state.messenger.sent()
+
+    def add_chat(self, chat_id: int, *, writable: bool = True) -> str:
+        """Create group chat ``chat<chat_id>`` (``writable=False``: posting answers 403 ACCESS_ERROR)."""
+        self.service.state.messenger.chats[chat_id] = Chat(chat_id, writable)
+        return f"chat{chat_id}"
 
     @property
     def base_url(self) -> str:

@@ -138,7 +138,7 @@ class Service:
         started = self.clock.now()
         with self.state.lock:
             result = handler(
-                Call(method, Params(raw), self.state, credential, self._seed(), self.config.methods)
+                Call(method, Params(raw), self.state, credential, self._seed(), self.config.methods, started)
             )
         limits = self.config.limits
         cost = limits.cost(result.scanned, result.counted)

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bitrix24_emulator.model import PortalData, Table
+from bitrix24_emulator.server.messenger import Messenger
 from bitrix24_emulator.server.values import coerce, infer_kind
 
 _SAMPLE = 200
@@ -109,6 +110,7 @@ class PortalState:
         self.zone = ZoneInfo(portal.portal_time_zone)
         self.lock = threading.RLock()
         self.tables = {name: TableIndex(table, self.zone) for name, table in portal.tables.items()}
+        self.messenger = Messenger()  # what the im.* methods delivered (tests read it)
 
     def table(self, name: str) -> TableIndex | None:
         return self.tables.get(name)

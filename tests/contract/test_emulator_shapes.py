@@ -16,8 +16,8 @@ import requests
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import Emulator
-from bitrix24_emulator.testing import running_emulator
-from tests.contract.shapes import differences, shape_of
+from bitrix24_emulator.testing import listed_users, running_emulator
+from tests.contract.shapes import compatible, differences, json_type, shape_of
 from tests.contract.vendor import METHODS, VendorExample, load
 from tests.support.emulated import HISTORY_END
 
@@ -52,6 +52,11 @@ def params_for(example: VendorExample, portal: PortalData) -> dict[str, Any]:
         return {**example.params, "filter": {**example.params["filter"], "ENTITY_ID": deal}}
     if example.method == "calendar.accessibility.get":
         return {"users": [_first(portal, "absences", "USER_ID")], "from": "2025-01-01", "to": "2027-01-01"}
+    if example.method in ("im.notify.system.add", "im.message.add"):
+        # a recipient the portal has: the example's user 5 may not exist (an unknown one gets result false)
+        user = str(listed_users(portal)[0]["ID"])
+        key = "USER_ID" if example.method == "im.notify.system.add" else "DIALOG_ID"
+        return {**example.params, key: user}
     if example.method == "batch":
         # the same command keys as the example; get_user is a user.get (see the fixture's "optional")
         return {"halt": 0, "cmd": {"get_user": "user.get?ID=1", "get_department": "department.get"}}
@@ -70,6 +75,11 @@ def test_emulator_answers_in_the_vendors_shape(method: str, emu: Emulator, porta
     problems = differences(
         shape_of(example.rows()), shape_of(rows), example.allowed, example.optional, example.exact
     )
+    # the rows themselves: an object for list answers, a number for the im.* senders (whose shape has no path)
+    vendor_kinds = {json_type(row) for row in example.rows()} | set(example.allowed.get("", ()))
+    got_kinds = {json_type(row) for row in rows}
+    if not compatible(vendor_kinds, got_kinds):
+        problems.append(f"result: emulator sends {sorted(got_kinds)}, vendor shows {sorted(vendor_kinds)}")
     envelope = differences(
         shape_of([{k: v for k, v in example.response.items() if k != "result"}]),
         shape_of([{k: v for k, v in answer.items() if k != "result"}]),

@@ -29,6 +29,7 @@ class Call:
     credential: Credential
     seed: int  # per-request seed: makes "no guaranteed order" differ between requests, reproducibly
     options: MethodOptions = field(default_factory=MethodOptions)
+    now: float = 0.0  # the portal clock at the call (what the messenger stamps on a delivery)
 
 
 @dataclass
@@ -57,6 +58,6 @@ def rest_method(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Handler]:
     """Import every method module (they register themselves) and return the registry."""
-    from bitrix24_emulator.server.methods import calendar, crm, telephony, users  # noqa: F401
+    from bitrix24_emulator.server.methods import calendar, crm, im, telephony, users  # noqa: F401
 
     return REGISTRY
