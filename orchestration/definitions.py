@@ -6,6 +6,8 @@ import os
 
 import dagster as dg
 
+from orchestration.alerts.assets import alert_assets
+from orchestration.alerts.settings import alerts_resource
 from orchestration.assets.dbt import dbt_models, dbt_resource, dbt_windowed_marts
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_checks import raw_asset_checks
@@ -47,6 +49,7 @@ def build_resources() -> dict[str, object]:
         ),
         "dbt": dbt_resource(),
         "superset": superset_resource(),
+        "alerts": alerts_resource(),
     }
 
 
@@ -61,6 +64,7 @@ def build_definitions() -> dg.Definitions:
             dbt_models,
             dbt_windowed_marts,
             *superset_assets,
+            *alert_assets,
         ],
         asset_checks=raw_asset_checks,
         jobs=jobs,

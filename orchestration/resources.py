@@ -66,9 +66,14 @@ class Bitrix24Resource(dg.ConfigurableResource):
     portal_id: str = "default"
     plan: str = "standard"
 
-    def client(self) -> Bitrix24Client:
+    def client(self, *, repeat_unanswered: bool = True) -> Bitrix24Client:
+        """``repeat_unanswered=False`` for sending: a request the portal may have executed is not repeated."""
         if self.webhook_url:
-            return Bitrix24Client(ClientSettings(webhook_url=self.webhook_url, plan=self.plan))
+            return Bitrix24Client(
+                ClientSettings(
+                    webhook_url=self.webhook_url, plan=self.plan, repeat_unanswered=repeat_unanswered
+                )
+            )
         if not (self.oauth_client_id and self.oauth_client_secret and self.client_endpoint):
             raise ValueError(
                 "no Bitrix24 credentials: set B24_WEBHOOK_URL, or B24_OAUTH_CLIENT_ID, "
@@ -85,6 +90,7 @@ class Bitrix24Resource(dg.ConfigurableResource):
             oauth_client_secret=self.oauth_client_secret,
             oauth_token_url=self.oauth_token_url,
             on_token_rotate=store.save,
+            repeat_unanswered=repeat_unanswered,
         )
         client = Bitrix24Client(settings)
         if not tokens.access_token:

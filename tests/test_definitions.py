@@ -22,6 +22,7 @@ EXPECTED_GRAPH = {
     "staging/stg_bitrix24__calendar_settings": ("staging", ["raw/calendar_settings", "raw/deletions"]),
     "staging/stg_bitrix24__absences": ("staging", ["raw/absences", "raw/deletions"]),
     "marts/dim_managers": ("marts", ["staging/stg_bitrix24__departments", "staging/stg_bitrix24__users"]),
+    "alerts/sla_alert_deliveries": ("alerts", ["marts/sla_alerts"]),
 }
 
 

@@ -39,6 +39,7 @@ class ClientSettings:
         0.8  # slow a method down once its 10-minute sum would pass this share of the budget
     )
     rate_headroom: int = 3  # bucket slots kept free for jitter between our clock and the portal's
+    repeat_unanswered: bool = True  # False: never repeat a request the portal may have executed (sends)
     oauth_tokens: OAuthTokens | None = field(default=None, repr=False)
     oauth_client_id: str = ""
     oauth_client_secret: str = field(default="", repr=False)
@@ -69,6 +70,7 @@ class ClientSettings:
             max_retries=self.max_retries,
             backoff_base_s=self.backoff_base_s,
             backoff_max_s=self.backoff_max_s,
+            repeat_unanswered=self.repeat_unanswered,
         )
 
     def __repr__(self) -> str:

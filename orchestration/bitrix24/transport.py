@@ -49,6 +49,10 @@ class RetryPolicy:
     timeout_s: float = 30.0
     max_retries: int = 6  # answer-level transient failures (5xx, bad bodies, escaped socket errors)
     socket_retries: int = 3  # urllib3-level retries of one attempt
+    # False for a call that must not run twice (sending a message): a read error, a 5xx or an unparsable
+    # answer may come after the portal executed it, so it is not repeated. Refusals before execution (503
+    # QUERY_LIMIT_EXCEEDED, 429, an expired token) are still waited out and repeated.
+    repeat_unanswered: bool = True
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     max_rate_limit_retries: int = 40  # 503 QUERY_LIMIT_EXCEEDED: refused before execution, cheap to wait out
@@ -65,7 +69,7 @@ def build_session(policy: RetryPolicy) -> requests.Session:
     retry = Retry(
         total=None,
         connect=policy.socket_retries,
-        read=policy.socket_retries,
+        read=policy.socket_retries if policy.repeat_unanswered else 0,
         status=0,
         other=0,
         redirect=0,
@@ -164,7 +168,7 @@ class Transport:
                     )
             else:
                 transient += 1
-                if transient > self.policy.max_retries:
+                if transient > self.policy.max_retries or not self.policy.repeat_unanswered:
                     raise self._unreachable(method, detail)
                 self._pause(self.policy.backoff(transient))
 

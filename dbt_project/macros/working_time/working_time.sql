@@ -100,3 +100,20 @@ end / 60)
     else {{ working_seconds_until(user_id_expr, end_expr) }} - {{ working_seconds_until(user_id_expr, start_expr) }}
 end / 60)
 {%- endmacro %}
+
+
+{#- The inverse of W: the first instant at which employee u has worked `seconds` (W(u, t) = seconds), from
+    int_working_intervals — the interval whose running total passes `seconds` (cum_seconds_before < seconds
+    <= cum_seconds_before + interval_seconds), then the rest inside it. So the instant lies in the employee's
+    working time (an interval's end when the total is reached exactly there). NULL when the calendar ends
+    first or the employee has no working time. One backward index scan per call: for a handful of rows
+    (the open untouched requests of the SLA alerts), not for every deal. -#}
+{% macro working_time_instant(user_id_expr, seconds_expr) -%}
+(select i.interval_start + (({{ seconds_expr }}) - i.cum_seconds_before) * interval '1 second'
+ from {{ ref('int_working_intervals') }} as i
+ where i.user_id = ({{ user_id_expr }})
+   and i.cum_seconds_before < ({{ seconds_expr }})
+   and i.cum_seconds_before + i.interval_seconds >= ({{ seconds_expr }})
+ order by i.interval_start desc
+ limit 1)
+{%- endmacro %}

@@ -1,0 +1,101 @@
+"""Send what the ledger holds: each open delivery once, in the recipient's working time.
+
+For every open row: render its text (``None``: the request no longer qualifies → ``cancelled``); if the
+recipient is not working now → ``held`` until their next working interval starts; else claim it (commit
+``sending``), send one notification, record the answer. The portal's own refusal (an error answer, or
+``result: false`` for an unknown or inactive recipient, docs/bitrix24-api.md § im.notify.system.add) is
+``failed`` and retried by the next run; no usable answer at all is ``unknown`` and never repeated, because
+the portal may have delivered it (sending is not idempotent: § im.message.add).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import connection as Connection
+
+from orchestration.alerts import state
+from orchestration.alerts.recipients import availability
+from orchestration.bitrix24 import Bitrix24Client, Bitrix24Error, Bitrix24UnreachableError
+
+NOTIFY_METHOD = "im.notify.system.add"  # a system notification: no author, a webhook may send it
+CHAT_METHOD = "im.message.add"
+
+
+class RecipientRefusedError(Bitrix24Error):
+    """The portal created no notification (``result: false``): unknown, fired or otherwise blocked user."""
+
+
+@dataclass
+class Outcome:
+    """What one delivery pass did, for the run's metadata and its error message."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return {status: self.counts[status] for status in ("sent", "held", "failed", "unknown", "cancelled")}
+
+
+def send(client: Bitrix24Client, recipient_id: int, text: str, chat_dialog_id: str) -> int:
+    """One system notification (and the optional chat copy); the portal's notification id."""
+    answer = client.call(NOTIFY_METHOD, {"USER_ID": recipient_id, "MESSAGE": text})
+    if isinstance(answer.result, bool) or not isinstance(answer.result, int):
+        raise RecipientRefusedError(
+            f"Bitrix24 {NOTIFY_METHOD}: no notification created for user {recipient_id} "
+            "(unknown, inactive or blocked recipient)",
+            method=NOTIFY_METHOD,
+        )
+    if chat_dialog_id:
+        client.call(CHAT_METHOD, {"DIALOG_ID": chat_dialog_id, "MESSAGE": text})
+    return answer.result
+
+
+def deliver_open(
+    conn: Connection,
+    client: Bitrix24Client,
+    kind: str,
+    render: Callable[[dict[str, Any]], str | None],
+    now: datetime,
+    chat_dialog_id: str = "",
+) -> Outcome:
+    """One pass over the open ``kind`` rows of the ledger (the caller holds the delivery lock)."""
+    outcome = Outcome()
+    for row in state.open_deliveries(conn, kind):
+        key, recipient = row["delivery_key"], row["recipient_id"]
+        text = render(row)
+        if text is None:
+            state.update(conn, key, now, status="cancelled")
+            outcome.counts["cancelled"] += 1
+            continue
+        free = availability(conn, recipient, now)
+        if not free.known:
+            error = f"{key}: user {recipient} has no working calendar in the warehouse (not an employee?)"
+            state.update(conn, key, now, status="failed", last_error=error)
+            outcome.counts["failed"] += 1
+            outcome.errors.append(error)
+            continue
+        if not free.working:
+            state.update(conn, key, now, status="held", deliver_after=free.next_start)
+            outcome.counts["held"] += 1
+            continue
+        if not state.claim(conn, key, text, now):
+            continue
+        try:
+            portal_id = send(client, recipient, text, chat_dialog_id)
+        except Bitrix24UnreachableError as exc:
+            state.update(conn, key, now, status="unknown", last_error=str(exc))
+            outcome.counts["unknown"] += 1
+            outcome.errors.append(f"{key}: {exc} — not re-sent (it may have arrived)")
+        except Bitrix24Error as exc:
+            state.update(conn, key, now, status="failed", last_error=str(exc))
+            outcome.counts["failed"] += 1
+            outcome.errors.append(f"{key}: {exc} — the next run retries")
+        else:
+            state.update(conn, key, now, status="sent", sent_at=now, portal_message_id=portal_id)
+            outcome.counts["sent"] += 1
+    return outcome
