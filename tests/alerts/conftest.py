@@ -34,7 +34,8 @@ NEW_DEALS = {
     9001: ("6", "2026-11-16T10:00:00+03:00"),  # Monday morning: level 1 at 10:15, level 2 at 10:30
     9002: ("7", "2026-11-16T17:40:00+03:00"),  # Monday evening: level 1 at 17:55, seen due at night
     9003: ("9", "2026-11-17T11:00:00+03:00"),  # Tuesday: the crash case
-    9004: ("9", "2026-11-17T12:00:00+03:00"),  # Tuesday: the bad-input cases
+    9004: ("9", "2026-11-17T12:00:00+03:00"),  # Tuesday: a webhook without the im scope
+    9005: ("8", "2026-11-17T12:00:00+03:00"),  # Tuesday: a fired employee (ACTIVE false) is responsible
 }
 
 

@@ -7,6 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bitrix24_emulator.server import Webhook
+from bitrix24_emulator.server.auth import ALL_SCOPES
+from bitrix24_emulator.testing import running_emulator
 from orchestration.alerts import state
 from orchestration.alerts.sla import delivery_key, listed_alerts
 from orchestration.warehouse.bootstrap import connect
@@ -109,3 +112,29 @@ def test_a_crash_between_claim_and_send_never_duplicates(pipeline: Pipeline) -> 
     assert ledger(pipeline, 9003) == [(1, "unknown", 9)]
     assert pipeline.deliver(now + 2 * MINUTE).success  # and it stays unsent, quietly
     assert pipeline.messages_about(9003) == []
+
+
+def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: Pipeline) -> None:
+    now = at("2026-11-17T12:20:00+03:00")
+    pipeline.rebuild(now)
+    without_im = Webhook(1, "no-im-scope", scopes=ALL_SCOPES - {"im"})
+    with running_emulator(pipeline.emulator.portal, webhooks=(without_im,)) as other:
+        result = pipeline.deliver(now, webhook_url=other.webhook_url)
+        assert other.outbox() == []
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "insufficient_scope" in failure and "add the scope to the webhook" in failure
+    assert "no-im-scope" not in failure  # no secret in the error
+    ((status, error),) = pipeline.query(
+        "select status, last_error from alerts.deliveries where request_id = 9004 and alert_level = 1"
+    )
+    assert status == "failed" and "insufficient_scope" in error
+
+    # the fired employee: the portal creates no notification (result false) — failed, and said so
+    result = pipeline.deliver(now + MINUTE)
+    assert not result.success
+    assert ledger(pipeline, 9005) == [(1, "failed", 8)]
+    assert pipeline.messages_about(9005) == []
+    # the scope is back: the next run sends the failed alert, once
+    ((user, _, _),) = pipeline.messages_about(9004)
+    assert user == 9 and ledger(pipeline, 9004)[0][1] == "sent"
