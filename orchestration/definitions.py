@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from orchestration.alerts.assets import alert_assets
+from orchestration.alerts.schedules import operational_jobs, operational_schedules
 from orchestration.alerts.settings import alerts_resource
 from orchestration.assets.dbt import dbt_models, dbt_resource, dbt_windowed_marts
 from orchestration.assets.raw_changes import change_assets
@@ -67,8 +68,8 @@ def build_definitions() -> dg.Definitions:
             *alert_assets,
         ],
         asset_checks=raw_asset_checks,
-        jobs=jobs,
-        schedules=schedules,
+        jobs=[*jobs, *operational_jobs],
+        schedules=[*schedules, *operational_schedules],
         resources=build_resources(),
         sensors=[alert_on_run_failure],
     )

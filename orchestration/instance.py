@@ -23,6 +23,13 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     max_concurrent_runs: 2
+    # one run per day's window at a time: an overlapping pass of the same day waits in the queue
+    # (orchestration/alerts/schedules.py)
+    tag_concurrency_limits:
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 telemetry:
   enabled: false
 """

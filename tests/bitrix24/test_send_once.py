@@ -29,9 +29,12 @@ def test_an_unanswered_send_is_not_repeated(fault: str) -> None:
         with _client(emu.webhook_url, repeat=False) as client, pytest.raises(Bitrix24UnreachableError):
             client.call("im.notify.system.add", {"USER_ID": USER, "MESSAGE": "once"})
         assert emu.counters.snapshot()["requests"] == 1
-    with running_emulator(PORTAL, faults=Faults(script={1: fault})) as emu:
-        with _client(emu.webhook_url, repeat=True) as client:  # the default for reads: repeated
-            assert isinstance(client.call("user.get").result, list)
+    # the default, for reads: repeated
+    with (
+        running_emulator(PORTAL, faults=Faults(script={1: fault})) as emu,
+        _client(emu.webhook_url, repeat=True) as client,
+    ):
+        assert isinstance(client.call("user.get").result, list)
 
 
 def test_a_refusal_before_execution_is_still_retried() -> None:

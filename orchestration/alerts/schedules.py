@@ -1,0 +1,53 @@
+"""The operational cadence: during the working day, today's change window every 15 minutes, then the
+windowed marts (deals, calls, SLA alerts) and the alert delivery — so an untouched deal is seen, and its
+alert sent, at most about one interval after it falls due.
+
+Cost: a pass over one day's changes is a handful of requests (bench: one day of a 70-manager portal
+≈ 10 requests), so 4 passes an hour stay far below the portal's request budget; the measurement against
+cloud limits is not done yet (docs/operations.md, "Alerts").
+
+Overlaps: every run of a day's window carries Dagster's ``dagster/partition`` tag, and the run queue lets
+one run per tag value through at a time (``tag_concurrency_limits`` in the instance's dagster.yaml,
+orchestration/instance.py). A pass that starts while the previous one (or a ``raw_today`` /
+``raw_yesterday`` run of the same day) is still running waits in the queue instead of running beside it.
+Outside working hours the 3-hourly ``raw_today`` schedule is the cadence (orchestration/schedules.py).
+"""
+
+import dagster as dg
+
+from orchestration.alerts.assets import sla_alert_deliveries
+from orchestration.assets.dbt import dbt_windowed_marts
+from orchestration.assets.partitions import portal_time_zone
+from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_comments import timeline_comments
+from orchestration.schedules import default_status
+
+# every 15 minutes from 08:00 to 19:45, Monday to Friday (the portal's wall clock): the portal's working
+# day with margin for employees whose hours start earlier or end later
+OPERATIONAL_CRON = "*/15 8-19 * * 1-5"
+WINDOW_TAG = "dagster/partition"  # set by Dagster on every run of one partition: the window's day
+
+operational_refresh_job = dg.define_asset_job(
+    "operational_refresh",
+    selection=dg.AssetSelection.assets(
+        *change_assets, timeline_comments, dbt_windowed_marts, sla_alert_deliveries
+    ),
+    description="Today's changes, the windowed marts and the SLA alerts: the working-day cadence.",
+)
+
+
+@dg.schedule(
+    name="operational_today",
+    cron_schedule=OPERATIONAL_CRON,
+    job=operational_refresh_job,
+    execution_timezone=portal_time_zone(),
+    default_status=default_status(),
+    description="Every 15 minutes in working hours: today's changes, the marts and the SLA alerts.",
+)
+def operational_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = context.scheduled_execution_time.date().isoformat()
+    return dg.RunRequest(run_key=f"{day}@{context.scheduled_execution_time.isoformat()}", partition_key=day)
+
+
+operational_jobs = [operational_refresh_job]
+operational_schedules = [operational_today]
