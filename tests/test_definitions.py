@@ -23,6 +23,15 @@ EXPECTED_GRAPH = {
     "staging/stg_bitrix24__absences": ("staging", ["raw/absences", "raw/deletions"]),
     "marts/dim_managers": ("marts", ["staging/stg_bitrix24__departments", "staging/stg_bitrix24__users"]),
     "alerts/sla_alert_deliveries": ("alerts", ["marts/sla_alerts"]),
+    "alerts/morning_digests": (
+        "alerts",
+        [
+            "marts/dim_departments",
+            "marts/dim_managers",
+            "marts/fct_manager_daily_calls",
+            "marts/fct_manager_daily_deals",
+        ],
+    ),
 }
 
 

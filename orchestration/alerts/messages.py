@@ -4,7 +4,9 @@ ever goes into a message: only the request's title, numbers from the marts and l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 SLA_TEMPLATES = {
     "ru": {
@@ -47,3 +49,73 @@ def sla_text(alert: SlaAlert, language: str, portal_host: str) -> str:
         threshold=int(alert.threshold_working_minutes),
         link=deal_link(portal_host, alert.request_id),
     ).strip()
+
+
+DIGEST_TEMPLATES = {
+    "ru": {
+        "title": "Сводка за {day}",
+        "totals": "Сделок новых: {created}, без контакта: {untouched}. "
+        "Звонков: {calls}, состоялось: {connected}.",
+        "manager": "{name}: сделок {created}, без контакта {untouched}, ср. реакция {response} раб. мин; "
+        "звонков {calls}, состоялось {connected}{flags}",
+        "dials": "много набирает, редко дозванивается",
+        "cannot_hold": "дозванивается, но не удерживает",
+        "dashboard": "Дашборд: {url}",
+    },
+    "en": {
+        "title": "Summary for {day}",
+        "totals": "New deals: {created}, untouched: {untouched}. Calls: {calls}, connected: {connected}.",
+        "manager": "{name}: deals {created}, untouched {untouched}, avg response {response} working min; "
+        "calls {calls}, connected {connected}{flags}",
+        "dials": "dials a lot, rarely connects",
+        "cannot_hold": "connects but cannot hold the client",
+        "dashboard": "Dashboard: {url}",
+    },
+}
+
+
+def digest_text(day: date, deals: Any, calls: Any, language: str, dashboard_url: str) -> str:
+    """Report 1 and report 2 of ``day`` (orchestration/cli/reports.py ``Report`` objects), one line per
+    manager; the totals are sums of counts only (an average of averages would be wrong)."""
+    words = DIGEST_TEMPLATES[language]
+    call_rows = {row["manager_id"]: row for row in _rows(calls)}
+    lines = [words["title"].format(day=day.isoformat())]
+    deal_rows = _rows(deals)
+    lines.append(
+        words["totals"].format(
+            created=sum(r["deals_created"] for r in deal_rows),
+            untouched=sum(r["deals_untouched"] for r in deal_rows),
+            calls=sum(r["calls_total"] for r in call_rows.values()),
+            connected=sum(r["calls_connected"] for r in call_rows.values()),
+        )
+    )
+    for deal in deal_rows:
+        call = call_rows.get(deal["manager_id"], {})
+        flags = [
+            words[k]
+            for k, col in (
+                ("dials", "dials_a_lot_rarely_connects"),
+                ("cannot_hold", "connects_but_cannot_hold"),
+            )
+            if call.get(col)
+        ]
+        lines.append(
+            words["manager"].format(
+                name=deal["manager_name"],
+                created=deal["deals_created"],
+                untouched=deal["deals_untouched"],
+                response="—"
+                if deal["avg_response_incl_untouched"] is None
+                else deal["avg_response_incl_untouched"],
+                calls=call.get("calls_total", 0),
+                connected=call.get("calls_connected", 0),
+                flags=f" ({'; '.join(flags)})" if flags else "",
+            )
+        )
+    if dashboard_url:
+        lines.append(words["dashboard"].format(url=dashboard_url))
+    return "\n".join(lines)
+
+
+def _rows(report: Any) -> list[dict[str, Any]]:
+    return [dict(zip(report.columns, row, strict=True)) for row in report.rows]

@@ -15,7 +15,7 @@ Outside working hours the 3-hourly ``raw_today`` schedule is the cadence (orches
 
 import dagster as dg
 
-from orchestration.alerts.assets import sla_alert_deliveries
+from orchestration.alerts.assets import morning_digests, sla_alert_deliveries
 from orchestration.assets.dbt import dbt_windowed_marts
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.assets.raw_changes import change_assets
@@ -30,9 +30,10 @@ WINDOW_TAG = "dagster/partition"  # set by Dagster on every run of one partition
 operational_refresh_job = dg.define_asset_job(
     "operational_refresh",
     selection=dg.AssetSelection.assets(
-        *change_assets, timeline_comments, dbt_windowed_marts, sla_alert_deliveries
+        *change_assets, timeline_comments, dbt_windowed_marts, sla_alert_deliveries, morning_digests
     ),
-    description="Today's changes, the windowed marts and the SLA alerts: the working-day cadence.",
+    description="Today's changes, the windowed marts, the SLA alerts and the morning digests: the "
+    "working-day cadence.",
 )
 
 

@@ -43,8 +43,8 @@ create index if not exists deliveries_open on alerts.deliveries (status) where s
     ('pending', 'held', 'failed', 'sending');
 """
 
-# one delivery run at a time per warehouse: a session lock, released when the connection closes (or dies)
-LOCK_KEY = 7_316_001
+# one delivery pass per kind at a time: a session lock, released when the connection closes (or dies)
+LOCK_KEYS = {"sla": 7_316_001, "digest": 7_316_002}
 OPEN = ("pending", "held", "failed")
 
 
@@ -54,23 +54,24 @@ def ensure_table(conn: Connection) -> None:
     conn.commit()
 
 
-def try_lock(conn: Connection) -> bool:
+def try_lock(conn: Connection, kind: str) -> bool:
     with conn.cursor() as cur:
-        cur.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,))
+        cur.execute("select pg_try_advisory_lock(%s)", (LOCK_KEYS[kind],))
         (locked,) = cur.fetchone()
     conn.commit()
     return bool(locked)
 
 
-def orphans_to_unknown(conn: Connection, now: datetime) -> int:
-    """Rows a dead run claimed: the request may have reached the portal, so they are not sent again."""
+def orphans_to_unknown(conn: Connection, now: datetime, kind: str) -> int:
+    """Rows of ``kind`` a dead run claimed (the caller holds the kind's lock): the request may have reached
+    the portal, so they are not sent again."""
     with conn.cursor() as cur:
         cur.execute(
             """update alerts.deliveries
                set status = 'unknown', updated_at = %s,
                    last_error = 'the run that claimed it ended before recording the answer; not re-sent'
-               where status = 'sending'""",
-            (now,),
+               where status = 'sending' and kind = %s""",
+            (now, kind),
         )
         count = cur.rowcount
     conn.commit()

@@ -18,7 +18,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import Emulator, ManualClock
 from bitrix24_emulator.testing import running_emulator
-from orchestration.alerts.assets import sla_alert_deliveries
+from orchestration.alerts.assets import morning_digests, sla_alert_deliveries
 from orchestration.alerts.settings import AlertsResource
 from orchestration.definitions import build_definitions
 from orchestration.resources import Bitrix24Resource, WarehouseResource
@@ -86,19 +86,25 @@ class Pipeline:
         variables = json.dumps({"snapshot_at": snapshot.isoformat()})
         run_dbt(self.location, "run", "--select", "managerControl_Deal sla_alerts", "--vars", variables)
 
-    def deliver(self, now: datetime, webhook_url: str | None = None) -> dg.ExecuteInProcessResult:
-        """The delivery asset, materialised by Dagster at ``now`` (the emulator's clock is set to it too)."""
+    def deliver(
+        self, now: datetime, webhook_url: str | None = None, asset: dg.AssetsDefinition = sla_alert_deliveries
+    ) -> dg.ExecuteInProcessResult:
+        """A delivery asset, materialised by Dagster at ``now`` (the emulator's clock is set to it too)."""
         self.clock.advance(now.timestamp() - self.clock.now())
+        op_name = asset.key.to_python_identifier()
         return dg.materialize(
-            [sla_alert_deliveries],
+            [asset],
             resources={
                 "warehouse": WarehouseResource(url=self.location.libpq_url()),
                 "bitrix24": Bitrix24Resource(webhook_url=webhook_url or self.emulator.webhook_url),
                 "alerts": AlertsResource(enabled=True, language="ru"),
             },
-            run_config={"ops": {"alerts__sla_alert_deliveries": {"config": {"as_of": now.isoformat()}}}},
+            run_config={"ops": {op_name: {"config": {"as_of": now.isoformat()}}}},
             raise_on_error=False,
         )
+
+    def digest(self, now: datetime) -> dg.ExecuteInProcessResult:
+        return self.deliver(now, asset=morning_digests)
 
     def due_at(self, deal_id: int, level: int) -> datetime:
         ((due,),) = self.query(

@@ -138,3 +138,32 @@ def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: 
     # the scope is back: the next run sends the failed alert, once
     ((user, _, _),) = pipeline.messages_about(9004)
     assert user == 9 and ledger(pipeline, 9004)[0][1] == "sent"
+
+
+def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline: Pipeline) -> None:
+    def digests() -> list[tuple[int | None, str, float]]:
+        return [
+            (d.user_id, d.message, d.sent_at)
+            for d in pipeline.emulator.outbox()
+            if d.message.startswith("Сводка")
+        ]
+
+    assert pipeline.digest(at("2026-11-17T07:00:00+03:00")).success  # before anyone works: nothing
+    assert digests() == []
+    start = at("2026-11-17T09:00:00+03:00")
+    assert pipeline.digest(start).success
+    assert pipeline.digest(start + 15 * MINUTE).success  # the next pass sends nothing more
+    heads = {
+        head
+        for (head,) in pipeline.query(
+            "select distinct head_user_id from marts.dim_departments where head_user_id is not null"
+        )
+    }
+    sent = digests()
+    assert sorted(user for user, _, _ in sent) == sorted(heads)  # all heads here work 9:00-18:00 Moscow time
+    assert {sent_at for _, _, sent_at in sent} == {start.timestamp()}
+    # the head of department 3 (user 4): Monday's numbers of their team, as report 1 and 2 give them
+    ((name,),) = pipeline.query("select manager_name from marts.dim_managers where manager_id = 6")
+    (text,) = [text for user, text, _ in sent if user == 4]
+    assert text.startswith("Сводка за 2026-11-16\n")
+    assert any(line.startswith(f"{name}: сделок 1, без контакта 1,") for line in text.splitlines())

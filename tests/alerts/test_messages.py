@@ -1,0 +1,61 @@
+"""The texts, in both languages, from the report functions' rows (no warehouse needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from orchestration.alerts.messages import SlaAlert, digest_text, sla_text
+from orchestration.cli.reports import Report
+
+DEALS = Report(
+    ["manager_id", "manager_name", "deals_created", "deals_untouched", "avg_response_incl_untouched"],
+    [(6, "Анна Петрова", 3, 1, Decimal("180.0")), (7, "Олег Ким", 0, 0, None)],
+)
+CALLS = Report(
+    [
+        "manager_id",
+        "calls_total",
+        "calls_connected",
+        "dials_a_lot_rarely_connects",
+        "connects_but_cannot_hold",
+    ],
+    [(6, 40, 5, True, False), (7, 2, 2, False, False)],
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "ru",
+            "Сводка за 2026-11-16\n"
+            "Сделок новых: 3, без контакта: 1. Звонков: 42, состоялось: 7.\n"
+            "Анна Петрова: сделок 3, без контакта 1, ср. реакция 180.0 раб. мин; звонков 40, состоялось 5 "
+            "(много набирает, редко дозванивается)\n"
+            "Олег Ким: сделок 0, без контакта 0, ср. реакция — раб. мин; звонков 2, состоялось 2\n"
+            "Дашборд: https://bi.example/d/1",
+        ),
+        (
+            "en",
+            "Summary for 2026-11-16\n"
+            "New deals: 3, untouched: 1. Calls: 42, connected: 7.\n"
+            "Анна Петрова: deals 3, untouched 1, avg response 180.0 working min; calls 40, connected 5 "
+            "(dials a lot, rarely connects)\n"
+            "Олег Ким: deals 0, untouched 0, avg response — working min; calls 2, connected 2\n"
+            "Dashboard: https://bi.example/d/1",
+        ),
+    ],
+)
+def test_digest_in_both_languages(language: str, expected: str) -> None:
+    assert digest_text(date(2026, 11, 16), DEALS, CALLS, language, "https://bi.example/d/1") == expected
+
+
+def test_sla_alert_in_english_has_no_secret_only_the_portal_link() -> None:
+    alert = SlaAlert("deal", 9001, 2, "Order", "Anna", Decimal("31.5"), Decimal("30"))
+    assert sla_text(alert, "en", "portal.example") == (
+        'Escalation: deal "Order" (#9001, responsible: Anna) has had no contact for 31 working minutes '
+        "(limit 30). https://portal.example/crm/deal/details/9001/"
+    )
