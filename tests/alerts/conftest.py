@@ -36,6 +36,7 @@ NEW_DEALS = {
     9003: ("9", "2026-11-17T11:00:00+03:00"),  # Tuesday: the crash case
     9004: ("9", "2026-11-17T12:00:00+03:00"),  # Tuesday: a webhook without the im scope
     9005: ("8", "2026-11-17T12:00:00+03:00"),  # Tuesday: a fired employee (ACTIVE false) is responsible
+    9006: ("4", "2026-11-17T13:00:00+03:00"),  # Tuesday: the head of department 3 is responsible himself
 }
 
 

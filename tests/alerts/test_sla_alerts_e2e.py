@@ -58,6 +58,10 @@ def test_escalation_to_the_head_after_n_plus_m(pipeline: Pipeline) -> None:
     assert [user for user, _, _ in messages] == [6, 4]  # user 4 heads department 3, where user 6 works
     assert messages[1][1].startswith("Эскалация: сделка «Заявка 9001» (№9001, ответственный — ")
     assert ledger(pipeline, 9001) == [(1, "sent", 6), (2, "sent", 4)]
+    # a head's own deal escalates to the head of the department above (user 3 heads department 2)
+    assert pipeline.query(
+        "select alert_level, recipient_id from marts.sla_alerts where request_id = 9006 order by 1"
+    ) == [(1, 4), (2, 3)]
 
 
 def test_every_due_alert_reached_its_recipient_exactly_once(pipeline: Pipeline) -> None:
