@@ -41,8 +41,8 @@ class Outcome:
         return {status: self.counts[status] for status in ("sent", "held", "failed", "unknown", "cancelled")}
 
 
-def send(client: Bitrix24Client, recipient_id: int, text: str, chat_dialog_id: str) -> int:
-    """One system notification (and the optional chat copy); the portal's notification id."""
+def send(client: Bitrix24Client, recipient_id: int, text: str) -> int:
+    """One system notification; the portal's notification id."""
     answer = client.call(NOTIFY_METHOD, {"USER_ID": recipient_id, "MESSAGE": text})
     if isinstance(answer.result, bool) or not isinstance(answer.result, int):
         raise RecipientRefusedError(
@@ -50,9 +50,17 @@ def send(client: Bitrix24Client, recipient_id: int, text: str, chat_dialog_id: s
             "(unknown, inactive or blocked recipient)",
             method=NOTIFY_METHOD,
         )
-    if chat_dialog_id:
-        client.call(CHAT_METHOD, {"DIALOG_ID": chat_dialog_id, "MESSAGE": text})
     return answer.result
+
+
+def copy_to_chat(client: Bitrix24Client, chat_dialog_id: str, text: str) -> str | None:
+    """The optional chat copy, after the notification went out: its failure is reported, never a reason to
+    send the notification again (the row stays ``sent``)."""
+    try:
+        client.call(CHAT_METHOD, {"DIALOG_ID": chat_dialog_id, "MESSAGE": text})
+    except Bitrix24Error as exc:
+        return f"chat copy to {chat_dialog_id} not posted: {exc}"
+    return None
 
 
 def deliver_open(
@@ -86,7 +94,7 @@ def deliver_open(
         if not state.claim(conn, key, text, now):
             continue
         try:
-            portal_id = send(client, recipient, text, chat_dialog_id)
+            portal_id = send(client, recipient, text)
         except Bitrix24UnreachableError as exc:
             state.update(conn, key, now, status="unknown", last_error=str(exc))
             outcome.counts["unknown"] += 1
@@ -98,4 +106,8 @@ def deliver_open(
         else:
             state.update(conn, key, now, status="sent", sent_at=now, portal_message_id=portal_id)
             outcome.counts["sent"] += 1
+            chat_error = copy_to_chat(client, chat_dialog_id, text) if chat_dialog_id else None
+            if chat_error:
+                state.update(conn, key, now, last_error=chat_error)
+                outcome.errors.append(f"{key}: {chat_error}")
     return outcome
