@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dagster import MetadataValue
 from psycopg2.extensions import connection as Connection
 
 from orchestration.alerts import state
@@ -36,9 +37,22 @@ class Outcome:
 
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    rows: list[tuple[str, int, str]] = field(default_factory=list)  # (delivery key, recipient, new status)
+
+    def note(self, key: str, recipient: int, status: str) -> None:
+        self.counts[status] += 1
+        self.rows.append((key, recipient, status))
 
     def metadata(self) -> dict[str, Any]:
-        return {status: self.counts[status] for status in ("sent", "held", "failed", "unknown", "cancelled")}
+        """Counts per status, and which message went to whom (the Dagster UI shows it on the run)."""
+        table = "\n".join(f"| {key} | {recipient} | {status} |" for key, recipient, status in self.rows)
+        counts: dict[str, Any] = {
+            status: self.counts[status] for status in ("sent", "held", "failed", "unknown", "cancelled")
+        }
+        return {
+            **counts,
+            "deliveries": MetadataValue.md("| key | recipient | status |\n|---|---|---|\n" + table),
+        }
 
 
 def send(client: Bitrix24Client, recipient_id: int, text: str) -> int:
@@ -78,18 +92,18 @@ def deliver_open(
         text = render(row)
         if text is None:
             state.update(conn, key, now, status="cancelled")
-            outcome.counts["cancelled"] += 1
+            outcome.note(key, recipient, "cancelled")
             continue
         free = availability(conn, recipient, now)
         if not free.known:
             error = f"{key}: user {recipient} has no working calendar in the warehouse (not an employee?)"
             state.update(conn, key, now, status="failed", last_error=error)
-            outcome.counts["failed"] += 1
+            outcome.note(key, recipient, "failed")
             outcome.errors.append(error)
             continue
         if not free.working:
             state.update(conn, key, now, status="held", deliver_after=free.next_start)
-            outcome.counts["held"] += 1
+            outcome.note(key, recipient, "held")
             continue
         if not state.claim(conn, key, text, now):
             continue
@@ -97,15 +111,15 @@ def deliver_open(
             portal_id = send(client, recipient, text)
         except Bitrix24UnreachableError as exc:
             state.update(conn, key, now, status="unknown", last_error=str(exc))
-            outcome.counts["unknown"] += 1
+            outcome.note(key, recipient, "unknown")
             outcome.errors.append(f"{key}: {exc} — not re-sent (it may have arrived)")
         except Bitrix24Error as exc:
             state.update(conn, key, now, status="failed", last_error=str(exc))
-            outcome.counts["failed"] += 1
+            outcome.note(key, recipient, "failed")
             outcome.errors.append(f"{key}: {exc} — the next run retries")
         else:
             state.update(conn, key, now, status="sent", sent_at=now, portal_message_id=portal_id)
-            outcome.counts["sent"] += 1
+            outcome.note(key, recipient, "sent")
             chat_error = copy_to_chat(client, chat_dialog_id, text) if chat_dialog_id else None
             if chat_error:
                 state.update(conn, key, now, last_error=chat_error)

@@ -38,7 +38,11 @@ def test_level_1_once_when_n_working_minutes_pass(pipeline: Pipeline) -> None:
 
     crossed = at("2026-11-16T10:16:00+03:00")
     pipeline.rebuild(crossed)
-    assert pipeline.deliver(crossed).success
+    result = pipeline.deliver(crossed)
+    assert result.success
+    # the run's metadata (the Dagster UI) says what went to whom
+    (materialization,) = result.asset_materializations_for_node("alerts__sla_alert_deliveries")
+    assert "| sla:deal:9001:1 | 6 | sent |" in materialization.metadata["deliveries"].value
     ((user, text, sent_at),) = pipeline.messages_about(9001)
     assert (user, sent_at) == (6, crossed.timestamp())
     assert text.startswith("Сделка «Заявка 9001» (№9001) ждёт первого контакта уже 16 раб. мин (порог 15).")
