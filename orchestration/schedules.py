@@ -59,7 +59,7 @@ raw_deletions_job = dg.define_asset_job(
 )
 
 
-def _day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.RunRequest:
+def day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.RunRequest:
     day = (context.scheduled_execution_time - timedelta(days=days_back)).date().isoformat()
     return dg.RunRequest(run_key=f"{day}@{context.scheduled_execution_time.isoformat()}", partition_key=day)
 
@@ -73,7 +73,7 @@ def _day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.Ru
     description="The current day's changes, every three hours.",
 )
 def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return _day_request(context, days_back=0)
+    return day_request(context, days_back=0)
 
 
 @dg.schedule(
@@ -85,7 +85,7 @@ def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     description="The previous day's changes once more, after midnight: the day is final from then on.",
 )
 def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return _day_request(context, days_back=1)
+    return day_request(context, days_back=1)
 
 
 raw_deletions_weekly = dg.ScheduleDefinition(

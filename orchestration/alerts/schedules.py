@@ -20,7 +20,7 @@ from orchestration.assets.dbt import dbt_windowed_marts
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_comments import timeline_comments
-from orchestration.schedules import default_status
+from orchestration.schedules import day_request, default_status
 
 # every 15 minutes from 08:00 to 19:45, Monday to Friday (the portal's wall clock): the portal's working
 # day with margin for employees whose hours start earlier or end later
@@ -46,8 +46,7 @@ operational_refresh_job = dg.define_asset_job(
     description="Every 15 minutes in working hours: today's changes, the marts and the SLA alerts.",
 )
 def operational_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    day = context.scheduled_execution_time.date().isoformat()
-    return dg.RunRequest(run_key=f"{day}@{context.scheduled_execution_time.isoformat()}", partition_key=day)
+    return day_request(context, days_back=0)
 
 
 operational_jobs = [operational_refresh_job]
