@@ -47,8 +47,12 @@ RAW_ENTITIES: dict[str, RawEntity] = {
         RawEntity("pipelines", id_field="id"),
         RawEntity("stages"),
         RawEntity("deals", change_stamp_field="DATE_MODIFY"),
+        RawEntity("leads", change_stamp_field="DATE_MODIFY"),
         RawEntity("activities", change_stamp_field="LAST_UPDATED"),
         RawEntity("stage_history", change_stamp_field="CREATED_TIME"),
+        # crm.stagehistory.list of leads: a table and an ID sequence of their own in the portal
+        # (docs/bitrix24-api.md § crm.stagehistory.list — leads), so a table of their own here.
+        RawEntity("lead_stage_history", change_stamp_field="CREATED_TIME"),
         RawEntity("calls", change_stamp_field="CALL_START_DATE"),
         RawEntity("timeline_comments", change_stamp_field="CREATED"),
     )
