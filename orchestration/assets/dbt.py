@@ -133,11 +133,15 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project) -> None:
 # alerts (marts/alerts, a small table over the untouched deals) are rebuilt with them, right after the deals.
 # The rest is unpartitioned: the staging tables (incremental by what ingestion observed since their last
 # build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
+# The request models (leads + deals, #15) are tables rebuilt whole, but they read the per-deal contacts, so
+# they run in the same dbt invocation, after them.
 WINDOWED_MARTS = " ".join(
     f"path:models/{folder}"
     for folder in (
         "intermediate/deals",
+        "intermediate/requests",
         "marts/deal_handling",
+        "marts/requests",
         "marts/call_traffic",
         "marts/alerts",
     )

@@ -250,6 +250,7 @@ def sync_command(
 
 class ReportKind(StrEnum):
     deals = "deals"
+    requests = "requests"
     calls = "calls"
 
 
@@ -263,7 +264,9 @@ class OutputFormat(StrEnum):
 @one_line_errors
 def report(
     kind: ReportKind = typer.Argument(
-        ..., help="deals = report 1 (deal handling), calls = report 2 (call traffic)."
+        ...,
+        help="deals = report 1 per deal, requests = report 1 per request (a lead and its deal as one),"
+        " calls = report 2 (call traffic).",
     ),
     from_day: datetime | None = typer.Option(
         None, "--from", formats=["%Y-%m-%d"], help="First day; default 30 days ago."

@@ -148,3 +148,17 @@ def test_a_period_without_data_shows_no_data_not_zero(built):
     table = report(built, "deals", "--format", "csv", first=before[0], last=before[1])
     csv_rows = list(csv.DictReader(io.StringIO(table)))
     assert csv_rows and all(row["deals_with_overdue_activities"] == "" for row in csv_rows)
+
+
+def test_requests_report_equals_the_deals_report_on_a_deals_only_portal(built):
+    """Without leads every request is its deal: the request columns repeat the deal report's."""
+    deals = {row["manager_id"]: row for row in json.loads(report(built, "deals", "--format", "json"))}
+    requests = json.loads(report(built, "requests", "--format", "json"))
+    assert len(requests) == len(deals)
+    for row in requests:
+        deal_row = deals[row["manager_id"]]
+        assert (row["requests_created"], row["requests_touched"], row["requests_untouched"],
+                row["avg_response_working_minutes"], row["avg_response_incl_untouched"]) == (
+            deal_row["deals_created"], deal_row["deals_touched"], deal_row["deals_untouched"],
+            deal_row["avg_response_working_minutes"], deal_row["avg_response_incl_untouched"])  # fmt: skip
+        assert row["arrived_as_leads"] == row["leads_created"] == 0
