@@ -14,6 +14,16 @@ FLAG_LABELS = {
 }
 
 
+# Headers where the column name alone would mislead: which calls each count holds.
+HEADERS = {
+    "calls_outgoing": "outgoing attempts",
+    "calls_outgoing_connected": "outgoing connected",
+    "calls_connected": "connected (all directions)",
+}
+
+# Fractions 0–1 in the data (JSON, CSV), percentages with one decimal on screen.
+PERCENT_COLUMNS = {"connect_rate"}
+
 # Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
 NO_DATA_COLUMNS = {
     "deals_with_overdue_activities",
@@ -28,6 +38,8 @@ NO_DATA_COLUMNS = {
 def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return "no data" if column in NO_DATA_COLUMNS else "—"
+    if column in PERCENT_COLUMNS:
+        return f"{value:.1%}"
     if column == "backlog_exact":
         return "exact" if value else "estimated"
     if isinstance(value, Decimal):
@@ -44,7 +56,9 @@ def report_table(report: Report, title: str) -> Table:
     for i in shown:
         numeric = i > 2
         table.add_column(
-            report.columns[i].replace("_", " "), justify="right" if numeric else "left", overflow="fold"
+            HEADERS.get(report.columns[i], report.columns[i].replace("_", " ")),
+            justify="right" if numeric else "left",
+            overflow="fold",
         )
     if flag_columns:
         table.add_column("pattern")

@@ -95,6 +95,7 @@ CALLS = f"""
         select manager_id,
                sum(calls_total) as calls_total,
                sum(calls_outgoing) as calls_outgoing,
+               sum(calls_outgoing_connected) as calls_outgoing_connected,
                sum(calls_incoming) as calls_incoming,
                sum(calls_connected) as calls_connected,
                sum(calls_missed) as calls_missed,
@@ -106,15 +107,18 @@ CALLS = f"""
     patterns as (
         select * from marts.manager_call_patterns(%(from)s, %(to)s)
     )
+    -- each rate stands right after the two sums it divides: connect rate = outgoing connected / outgoing
+    -- attempts (incoming calls are in neither), average talk = talk seconds / connected (any direction)
     select scope.manager_id, scope.manager_name, scope.department_name,
            coalesce(daily.calls_total, 0) as calls_total,
-           coalesce(daily.calls_outgoing, 0) as calls_outgoing,
            coalesce(daily.calls_incoming, 0) as calls_incoming,
-           coalesce(daily.calls_connected, 0) as calls_connected,
            coalesce(daily.calls_missed, 0) as calls_missed,
+           coalesce(daily.calls_outgoing, 0) as calls_outgoing,
+           coalesce(daily.calls_outgoing_connected, 0) as calls_outgoing_connected,
            patterns.connect_rate,
-           patterns.average_talk_seconds,
+           coalesce(daily.calls_connected, 0) as calls_connected,
            coalesce(daily.talk_seconds, 0) as talk_seconds_total,
+           patterns.average_talk_seconds,
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
            coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold
     from scope

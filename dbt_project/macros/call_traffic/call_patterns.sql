@@ -17,7 +17,7 @@
 rated as (
     select
         *,
-        calls_outgoing_connected::numeric / nullif(calls_outgoing, 0) as connect_rate,
+        {{ connect_rate('calls_outgoing_connected', 'calls_outgoing') }} as connect_rate,
         talk_seconds_connected::numeric / nullif(calls_connected, 0) as average_talk_seconds
     from per_period
 ),
@@ -49,7 +49,7 @@ call_patterns as (
         rated.calls_outgoing_connected,
         rated.calls_connected,
         rated.talk_seconds_connected,
-        round(rated.connect_rate, 4) as connect_rate,
+        rated.connect_rate,
         round(rated.average_talk_seconds, 1) as average_talk_seconds,
 
         -- the department's thresholds

@@ -1,6 +1,8 @@
 {#- Report 2 per employee × portal day, additive measures. Derived rates are computed at query time from
     the sums: average talk time = talk_seconds_connected / calls_connected, connect rate =
-    calls_outgoing_connected / calls_outgoing. Info calls (no employee) belong to nobody and are left out.
+    calls_outgoing_connected / calls_outgoing (macros/call_traffic/connect_rate.sql; this model's post-hook
+    creates it as the SQL function marts.connect_rate for Superset's metrics). Info calls (no employee)
+    belong to nobody and are left out.
 
     Incremental (delete+insert on report_date): a window run re-computes the days of the window's calls
     (macros/deal_handling/days_changed_in_window.sql), every manager of each such day. -#}
@@ -9,6 +11,7 @@
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],
+        post_hook="{{ create_connect_rate_function(this.schema) }}",
     )
 }}
 -- the window's change sets (macros/deal_handling) read these in incremental runs only:
