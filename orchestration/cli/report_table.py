@@ -1,17 +1,17 @@
 """Render a report as a rich table: numbers right-aligned, the unhealthy call patterns marked."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.reports import Report
 from orchestration.sync import ExtractSummary
 
-FLAG_LABELS = {
-    "dials_a_lot_rarely_connects": "dials a lot, rarely connects",
-    "connects_but_cannot_hold": "connects, cannot hold",
-}
+# The call-pattern flags are data for JSON/CSV; on screen their reason (dbt's pattern_reason, which names
+# the flag and its numbers) says the same in words.
+FLAG_COLUMNS = {"dials_a_lot_rarely_connects", "connects_but_cannot_hold", "is_flagged"}
 
 
 # Headers where the column name alone would mislead: which calls each count holds.
@@ -19,6 +19,7 @@ HEADERS = {
     "calls_outgoing": "outgoing attempts",
     "calls_outgoing_connected": "outgoing connected",
     "calls_connected": "connected (all directions)",
+    "pattern_reason": "pattern (why)",
 }
 
 # Fractions 0–1 in the data (JSON, CSV), percentages with one decimal on screen.
@@ -35,11 +36,22 @@ NO_DATA_COLUMNS = {
 }
 
 
+def percent(fraction: Decimal | float) -> str:
+    """A fraction as a percentage with one decimal, halves rounded up as PostgreSQL's round() does in the
+    marts' reason texts (format's half-to-even would print 14.2 % where the reason says 14.3 %)."""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{value} %"
+
+
 def _cell(value: Any, column: str = "") -> str:
+    if value is None and column == "pattern_reason":
+        return ""
     if value is None:
         return "no data" if column in NO_DATA_COLUMNS else "—"
+    if column == "pattern_reason":
+        return f"[bold red]{escape(value)}[/]"
     if column in PERCENT_COLUMNS:
-        return f"{value:.1%}"
+        return percent(value)
     if column == "backlog_exact":
         return "exact" if value else "estimated"
     if isinstance(value, Decimal):
@@ -50,23 +62,17 @@ def _cell(value: Any, column: str = "") -> str:
 
 
 def report_table(report: Report, title: str) -> Table:
-    flag_columns = [i for i, name in enumerate(report.columns) if name in FLAG_LABELS]
-    shown = [i for i in range(len(report.columns)) if i not in flag_columns]
+    shown = [i for i, name in enumerate(report.columns) if name not in FLAG_COLUMNS]
     table = Table(title=title)
     for i in shown:
-        numeric = i > 2
+        numeric = i > 2 and report.columns[i] != "pattern_reason"
         table.add_column(
             HEADERS.get(report.columns[i], report.columns[i].replace("_", " ")),
             justify="right" if numeric else "left",
             overflow="fold",
         )
-    if flag_columns:
-        table.add_column("pattern")
     for row in report.rows:
         cells = [_cell(row[i], report.columns[i]) for i in shown]
-        if flag_columns:
-            flags = [FLAG_LABELS[report.columns[i]] for i in flag_columns if row[i]]
-            cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")
         table.add_row(*cells)
     return table
 

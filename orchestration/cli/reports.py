@@ -120,7 +120,9 @@ CALLS = f"""
            coalesce(daily.talk_seconds, 0) as talk_seconds_total,
            patterns.average_talk_seconds,
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
-           coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold
+           coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold,
+           coalesce(patterns.is_flagged, false) as is_flagged,
+           patterns.pattern_reason
     from scope
     left join daily on daily.manager_id = scope.manager_id
     left join patterns on patterns.manager_id = scope.manager_id
@@ -129,6 +131,8 @@ CALLS = f"""
 
 REPORTS = {"deals": DEALS, "calls": CALLS}
 DEFAULT_ORDER = {"deals": "avg_response_incl_untouched", "calls": "calls_total"}
+# Listed first whatever the sort: the rows a reader must not miss (the flagged call patterns).
+FIRST = {"deals": None, "calls": "is_flagged"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,8 @@ def run_report(
     scope: Slice,
     sort: str | None = None,
 ) -> Report:
-    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report)."""
+    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report); in the
+    calls report the flagged managers come first."""
     query = REPORTS[kind]
     conn = connect(location)
     try:
@@ -159,8 +164,9 @@ def run_report(
             order = sort or DEFAULT_ORDER[kind]
             if order not in columns:
                 raise ValueError(f"cannot sort by {order!r}; columns: {', '.join(columns)}")
+            first = f"{FIRST[kind]} desc, " if FIRST[kind] else ""
             cur.execute(
-                query.replace("{order}", f"{order} desc"),
+                query.replace("{order}", f"{first}{order} desc"),
                 {"from": first_day, "to": last_day, **scope.params()},
             )
             return Report(columns, list(cur.fetchall()))
