@@ -41,7 +41,8 @@ class Slice:
 
 SCOPE = """
     scope as (
-        select managers.manager_id, managers.manager_name, managers.department_name
+        -- manager_name is dim_managers' unique display name: the name, with the department where it repeats
+        select managers.manager_id, managers.manager_display_name as manager_name, managers.department_name
         from marts.dim_managers as managers
         left join marts.dim_departments as departments on departments.department_id = managers.department_id
         where (%(departments)s::bigint[] is null
