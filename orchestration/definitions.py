@@ -1,78 +1,105 @@
-"""The one Dagster code location: every asset, resource, schedule and check of b24ops."""
+"""The one Dagster code location: every asset, resource, schedule and check of b24ops.
+
+Importing this module builds nothing. Dagster loads :func:`code_location` (``workspace.yaml``), which reads
+the settings of the loading process once and builds everything from them; tests and the CLI call
+:func:`build_definitions` with the settings they mean.
+"""
 
 from __future__ import annotations
 
-import os
+import functools
+from typing import Any
 
 import dagster as dg
 
 from orchestration.alerts.assets import alert_assets
-from orchestration.alerts.schedules import operational_jobs, operational_schedules
+from orchestration.alerts.schedules import build_operational
 from orchestration.alerts.settings import alerts_resource
-from orchestration.assets.dbt import dbt_models, dbt_resource, dbt_windowed_marts
+from orchestration.assets.dbt import build_dbt_assets, dbt_resource, prepared_project
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_checks import raw_asset_checks
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
-from orchestration.assets.superset import superset_assets
-from orchestration.resources import WEBHOOK_ENV, Bitrix24Resource, WarehouseResource, portal_id
-from orchestration.schedules import jobs, schedules
-from orchestration.sensors import alert_on_run_failure
+from orchestration.assets.superset import build_superset_assets
+from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
+from orchestration.resources import Bitrix24Resource, WarehouseResource, secret_config
+from orchestration.schedules import build_schedules, ingestion_job, raw_deletions_job
+from orchestration.sensors import build_alert_sensor
+from orchestration.settings import Settings, load_settings
 from orchestration.superset.resources import superset_resource
 
 
-def _from_env(name: str) -> str | dg.EnvVar:
-    """A secret from the environment via ``dg.EnvVar`` (never stored in config), or '' when unset."""
-    return dg.EnvVar(name) if os.environ.get(name) else ""
-
-
-def build_resources() -> dict[str, object]:
-    # Bitrix24: the webhook when B24_WEBHOOK_URL is set (it wins over OAuth), else the OAuth app's settings.
+def build_resources(settings: Settings | None = None) -> dict[str, object]:
+    """The resources as ``settings`` (default: the environment now) configure them; secrets by name."""
+    settings = settings or load_settings()
+    # Bitrix24: the webhook when there is one (it wins over OAuth), else the OAuth app's settings.
     credentials: dict[str, str | dg.EnvVar] = (
-        {"webhook_url": dg.EnvVar(WEBHOOK_ENV)}
-        if os.environ.get(WEBHOOK_ENV)
+        {"webhook_url": secret_config(settings, "webhook_url")}
+        if settings.webhook_url
         else {
-            "oauth_client_id": _from_env("B24_OAUTH_CLIENT_ID"),
-            "oauth_client_secret": _from_env("B24_OAUTH_CLIENT_SECRET"),
-            "oauth_refresh_token": _from_env("B24_OAUTH_REFRESH_TOKEN"),
-            "client_endpoint": os.environ.get("B24_OAUTH_ENDPOINT", ""),
+            "oauth_client_id": settings.oauth_client_id,
+            "oauth_client_secret": secret_config(settings, "oauth_client_secret"),
+            "oauth_refresh_token": secret_config(settings, "oauth_refresh_token"),
+            "client_endpoint": settings.oauth_endpoint,
+            "oauth_token_url": settings.oauth_token_url or DEFAULT_TOKEN_URL,
+            "token_store_path": str(settings.oauth_token_store or ""),
         }
     )
-    if not os.environ.get(WEBHOOK_ENV) and os.environ.get("B24_OAUTH_TOKEN_URL"):
-        credentials["oauth_token_url"] = os.environ["B24_OAUTH_TOKEN_URL"]
     return {
-        "warehouse": WarehouseResource(url=_from_env("WAREHOUSE_URL")),
-        "bitrix24": Bitrix24Resource(
-            **credentials,
-            portal_id=portal_id(),
-            plan=os.environ.get("B24_PLAN", "standard"),
-        ),
+        "warehouse": WarehouseResource(url=secret_config(settings, "warehouse_url")),
+        "bitrix24": Bitrix24Resource(**credentials, portal_id=settings.portal_id, plan=settings.plan),
         "dbt": dbt_resource(),
-        "superset": superset_resource(),
-        "alerts": alerts_resource(),
+        "superset": superset_resource(settings),
+        "alerts": alerts_resource(settings),
     }
 
 
-def build_definitions() -> dg.Definitions:
-    """Everything, with resources read from the environment as it is now (tests build their own)."""
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """Everything, configured by ``settings`` (default: the environment now)."""
+    settings = settings or load_settings()
+    project = prepared_project()
+    dbt_assets = build_dbt_assets(project)
+    _, dbt_windowed_marts = dbt_assets
+    raw_ingestion_job = ingestion_job(dbt_assets)
+    operational_jobs, operational_schedules = build_operational(
+        dbt_windowed_marts, schedules_on=settings.schedules_on
+    )
     return dg.Definitions(
         assets=[
             *snapshot_assets,
             *change_assets,
             timeline_comments,
             *reconciliation_assets,
-            dbt_models,
-            dbt_windowed_marts,
-            *superset_assets,
+            *dbt_assets,
+            *build_superset_assets(project),
             *alert_assets,
         ],
         asset_checks=raw_asset_checks,
-        jobs=[*jobs, *operational_jobs],
-        schedules=[*schedules, *operational_schedules],
-        resources=build_resources(),
-        sensors=[alert_on_run_failure],
+        jobs=[raw_ingestion_job, raw_deletions_job, *operational_jobs],
+        schedules=[
+            *build_schedules(raw_ingestion_job, schedules_on=settings.schedules_on),
+            *operational_schedules,
+        ],
+        resources=build_resources(settings),
+        sensors=[build_alert_sensor(settings.alert_webhook_url)],
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def code_location() -> dg.Definitions:
+    """What Dagster loads: built when Dagster loads the code location, from that process's settings."""
+    return build_definitions(load_settings())
+
+
+@functools.cache
+def _defs() -> dg.Definitions:
+    return build_definitions()
+
+
+def __getattr__(name: str) -> Any:
+    """``defs``: the definitions as the environment configures them, built on first access (PEP 562), for
+    code that imports them by name; Dagster itself loads :func:`code_location`."""
+    if name == "defs":
+        return _defs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

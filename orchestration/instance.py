@@ -1,18 +1,23 @@
-"""Dagster's home folder: run, event and schedule storage in the warehouse's PostgreSQL server."""
+"""Dagster's home folder: run, event and schedule storage in the warehouse's PostgreSQL server.
+
+Two ways in, neither touching this process's environment: :func:`open_instance` for the runs the CLI makes
+in its own process, :func:`dagster_environment` for the Dagster processes it starts (``b24ops up``).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from orchestration.warehouse.bootstrap import dagster_storage_url
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
-from orchestration.warehouse.location import WarehouseLocation
 
 DAGSTER_HOME = DEFAULT_DATA_DIR / "dagster_home"
 STORAGE_URL_ENV = "B24OPS_DAGSTER_STORAGE_URL"
 
-# The URL stays out of the file: dagster.yaml names the environment variable, the process sets it.
+# The URL stays out of the file (it holds the password): dagster.yaml names an environment variable, which
+# the processes `b24ops up` starts get in their own environment; the CLI's own runs pass it directly.
 _DAGSTER_YAML = f"""\
 storage:
   postgres:
@@ -35,12 +40,22 @@ telemetry:
 """
 
 
-def prepare_dagster_home(warehouse: WarehouseLocation, home: Path = DAGSTER_HOME) -> Path:
-    """Write dagster.yaml (if missing) and point this process's environment at it."""
+def prepare_dagster_home(home: Path = DAGSTER_HOME) -> Path:
+    """Write dagster.yaml (if missing or outdated)."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text() != _DAGSTER_YAML:
         config.write_text(_DAGSTER_YAML)
-    os.environ["DAGSTER_HOME"] = str(home)
-    os.environ[STORAGE_URL_ENV] = dagster_storage_url(warehouse)
     return home
+
+
+def dagster_environment(storage_url: str, home: Path = DAGSTER_HOME) -> dict[str, str]:
+    """What a Dagster process started by the CLI needs in its environment to find this instance."""
+    return {"DAGSTER_HOME": str(prepare_dagster_home(home)), STORAGE_URL_ENV: storage_url}
+
+
+def open_instance(storage_url: str, home: Path = DAGSTER_HOME) -> dg.DagsterInstance:
+    """The instance for runs made in this process: dagster.yaml with the storage URL given, not looked up."""
+    overrides = {"storage": {"postgres": {"postgres_url": storage_url}}}
+    ref = InstanceRef.from_dir(str(prepare_dagster_home(home)), overrides=overrides)
+    return dg.DagsterInstance.from_ref(ref)

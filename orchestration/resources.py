@@ -1,13 +1,11 @@
 """Dagster resources: the warehouse and the Bitrix24 portal.
 
-Secrets (the webhook URL, the OAuth client secret and refresh token, a warehouse password) reach them only
-through ``dg.EnvVar`` (see :func:`orchestration.definitions.build_resources`), so they never appear in run
-configuration, logs or the Dagster UI.
+Secrets (the webhook URL, the OAuth client secret and refresh token, a warehouse password) reach them through
+``dg.EnvVar`` (:func:`secret_config`), so they never appear in run configuration, logs or the Dagster UI.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,17 +15,22 @@ from psycopg2.extensions import connection as Connection
 
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
-from orchestration.bitrix24.token_store import TokenStore, default_store_path
+from orchestration.bitrix24.token_store import DEFAULT_TOKEN_STORE, TokenStore
+from orchestration.settings import DEFAULT_PORTAL_ID, Settings
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
-WEBHOOK_ENV = "B24_WEBHOOK_URL"
-PORTAL_ID_ENV = "B24_PORTAL_ID"
 
-
-def portal_id() -> str:
-    """The identifier stored on every raw row of this portal and the one the dbt models read."""
-    return os.environ.get(PORTAL_ID_ENV, "default")
+def secret_config(settings: Settings, field: str) -> str | dg.EnvVar:
+    """A secret setting as resource config: by the name of its environment variable when it came from there
+    (Dagster resolves ``dg.EnvVar`` when the resource starts, so the value never enters the run's
+    configuration, which the instance stores); a value set in code (the demo's emulator URL, made up in this
+    process) as itself; '' when unset."""
+    value = getattr(settings, field)
+    if value is None:
+        return ""
+    variable = settings.secret_variable(field)
+    return dg.EnvVar(variable) if variable else value.get_secret_value()
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -36,7 +39,7 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str = ""
 
     def location(self) -> WarehouseLocation:
-        return WarehouseLocation.from_url(self.url) if self.url else resolve_warehouse()
+        return resolve_warehouse(self.url)
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -62,8 +65,8 @@ class Bitrix24Resource(dg.ConfigurableResource):
     client_endpoint: str = ""  # https://<portal>/rest/
     oauth_token_url: str = DEFAULT_TOKEN_URL
     oauth_refresh_token: str = ""
-    token_store_path: str = ""  # empty: $B24_OAUTH_TOKEN_STORE or .data/bitrix24-oauth.json
-    portal_id: str = "default"
+    token_store_path: str = ""  # empty: .data/bitrix24-oauth.json
+    portal_id: str = DEFAULT_PORTAL_ID  # stored on every raw row of this portal; the dbt models read it back
     plan: str = "standard"
 
     def client(self, *, repeat_unanswered: bool = True) -> Bitrix24Client:
@@ -79,7 +82,7 @@ class Bitrix24Resource(dg.ConfigurableResource):
                 "no Bitrix24 credentials: set B24_WEBHOOK_URL, or B24_OAUTH_CLIENT_ID, "
                 "B24_OAUTH_CLIENT_SECRET, B24_OAUTH_ENDPOINT and B24_OAUTH_REFRESH_TOKEN"
             )
-        store = TokenStore(Path(self.token_store_path) if self.token_store_path else default_store_path())
+        store = TokenStore(Path(self.token_store_path) if self.token_store_path else DEFAULT_TOKEN_STORE)
         tokens = store.load() or OAuthTokens(self.client_endpoint, "", self.oauth_refresh_token)
         if not tokens.refresh_token:
             raise ValueError(f"no OAuth refresh token: set B24_OAUTH_REFRESH_TOKEN or restore {store.path}")

@@ -1,7 +1,8 @@
 """When ingestion runs by itself: the current day several times a day, yesterday once after midnight, and
 the deletion sweep weekly. Every schedule starts STOPPED (``make demo`` must not reach out to a portal on its
-own) unless the code location runs with ``B24_SCHEDULES=on``, which ``make up`` sets. Dagster applies a
-default status only to a schedule nobody has toggled yet; a switch in the UI wins afterwards.
+own) unless the code location runs with ``B24_SCHEDULES=on``, which ``make up`` gives the Dagster processes it
+starts. Dagster applies a default status only to a schedule nobody has toggled yet; a switch in the UI wins
+afterwards.
 
 Times are the portal's wall clock (``B24_PORTAL_TIME_ZONE``), like the partitions:
 * ``raw_today`` — every 3 hours at :15, the current day's partition: a day's changes are a few requests
@@ -16,41 +17,40 @@ The snapshot assets (users, departments, calendar, absences) ride along with the
 requests, and a new manager or a changed schedule shows up the same day.
 """
 
-import os
+from __future__ import annotations
+
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_models, dbt_windowed_marts
 from orchestration.assets.partitions import daily_partitions, portal_time_zone
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
 
+if TYPE_CHECKING:
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
 TODAY_CRON = "15 */3 * * *"
 YESTERDAY_CRON = "45 0 * * *"
 WEEKLY_SWEEP_CRON = "30 4 * * 0"
-SCHEDULES_ENV = "B24_SCHEDULES"
 
 
-def default_status() -> dg.DefaultScheduleStatus:
-    """RUNNING when the environment says ``B24_SCHEDULES=on`` (``make up``), STOPPED otherwise."""
-    if os.environ.get(SCHEDULES_ENV, "").strip().lower() == "on":
-        return dg.DefaultScheduleStatus.RUNNING
-    return dg.DefaultScheduleStatus.STOPPED
+def ingestion_job(dbt_assets: Sequence[dg.AssetsDefinition]) -> UnresolvedAssetJobDefinition:
+    """Ingestion and the marts built on it in one run: the heads of sales see the new day's numbers as soon
+    as it lands, and a failed export never feeds a half-updated mart."""
+    return dg.define_asset_job(
+        "raw_ingestion",
+        selection=dg.AssetSelection.assets(*snapshot_assets, *change_assets, timeline_comments, *dbt_assets),
+        partitions_def=daily_partitions,
+        description=(
+            "Reference snapshots, one day (or a range) of changes from the portal, then the dbt models."
+        ),
+    )
 
-
-raw_ingestion_job = dg.define_asset_job(
-    "raw_ingestion",
-    # Ingestion and the marts built on it in one run: the heads of sales see the new day's numbers as
-    # soon as it lands, and a failed export never feeds a half-updated mart.
-    selection=dg.AssetSelection.assets(
-        *snapshot_assets, *change_assets, timeline_comments, dbt_models, dbt_windowed_marts
-    ),
-    partitions_def=daily_partitions,
-    description="Reference snapshots, one day (or a range) of changes from the portal, then the dbt models.",
-)
 
 raw_deletions_job = dg.define_asset_job(
     "raw_deletions_sweep",
@@ -59,43 +59,51 @@ raw_deletions_job = dg.define_asset_job(
 )
 
 
+def default_status(schedules_on: bool) -> dg.DefaultScheduleStatus:
+    """RUNNING with ``B24_SCHEDULES=on`` (``make up``), STOPPED otherwise."""
+    return dg.DefaultScheduleStatus.RUNNING if schedules_on else dg.DefaultScheduleStatus.STOPPED
+
+
 def day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.RunRequest:
     day = (context.scheduled_execution_time - timedelta(days=days_back)).date().isoformat()
     return dg.RunRequest(run_key=f"{day}@{context.scheduled_execution_time.isoformat()}", partition_key=day)
 
 
-@dg.schedule(
-    name="raw_today",
-    cron_schedule=TODAY_CRON,
-    job=raw_ingestion_job,
-    execution_timezone=portal_time_zone(),
-    default_status=default_status(),
-    description="The current day's changes, every three hours.",
-)
-def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return day_request(context, days_back=0)
+def build_schedules(
+    raw_ingestion_job: UnresolvedAssetJobDefinition, *, schedules_on: bool
+) -> list[dg.ScheduleDefinition]:
+    """The three schedules; they start RUNNING only with ``schedules_on`` (``B24_SCHEDULES=on``)."""
+    status = default_status(schedules_on)
 
+    @dg.schedule(
+        name="raw_today",
+        cron_schedule=TODAY_CRON,
+        job=raw_ingestion_job,
+        execution_timezone=portal_time_zone(),
+        default_status=status,
+        description="The current day's changes, every three hours.",
+    )
+    def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return day_request(context, days_back=0)
 
-@dg.schedule(
-    name="raw_yesterday",
-    cron_schedule=YESTERDAY_CRON,
-    job=raw_ingestion_job,
-    execution_timezone=portal_time_zone(),
-    default_status=default_status(),
-    description="The previous day's changes once more, after midnight: the day is final from then on.",
-)
-def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return day_request(context, days_back=1)
+    @dg.schedule(
+        name="raw_yesterday",
+        cron_schedule=YESTERDAY_CRON,
+        job=raw_ingestion_job,
+        execution_timezone=portal_time_zone(),
+        default_status=status,
+        description="The previous day's changes once more, after midnight: the day is final from then on.",
+    )
+    def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return day_request(context, days_back=1)
 
+    raw_deletions_weekly = dg.ScheduleDefinition(
+        name="raw_deletions_weekly",
+        cron_schedule=WEEKLY_SWEEP_CRON,
+        job=raw_deletions_job,
+        execution_timezone=portal_time_zone(),
+        default_status=status,
+        description="The deletion sweep, weekly on Sunday night.",
+    )
 
-raw_deletions_weekly = dg.ScheduleDefinition(
-    name="raw_deletions_weekly",
-    cron_schedule=WEEKLY_SWEEP_CRON,
-    job=raw_deletions_job,
-    execution_timezone=portal_time_zone(),
-    default_status=default_status(),
-    description="The deletion sweep, weekly on Sunday night.",
-)
-
-schedules = [raw_today, raw_yesterday, raw_deletions_weekly]
-jobs = [raw_ingestion_job, raw_deletions_job]
+    return [raw_today, raw_yesterday, raw_deletions_weekly]

@@ -5,8 +5,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import dagster as dg
+from pydantic import SecretStr
 
-from orchestration.sensors import ALERT_WEBHOOK_ENV, alert_on_run_failure
+from orchestration.sensors import build_alert_sensor
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -32,11 +33,11 @@ def doomed():
     explode()
 
 
-def test_failed_run_is_posted_with_step_and_reason(monkeypatch):
+def test_failed_run_is_posted_with_step_and_reason():
     server = HTTPServer(("127.0.0.1", 0), _Collector)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv(ALERT_WEBHOOK_ENV, f"http://127.0.0.1:{server.server_port}/hook")
+    alert_on_run_failure = build_alert_sensor(SecretStr(f"http://127.0.0.1:{server.server_port}/hook"))
     try:
         with dg.DagsterInstance.ephemeral() as instance:
             result = doomed.execute_in_process(instance=instance, raise_on_error=False)

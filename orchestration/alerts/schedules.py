@@ -13,41 +13,50 @@ orchestration/instance.py). A pass that starts while the previous one (or a ``ra
 Outside working hours the 3-hourly ``raw_today`` schedule is the cadence (orchestration/schedules.py).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
 from orchestration.alerts.assets import morning_digests, sla_alert_deliveries
-from orchestration.assets.dbt import dbt_windowed_marts
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.assets.raw_changes import change_assets
 from orchestration.assets.raw_comments import timeline_comments
 from orchestration.schedules import day_request, default_status
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 # every 15 minutes from 08:00 to 19:45, Monday to Friday (the portal's wall clock): the portal's working
 # day with margin for employees whose hours start earlier or end later
 OPERATIONAL_CRON = "*/15 8-19 * * 1-5"
 WINDOW_TAG = "dagster/partition"  # set by Dagster on every run of one partition: the window's day
 
-operational_refresh_job = dg.define_asset_job(
-    "operational_refresh",
-    selection=dg.AssetSelection.assets(
-        *change_assets, timeline_comments, dbt_windowed_marts, sla_alert_deliveries, morning_digests
-    ),
-    description="Today's changes, the windowed marts, the SLA alerts and the morning digests: the "
-    "working-day cadence.",
-)
 
+def build_operational(
+    dbt_windowed_marts: dg.AssetsDefinition, *, schedules_on: bool
+) -> tuple[list[UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
+    """The job ``operational_refresh`` and its schedule ``operational_today`` (RUNNING with
+    ``schedules_on``, like the other schedules)."""
+    operational_refresh_job = dg.define_asset_job(
+        "operational_refresh",
+        selection=dg.AssetSelection.assets(
+            *change_assets, timeline_comments, dbt_windowed_marts, sla_alert_deliveries, morning_digests
+        ),
+        description="Today's changes, the windowed marts, the SLA alerts and the morning digests: the "
+        "working-day cadence.",
+    )
 
-@dg.schedule(
-    name="operational_today",
-    cron_schedule=OPERATIONAL_CRON,
-    job=operational_refresh_job,
-    execution_timezone=portal_time_zone(),
-    default_status=default_status(),
-    description="Every 15 minutes in working hours: today's changes, the marts and the SLA alerts.",
-)
-def operational_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return day_request(context, days_back=0)
+    @dg.schedule(
+        name="operational_today",
+        cron_schedule=OPERATIONAL_CRON,
+        job=operational_refresh_job,
+        execution_timezone=portal_time_zone(),
+        default_status=default_status(schedules_on),
+        description="Every 15 minutes in working hours: today's changes, the marts and the SLA alerts.",
+    )
+    def operational_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return day_request(context, days_back=0)
 
-
-operational_jobs = [operational_refresh_job]
-operational_schedules = [operational_today]
+    return [operational_refresh_job], [operational_today]

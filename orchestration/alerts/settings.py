@@ -1,19 +1,15 @@
-"""The alerts' switches, as the code location reads them from the environment (orchestration/definitions.py).
+"""The alerts' switches as a Dagster resource, from the settings (``B24_ALERTS*``, ``B24_DASHBOARD_URL``).
 
 Thresholds are not here: N and M per department are the dbt seed ``sla_alert_settings`` (one source).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 import dagster as dg
 
-ALERTS_ENV = "B24_ALERTS"  # "on" sends; anything else records nothing and sends nothing
-LANGUAGE_ENV = "B24_ALERTS_LANGUAGE"  # ru (default: a Russian portal) or en
-CHAT_ENV = "B24_ALERTS_CHAT"  # optional: also post each alert to this chat (DIALOG_ID, e.g. chat42)
-DASHBOARD_URL_ENV = "B24_DASHBOARD_URL"  # optional: the link at the end of the digest
+from orchestration.settings import Settings
 
 
 class AlertsResource(dg.ConfigurableResource):
@@ -26,11 +22,10 @@ class AlertsResource(dg.ConfigurableResource):
     dashboard_url: str = ""
 
 
-def alerts_resource() -> AlertsResource:
-    language = os.environ.get(LANGUAGE_ENV, "ru").strip().lower()
+def alerts_resource(settings: Settings) -> AlertsResource:
     return AlertsResource(
-        enabled=os.environ.get(ALERTS_ENV, "").strip().lower() == "on",
-        language="en" if language == "en" else "ru",
-        chat_dialog_id=os.environ.get(CHAT_ENV, "").strip(),
-        dashboard_url=os.environ.get(DASHBOARD_URL_ENV, "").strip(),
+        enabled=settings.alerts_on,
+        language="en" if settings.alerts_language.lower() == "en" else "ru",
+        chat_dialog_id=settings.alerts_chat,
+        dashboard_url=settings.dashboard_url,
     )

@@ -5,22 +5,27 @@ grouped by their layer folder (``staging``, ``intermediate``, ``marts``), so the
 the flow portal → raw → staging → intermediate → marts.
 """
 
+import functools
 import hashlib
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from jinja2.nativetypes import NativeEnvironment
 
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
-from orchestration.resources import WarehouseResource, portal_id
-from orchestration.warehouse.location import DBT_ENV_NAMES
+from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.settings import DEFAULT_PORTAL_ID
+from orchestration.warehouse.location import WarehouseLocation
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -28,7 +33,10 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # elsewhere on PATH could be another version. Through b24ops-dbt, which ends it when its parent dies.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "b24ops-dbt")
 
+# Where the project is (reads dbt_project.yml, nothing else); prepared_project() parses it when first needed.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Where the manifest is; ensure_manifest() writes it.
+MANIFEST = dbt_project.manifest_path
 
 
 def dbt_resource() -> DbtCliResource:
@@ -92,14 +100,60 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
-def _parse_into_target(project: DbtProject, artefact: str, *args: str) -> None:
+@functools.cache
+def prepared_project() -> DbtProject:
+    """The dbt project with a current manifest: parsed at most once per process, when definitions are built
+    (importing this module parses nothing)."""
+    ensure_manifest(dbt_project)
+    return dbt_project
+
+
+def _parse_into_target(
+    project: DbtProject, artefact: str, *args: str, dbt: DbtCliResource | None = None
+) -> None:
     """``dbt parse`` into a private folder, then move ``artefact`` into the project's target folder in one
     step: another process (a test, the daemon, the CLI) may be reading it right now."""
     target = Path(project.project_dir) / "target"
     target.mkdir(exist_ok=True)  # a fresh clone has none
     with tempfile.TemporaryDirectory(dir=target) as private:
-        dbt_resource().cli(["parse", "--quiet", *args], target_path=Path(private)).wait()
+        (dbt or dbt_resource()).cli(["parse", "--quiet", *args], target_path=Path(private)).wait()
         os.replace(Path(private) / artefact, target / artefact)
+
+
+def _profile(profiles_dir: Path, connection: Mapping[str, str]) -> str:
+    """profiles.yml with its ``env_var(...)`` settings rendered from ``connection`` (names: DBT_ENV_NAMES)."""
+    jinja = NativeEnvironment()
+    jinja.filters["as_number"] = int
+    env_var = lambda name, default="": connection.get(name, default)  # noqa: E731
+
+    def render(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: render(value) for key, value in node.items()}
+        if isinstance(node, str) and "{{" in node:
+            return jinja.from_string(node).render(env_var=env_var)
+        return node
+
+    return yaml.safe_dump(render(yaml.safe_load((profiles_dir / "profiles.yml").read_text())))
+
+
+@contextmanager
+def connected(dbt: DbtCliResource, location: WarehouseLocation) -> Iterator[DbtCliResource]:
+    """``dbt`` with a profile pointing at ``location``, for as long as the block runs.
+
+    dbt reads its connection from profiles.yml, which reads it from the environment; dagster-dbt gives dbt
+    this process's environment and takes no other. Rather than writing the connection into this process's
+    environment (every later step would inherit it), profiles.yml is rendered with it into a private folder
+    (0700, removed after the block) that the dbt invocations of the block use as their profiles directory.
+    """
+    target = Path(dbt.project_dir) / "target"
+    target.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="profile-", dir=target) as private:
+        profile = Path(private) / "profiles.yml"
+        profile.touch(mode=0o600)
+        profile.write_text(_profile(Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env()))
+        yield DbtCliResource(
+            project_dir=dbt.project_dir, profiles_dir=private, dbt_executable=dbt.dbt_executable
+        )
 
 
 # dbt's partial-parsing state in the project's target folder, and a hash of the vars and connection of
@@ -108,9 +162,9 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 PARSED_FOR_FILE = "partial_parse.for"
 
 
-def reuse_parse(variables: str, project: DbtProject = dbt_project) -> None:
-    """Leave in the project's target folder a partial-parsing state that the next dbt invocation with
-    ``--vars variables`` and this process's connection settings can reuse.
+def reuse_parse(variables: str, project: DbtProject = dbt_project, dbt: DbtCliResource | None = None) -> None:
+    """Leave in the project's target folder a partial-parsing state that the next invocation of ``dbt``
+    (default: :func:`dbt_resource`) with ``--vars variables`` can reuse.
 
     dagster-dbt copies ``target/partial_parse.msgpack`` into every invocation's folder, but dbt parses
     the whole project again (≈ 3 s on this machine) unless the state was written with the same vars and
@@ -118,13 +172,14 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project) -> None:
     every scheduled run after it skip that; the windowed asset's vars change with the partition.
     The profile's settings are kept only as a hash: they include the warehouse password.
     """
-    profile = {name: os.environ.get(name, "") for name in DBT_ENV_NAMES}
+    dbt = dbt or dbt_resource()
+    profile = (Path(dbt.profiles_dir or dbt.project_dir) / "profiles.yml").read_text()
     fingerprint = hashlib.sha256(json.dumps([variables, profile]).encode()).hexdigest()
     target = Path(project.project_dir) / "target"
     state, parsed_for = target / PARTIAL_PARSE_FILE, target / PARSED_FOR_FILE
     if state.exists() and parsed_for.exists() and parsed_for.read_text() == fingerprint:
         return
-    _parse_into_target(project, PARTIAL_PARSE_FILE, "--vars", variables)
+    _parse_into_target(project, PARTIAL_PARSE_FILE, "--vars", variables, dbt=dbt)
     parsed_for.write_text(fingerprint)
 
 
@@ -142,7 +197,6 @@ WINDOWED_MARTS = " ".join(
         "marts/alerts",
     )
 )
-MANIFEST = ensure_manifest()
 
 
 # dbt unit tests check the SQL logic on fixed inputs: CI runs them (tests/marts), the scheduled runs would
@@ -150,31 +204,10 @@ MANIFEST = ensure_manifest()
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def _use_warehouse(warehouse: WarehouseResource) -> None:
-    # profiles.yml reads the connection from the environment; the dbt subprocess inherits it.
-    os.environ.update(warehouse.location().dbt_env())
-
-
-def portal_vars() -> dict[str, str]:
-    """Which portal's raw rows the models read, and its time zone: the settings ingestion used."""
-    return {"portal_id": portal_id(), "portal_time_zone": portal_time_zone()}
-
-
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    exclude=WINDOWED_MARTS,
-    dagster_dbt_translator=LayeredTranslator(),
-    name="dbt_models",
-)
-def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """Build and test staging, intermediate, the dimensions and the seeds."""
-    _use_warehouse(warehouse)
-    variables = json.dumps(portal_vars())
-    reuse_parse(variables)
-    yield from dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+def portal_vars(portal_id: str = DEFAULT_PORTAL_ID) -> dict[str, str]:
+    """Which portal's raw rows the models read (the ingestion resource's ``portal_id``), and its time zone
+    (the partitions')."""
+    return {"portal_id": portal_id, "portal_time_zone": portal_time_zone()}
 
 
 def window_vars(window: ChangeWindow) -> dict[str, str]:
@@ -182,19 +215,46 @@ def window_vars(window: ChangeWindow) -> dict[str, str]:
     return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat()}
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select=WINDOWED_MARTS,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=LayeredTranslator(),
-    name="dbt_windowed_marts",
-)
-def dbt_windowed_marts(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
-    _use_warehouse(warehouse)
-    variables = json.dumps({**portal_vars(), **window_vars(window_of(context))})
-    yield from dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The dbt models as two asset definitions, from ``project``'s manifest (see :func:`prepared_project`)."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        exclude=WINDOWED_MARTS,
+        dagster_dbt_translator=LayeredTranslator(),
+        name="dbt_models",
+    )
+    def dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        bitrix24: Bitrix24Resource,
+    ) -> Iterator[Any]:
+        """Build and test staging, intermediate, the dimensions and the seeds."""
+        variables = json.dumps(portal_vars(bitrix24.portal_id))
+        with connected(dbt, warehouse.location()) as warehouse_dbt:
+            reuse_parse(variables, project, warehouse_dbt)
+            yield from warehouse_dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=WINDOWED_MARTS,
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=LayeredTranslator(),
+        name="dbt_windowed_marts",
+    )
+    def dbt_windowed_marts(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        bitrix24: Bitrix24Resource,
+    ) -> Iterator[Any]:
+        """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
+        variables = json.dumps({**portal_vars(bitrix24.portal_id), **window_vars(window_of(context))})
+        with connected(dbt, warehouse.location()) as warehouse_dbt:
+            yield from warehouse_dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+
+    return [dbt_models, dbt_windowed_marts]

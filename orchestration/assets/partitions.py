@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-PORTAL_TIME_ZONE_ENV = "B24_PORTAL_TIME_ZONE"
-HISTORY_START_ENV = "B24_HISTORY_START"
-DEFAULT_PORTAL_TIME_ZONE = "Europe/Moscow"
-DEFAULT_HISTORY_START = "2025-01-01"
+from orchestration.settings import Settings, load_settings
+
+
+def partitions_for(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """One partition per day of the portal's wall clock, from ``B24_HISTORY_START`` on.
+
+    end_offset=1: today's partition exists, so the current day can be re-synced several times a day.
+    """
+    return dg.DailyPartitionsDefinition(
+        start_date=settings.history_start, timezone=settings.portal_time_zone, end_offset=1
+    )
+
+
+# Read when this module is imported: the raw assets take their partitions in their decorators, at module
+# level. The one setting read outside an edge; every other reader of the portal's time zone asks this object.
+daily_partitions = partitions_for(load_settings())
 
 
 def portal_time_zone() -> str:
-    return os.environ.get(PORTAL_TIME_ZONE_ENV, DEFAULT_PORTAL_TIME_ZONE)
-
-
-# end_offset=1: today's partition exists, so the current day can be re-synced several times a day.
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get(HISTORY_START_ENV, DEFAULT_HISTORY_START),
-    timezone=portal_time_zone(),
-    end_offset=1,
-)
+    """The portal's IANA time zone (``B24_PORTAL_TIME_ZONE``): the partitions' zone, so both always agree."""
+    return daily_partitions.timezone
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ import json
 import re
 
 import dagster as dg
+from dagster_dbt import DbtProject
 
-from orchestration.assets.dbt import MANIFEST, LayeredTranslator, dbt_project
+from orchestration.assets.dbt import LayeredTranslator
 from orchestration.resources import WarehouseResource
 from orchestration.superset.bundle import BUNDLE_DIR
 from orchestration.superset.provision import provision_superset
@@ -24,7 +25,7 @@ _PHYSICAL_TABLE = re.compile(r"^table_name: (\w+)$", re.MULTILINE)
 _DESCRIBING_MODEL = re.compile(r"^x-dbt-model: (\w+)$", re.MULTILINE)
 
 
-def mart_dependencies() -> list[dg.AssetKey]:
+def mart_dependencies(project: DbtProject) -> list[dg.AssetKey]:
     """The dbt asset keys of every mart the datasets read: the datasets are the one list of them.
 
     Keys come from the dbt manifest through the same translator as the dbt assets, so they stay right
@@ -37,10 +38,10 @@ def mart_dependencies() -> list[dg.AssetKey]:
         referenced |= set(_DESCRIBING_MODEL.findall(text))
         if "\nsql: null" in text:
             referenced |= set(_PHYSICAL_TABLE.findall(text))
-    manifest = json.loads(MANIFEST.read_text())
+    manifest = json.loads(project.manifest_path.read_text())
     translator = LayeredTranslator()
     return sorted(
-        translator.get_asset_spec(manifest, unique_id, dbt_project).key
+        translator.get_asset_spec(manifest, unique_id, project).key
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] in {"model", "seed"}
         and node["schema"].endswith("marts")
@@ -48,22 +49,24 @@ def mart_dependencies() -> list[dg.AssetKey]:
     )
 
 
-@dg.asset(
-    key=["bi", "superset_dashboards"],
-    deps=mart_dependencies(),
-    group_name="bi",
-    kinds={"superset"},
-    owners=["team:analytics-engineering"],
-)
-def superset_dashboards(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, superset: SupersetResource
-) -> dg.MaterializeResult:
-    """Read-only role + dashboards bundle imported into Superset."""
-    target = superset.target()
-    bundle = provision_superset(warehouse.location(), target, dbt_project.manifest_path)
-    counts = {kind: len(bundle.of_kind(kind)) for kind in ("datasets", "charts", "dashboards")}
-    context.log.info(f"imported into {target.url}: {counts}")
-    return dg.MaterializeResult(metadata={"superset_url": dg.MetadataValue.url(target.url), **counts})
+def build_superset_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The dashboards asset, depending on the marts of ``project``'s manifest that the bundle reads."""
 
+    @dg.asset(
+        key=["bi", "superset_dashboards"],
+        deps=mart_dependencies(project),
+        group_name="bi",
+        kinds={"superset"},
+        owners=["team:analytics-engineering"],
+    )
+    def superset_dashboards(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, superset: SupersetResource
+    ) -> dg.MaterializeResult:
+        """Read-only role + dashboards bundle imported into Superset."""
+        target = superset.target()
+        bundle = provision_superset(warehouse.location(), target, project.manifest_path)
+        counts = {kind: len(bundle.of_kind(kind)) for kind in ("datasets", "charts", "dashboards")}
+        context.log.info(f"imported into {target.url}: {counts}")
+        return dg.MaterializeResult(metadata={"superset_url": dg.MetadataValue.url(target.url), **counts})
 
-superset_assets = [superset_dashboards]
+    return [superset_dashboards]

@@ -16,14 +16,8 @@ from pathlib import Path
 
 from orchestration.bitrix24.auth import OAuthTokens
 
-TOKEN_STORE_ENV = "B24_OAUTH_TOKEN_STORE"
+# Where the pair lives unless B24_OAUTH_TOKEN_STORE says otherwise (Bitrix24Resource.token_store_path).
 DEFAULT_TOKEN_STORE = Path(__file__).resolve().parents[2] / ".data" / "bitrix24-oauth.json"
-
-
-def default_store_path() -> Path:
-    """``$B24_OAUTH_TOKEN_STORE`` if set, else ``.data/bitrix24-oauth.json`` in the repository."""
-    configured = os.environ.get(TOKEN_STORE_ENV, "")
-    return Path(configured) if configured else DEFAULT_TOKEN_STORE
 
 
 class TokenStore:

@@ -11,15 +11,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import dagster as dg
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.bitrix24 import Bitrix24Error
-from orchestration.cli.check import run_checks
 from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_portal
 from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
@@ -27,12 +24,17 @@ from orchestration.cli.processes import recorded_services, running_pid, start_ba
 from orchestration.cli.report_table import extract_summary_table, report_table
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
-from orchestration.instance import prepare_dagster_home
-from orchestration.resources import WEBHOOK_ENV
-from orchestration.sync import ExtractSummary, SyncFailedError, sync
-from orchestration.warehouse.bootstrap import WarehouseUnavailableError, ensure_warehouse
+from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
 from orchestration.warehouse.embedded import PROJECT_ROOT, stop_embedded
-from orchestration.warehouse.location import WarehouseConfigError, WarehouseLocation
+from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
+    from orchestration.sync import ExtractSummary
+
+# Dagster, dbt, the asset definitions and the settings (pydantic) are imported inside the commands that use
+# them: importing them costs seconds (the settings: half of what is left) that `--help` and the quick
+# commands must not pay (docs/benchmarks.md; tests/cli/test_import_cost.py).
 
 app = typer.Typer(help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True)
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set).")
@@ -45,8 +47,9 @@ LOG_WIDTH = 120
 def _console(*, stderr: bool = False) -> Console:
     """A rich console; in a log (CI, cron, a pipe) LOG_WIDTH wide unless COLUMNS says otherwise."""
     console = Console(stderr=stderr)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(stderr=stderr, width=LOG_WIDTH)
+    if not console.is_terminal:
+        # COLUMNS if set (the shell's convention, as rich reads it), else LOG_WIDTH: no terminal to ask
+        console = Console(stderr=stderr, width=shutil.get_terminal_size((LOG_WIDTH, 24)).columns)
     return console
 
 
@@ -54,10 +57,31 @@ console = _console()
 err_console = _console(stderr=True)
 
 UI_HOST = "127.0.0.1"
-UI_PORT = int(os.environ.get("B24OPS_UI_PORT", "3000"))
-KNOWN_ERRORS = (WarehouseUnavailableError, WarehouseConfigError, Bitrix24Error, SyncFailedError)
+# The failures printed as one line, by the module that defines them. A module not loaded raised none, so
+# telling them apart imports nothing (the Bitrix24 client brings requests, orchestration.sync Dagster).
+ONE_LINE_ERRORS = {
+    "orchestration.warehouse.bootstrap": "WarehouseUnavailableError",
+    "orchestration.warehouse.location": "WarehouseConfigError",
+    "orchestration.bitrix24.errors": "Bitrix24Error",
+    "orchestration.sync": "SyncFailedError",
+}
 REPORT_DAYS = 30  # the reports' default period: the last 30 days up to today
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings, read from the environment once per command; the commands hand them down."""
+    from orchestration.settings import load_settings
+
+    return load_settings()
+
+
+def _known(exc: Exception) -> bool:
+    return any(
+        module in sys.modules and isinstance(exc, getattr(sys.modules[module], name))
+        for module, name in ONE_LINE_ERRORS.items()
+    )
 
 
 def one_line_errors(command: F) -> F:
@@ -67,11 +91,26 @@ def one_line_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except KNOWN_ERRORS as exc:
+        except Exception as exc:
+            if not _known(exc):
+                raise
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _warehouse() -> WarehouseLocation:
+    """The configured warehouse, started (embedded) and prepared."""
+    return ensure_warehouse(resolve_warehouse(settings().reveal("warehouse_url")))
+
+
+def _storage_url(location: WarehouseLocation) -> str:
+    return dagster_storage_url(location, settings().reveal("dagster_storage_url"))
+
+
+def _today() -> date:
+    return portal_today(settings().portal_time_zone)
 
 
 def _sync_with_progress(
@@ -79,30 +118,32 @@ def _sync_with_progress(
     first_day: date,
     last_day: date,
     command: str,
-    portal_ready: Callable[[], None] = lambda: None,
+    portal_ready: Callable[[], Settings] = settings,
 ) -> list[ExtractSummary]:
     """Materialise the days through Dagster with the live progress bars (the demo's and sync's path).
 
     The terminal shows the bars; dbt's and Dagster's own output goes to ``.data/logs/<command>.log``,
     named at the end (and in the error if a step fails). ``portal_ready`` is called once the Dagster code
-    is imported, before the definitions read the portal's settings (the demo's emulator starts meanwhile).
+    is imported and gives the settings to build the definitions from (the demo's emulator starts meanwhile).
     """
-    prepare_dagster_home(location)
+    from orchestration.sync import SyncFailedError
+
     screen = beside_capture(console)  # the terminal, while descriptors 1 and 2 write to the log
     log = log_file(command)
     try:
         with output_to(log):
-            # Imported here: they build the asset definitions (reading B24_WEBHOOK_URL and WAREHOUSE_URL),
-            # which quick commands (warehouse url, check, ...) must not pay for; their warnings go to the log.
+            # Imported here: they build the asset definitions, which quick commands (warehouse url, check,
+            # ...) must not pay for; their warnings go to the log.
             from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
             from orchestration.cli.sync_progress import RichSyncProgress
             from orchestration.definitions import build_definitions
+            from orchestration.instance import open_instance
+            from orchestration.sync import sync
 
-            portal_ready()
-            defs = build_definitions()
+            defs = build_definitions(portal_ready())
             portal = defs.resources["bitrix24"]
             observer = RichSyncProgress(screen, PortalEstimator(portal), pacing_rate(portal))
-            with dg.DagsterInstance.get() as instance:
+            with open_instance(_storage_url(location)) as instance:
                 # A short-lived Dagster process opens a new PostgreSQL connection for every event it stores
                 # (two for an asset event); a sync stores a few per asset partition, thousands for a
                 # backfill. Keep a small pool for the run instead, as the long-running webserver does.
@@ -111,6 +152,13 @@ def _sync_with_progress(
     except SyncFailedError as exc:
         raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None
     return summaries
+
+
+def _emulator_settings(url: str) -> dict[str, object]:
+    from pydantic import SecretStr
+
+    # The emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
+    return {"webhook_url": SecretStr(url), "plan": "unlimited"}
 
 
 def _shown(path: Path) -> str:
@@ -137,8 +185,8 @@ def demo(
     earlier; the sync covers exactly those days (only today when the same portal is already loaded) and
     the reports the last 30 days up to today.
     """
-    location = ensure_warehouse()
-    today = portal_today()
+    location = _warehouse()
+    today = _today()
     first_day = today - timedelta(days=days)
     portal = portal_name(seed=seed, managers=managers, days=days, end_date=today)
     previous = loaded_portal(location)
@@ -148,10 +196,8 @@ def demo(
     console.print(f"starting the Bitrix24 emulator: {managers} managers, {days} days to {today}, seed {seed}")
     webhook_url = launch_emulator(seed=seed, managers=managers, days=days, end_date=today)
 
-    def emulator_ready() -> None:
-        os.environ[WEBHOOK_ENV] = webhook_url()
-        # The demo's emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
-        os.environ["B24_PLAN"] = "unlimited"
+    def emulator_ready() -> Settings:
+        return settings().model_copy(update=_emulator_settings(webhook_url()))
 
     if incremental:
         console.print(
@@ -175,40 +221,48 @@ def demo(
         result = run_report(location, kind, first, today, Slice())
         console.print(report_table(result, f"report {kind}: {first} – {today} (b24ops report {kind})"))
     console.print(f"dbt and Dagster logs: {_shown(log_file('demo'))}", highlight=False)
-    console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{UI_PORT}")
+    console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{settings().ui_port}")
 
 
 @app.command()
 @one_line_errors
 def up() -> None:
     """Start the Dagster UI and daemon on 127.0.0.1 (and the emulator when no B24_WEBHOOK_URL is set)."""
-    location = ensure_warehouse()
-    prepare_dagster_home(location)
-    if not os.environ.get(WEBHOOK_ENV):
-        os.environ[WEBHOOK_ENV] = start_emulator(seed=42, managers=70, days=90, end_date=portal_today())
-        os.environ["B24_PLAN"] = "unlimited"  # the emulator runs with its limits off
-        console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
-    # `make up` is the long-running deployment: its schedules start RUNNING (they are STOPPED elsewhere).
-    # Imported here: the schedules module loads the dbt manifest, which other commands do not need.
-    from orchestration.schedules import SCHEDULES_ENV
+    config = settings()
+    location = _warehouse()
+    # Imported here: it imports Dagster, which other commands do not need.
+    from orchestration.instance import dagster_environment
 
-    os.environ[SCHEDULES_ENV] = "on"
+    # The Dagster processes load the code location themselves and read their settings from their own
+    # environment: they get what `up` decides as an explicit environment of their own (this process's
+    # stays as it was). `make up` is the long-running deployment: its schedules start RUNNING.
+    dagster_env = {**dagster_environment(_storage_url(location)), **config.environment(schedules_on=True)}
+    if not config.webhook_url:
+        url = start_emulator(seed=42, managers=70, days=90, end_date=_today())
+        dagster_env |= config.environment(**_emulator_settings(url))
+        console.print("no B24_WEBHOOK_URL set: serving the local Bitrix24 emulator")
     bin_dir = Path(sys.executable).parent
     workspace = str(PROJECT_ROOT / "workspace.yaml")
+    port = str(config.ui_port)
     if running_pid("dagster-webserver") is None:
         start_background(
             "dagster-webserver",
-            [str(bin_dir / "dagster-webserver"), "-h", UI_HOST, "-p", str(UI_PORT), "-w", workspace],
+            [str(bin_dir / "dagster-webserver"), "-h", UI_HOST, "-p", port, "-w", workspace],
+            env=dagster_env,
         )
     if running_pid("dagster-daemon") is None:
-        start_background("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
-    console.print(f"Dagster UI: http://{UI_HOST}:{UI_PORT}  (logs in .data/logs, stop with: make down)")
+        start_background(
+            "dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace], env=dagster_env
+        )
+    console.print(f"Dagster UI: http://{UI_HOST}:{port}  (logs in .data/logs, stop with: make down)")
     # Imported here: only `up` needs Superset (its own virtual environment, installed on first use).
     from orchestration.superset.server import start_superset
+    from orchestration.superset.settings import LocalSuperset
 
     console.print("starting Superset (the first time installs its environment: a few minutes) …")
+    superset_url = start_superset(LocalSuperset(settings=config), progress=console.print)
     console.print(
-        f"Superset: {start_superset(progress=console.print)}  — dashboards are provisioned by the "
+        f"Superset: {superset_url}  — dashboards are provisioned by the "
         "asset bi/superset_dashboards (materialise it in the Dagster UI after the marts)"
     )
 
@@ -216,7 +270,9 @@ def up() -> None:
 @app.command()
 def check() -> None:
     """Validate the configuration: warehouse reachable, portal reachable, webhook scopes sufficient."""
-    results = run_checks()
+    from orchestration.cli.check import run_checks  # the Bitrix24 client: only `check` needs it here
+
+    results = run_checks(settings())
     table = Table(title="b24ops check")
     for column in ("check", "status", "detail", "what to do"):
         table.add_column(column, overflow="fold")
@@ -239,9 +295,12 @@ def sync_command(
 
     A progress bar per step: partitions, rows and requests so far, and the ETA at the pacing rate.
     """
-    location = ensure_warehouse()
-    if not os.environ.get(WEBHOOK_ENV):
-        raise SyncFailedError(f"{WEBHOOK_ENV} is not set: export the portal's webhook URL (see b24ops check)")
+    from orchestration.sync import SyncFailedError
+
+    location = _warehouse()
+    if not settings().webhook_url:
+        variable = settings().variable("webhook_url")
+        raise SyncFailedError(f"{variable} is not set: export the portal's webhook URL (see b24ops check)")
     summaries = _sync_with_progress(location, from_day.date(), to_day.date(), "sync")
     console.print(extract_summary_table(summaries))
     console.print(f"dbt and Dagster logs: {_shown(log_file('sync'))}", highlight=False)
@@ -278,11 +337,11 @@ def report(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
 ) -> None:
     """Report 1 or report 2 per manager for a period, from the marts."""
-    last = to_day.date() if to_day else portal_today()
+    last = to_day.date() if to_day else _today()
     first = from_day.date() if from_day else last - timedelta(days=REPORT_DAYS - 1)
     scope = Slice(tuple(department), tuple(manager), team)
     try:
-        result = run_report(ensure_warehouse(), kind.value, first, last, scope, sort)
+        result = run_report(_warehouse(), kind.value, first, last, scope, sort)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--sort") from None
     if output is OutputFormat.csv:
@@ -319,7 +378,7 @@ def down() -> None:
 @one_line_errors
 def warehouse_start() -> None:
     """Start (or reach) the warehouse and create its schemas."""
-    console.print(ensure_warehouse().redacted())
+    console.print(_warehouse().redacted())
 
 
 @warehouse_app.command("stop")
@@ -332,7 +391,7 @@ def warehouse_stop() -> None:
 @one_line_errors
 def warehouse_url() -> None:
     """Print the warehouse URL (password masked)."""
-    console.print(ensure_warehouse().redacted(), highlight=False)
+    console.print(_warehouse().redacted(), highlight=False)
 
 
 @warehouse_app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -342,22 +401,27 @@ def warehouse_dbt(ctx: typer.Context) -> None:
 
     For what the Dagster assets do not offer: a full refresh after an upgrade, a single model, dbt docs.
     """
-    location = ensure_warehouse()
+    from orchestration.settings import child_environment
+
+    location = _warehouse()
     # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.
     dbt = str(Path(sys.executable).parent / "dbt")
     project = str(PROJECT_ROOT / "dbt_project")
     command = [dbt, *ctx.args, "--project-dir", project, "--profiles-dir", project]
-    os.execve(dbt, command, {**os.environ, **location.dbt_env()})
+    os.execve(dbt, command, child_environment(location.dbt_env()))
 
 
 @warehouse_app.command("psql")
 @one_line_errors
 def warehouse_psql() -> None:
     """Open psql on the warehouse."""
-    location = ensure_warehouse()
+    from orchestration.settings import child_environment
+
+    location = _warehouse()
     psql = shutil.which("psql")
     if psql is None:
         raise WarehouseUnavailableError("psql is not installed (apt-get install postgresql-client)")
     # The password in the environment only: a command line is visible to every user of the machine (ps).
     without_password = dataclasses.replace(location, password="")
-    os.execvpe(psql, [psql, without_password.libpq_url()], {**os.environ, "PGPASSWORD": location.password})
+    env = child_environment({"PGPASSWORD": location.password})
+    os.execvpe(psql, [psql, without_password.libpq_url()], env)

@@ -6,7 +6,6 @@ portal), so a webhook lacking one scope is named precisely instead of failing la
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from orchestration.bitrix24 import (
@@ -18,9 +17,11 @@ from orchestration.bitrix24 import (
     ClientSettings,
     redact,
 )
-from orchestration.resources import WEBHOOK_ENV
+from orchestration.settings import Settings
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, ensure_warehouse
-from orchestration.warehouse.location import WarehouseConfigError
+from orchestration.warehouse.location import WarehouseConfigError, resolve_warehouse
+
+WEBHOOK_ENV = Settings.variable("webhook_url")
 
 # scope → a cheap read that needs it
 SCOPE_PROBES: dict[str, tuple[str, dict[str, object]]] = {
@@ -40,9 +41,9 @@ class CheckResult:
     fix: str = ""
 
 
-def check_warehouse() -> CheckResult:
+def check_warehouse(url: str) -> CheckResult:
     try:
-        location = ensure_warehouse()
+        location = ensure_warehouse(resolve_warehouse(url))
     except WarehouseConfigError as exc:
         return CheckResult(
             "warehouse", False, str(exc), "set WAREHOUSE_URL=postgresql://user:password@host:5432/db"
@@ -113,5 +114,5 @@ def check_portal(url: str) -> list[CheckResult]:
     return [CheckResult("portal", True, redact(url)), *results]
 
 
-def run_checks() -> list[CheckResult]:
-    return [check_warehouse(), *check_portal(os.environ.get(WEBHOOK_ENV, "").strip())]
+def run_checks(settings: Settings) -> list[CheckResult]:
+    return [check_warehouse(settings.reveal("warehouse_url")), *check_portal(settings.reveal("webhook_url"))]

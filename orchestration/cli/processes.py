@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from orchestration.settings import child_environment
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
 
 PID_DIR = DEFAULT_DATA_DIR / "pids"
@@ -27,7 +28,7 @@ def start_background(name: str, argv: Sequence[str], env: Mapping[str, str] | No
     log = (LOG_DIR / f"{name}.log").open("ab")
     process = subprocess.Popen(
         list(argv),
-        env={**os.environ, **(env or {})},
+        env=child_environment(env),
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

@@ -1,12 +1,16 @@
 """Render a report as a rich table: numbers right-aligned, the unhealthy call patterns marked."""
 
+from __future__ import annotations
+
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from orchestration.cli.reports import Report
-from orchestration.sync import ExtractSummary
+
+if TYPE_CHECKING:  # the sync module imports Dagster, which the quick commands must not load
+    from orchestration.sync import ExtractSummary
 
 FLAG_LABELS = {
     "dials_a_lot_rarely_connects": "dials a lot, rarely connects",

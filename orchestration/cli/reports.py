@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestration.assets.partitions import portal_time_zone
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 
@@ -164,9 +163,9 @@ def run_report(
         conn.close()
 
 
-def portal_today() -> date:
-    """Today in the portal's time zone (B24_PORTAL_TIME_ZONE): the day its daily partitions call today."""
-    return datetime.now(ZoneInfo(portal_time_zone())).date()
+def portal_today(time_zone: str) -> date:
+    """Today in the portal's ``time_zone`` (B24_PORTAL_TIME_ZONE): the day its daily partitions call today."""
+    return datetime.now(ZoneInfo(time_zone)).date()
 
 
 def _plain(value: Any) -> Any:

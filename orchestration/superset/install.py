@@ -9,13 +9,13 @@ for them once.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from orchestration.settings import child_environment
 from orchestration.superset.settings import DATA_DIR, SUPERSET_DIR, LocalSuperset
 
 LOCK_FILE = SUPERSET_DIR / "requirements.lock"
@@ -44,7 +44,7 @@ def _uv() -> str:
 def _run(argv: Sequence[str], step: str, env: dict[str, str] | None = None) -> None:
     result = subprocess.run(
         list(argv),
-        env={**os.environ, **(env or {})},
+        env=child_environment(env),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -113,7 +113,7 @@ def ensure_metadata(superset: LocalSuperset, progress: Progress = lambda _m: Non
 
 def ensure_superset(superset: LocalSuperset | None = None, progress: Progress = print) -> LocalSuperset:
     """Install (if needed) and initialise Superset; return the installation."""
-    superset = superset or LocalSuperset.from_env()
+    superset = superset or LocalSuperset()
     ensure_venv(superset, progress)
     ensure_metadata(superset, progress)
     return superset

@@ -7,53 +7,46 @@ first use, never logged).
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
+from orchestration.resources import secret_config
+from orchestration.settings import Settings
 from orchestration.superset.provision import SupersetTarget
 from orchestration.superset.settings import (
-    ADMIN_PASSWORD_ENV,
+    ADMIN_PASSWORD_FILE,
     DEFAULT_ADMIN_USER,
     DEFAULT_READONLY_USER,
-    READONLY_PASSWORD_ENV,
-    URL_ENV,
+    READONLY_PASSWORD_FILE,
     LocalSuperset,
-    readonly_credentials,
+    stored_secret,
 )
 
 
 class SupersetResource(dg.ConfigurableResource):
     """Where Superset is and who provisions it. Empty passwords mean the local generated ones."""
 
-    url: str = ""
+    url: str
     admin_user: str = DEFAULT_ADMIN_USER
     admin_password: str = ""
     readonly_role: str = DEFAULT_READONLY_USER
     readonly_password: str = ""
 
     def target(self) -> SupersetTarget:
-        local = LocalSuperset.from_env()
-        _, generated_readonly = readonly_credentials(local.data_dir)
         return SupersetTarget(
-            url=self.url or local.url,
+            url=self.url,
             admin_user=self.admin_user,
-            admin_password=self.admin_password or local.admin_password().value,
+            admin_password=self.admin_password or stored_secret(None, ADMIN_PASSWORD_FILE).value,
             readonly_role=self.readonly_role,
-            readonly_password=self.readonly_password or generated_readonly.value,
+            readonly_password=self.readonly_password or stored_secret(None, READONLY_PASSWORD_FILE).value,
         )
 
 
-def superset_resource() -> SupersetResource:
-    """The resource configured from the environment, secrets through ``dg.EnvVar``."""
-
-    def secret(name: str) -> str | dg.EnvVar:
-        return dg.EnvVar(name) if os.environ.get(name) else ""
-
+def superset_resource(settings: Settings) -> SupersetResource:
+    """The resource as ``settings`` configure it (``SUPERSET_URL``, else the local installation's)."""
     return SupersetResource(
-        url=os.environ.get(URL_ENV, ""),
-        admin_user=os.environ.get("SUPERSET_ADMIN_USER", DEFAULT_ADMIN_USER),
-        admin_password=secret(ADMIN_PASSWORD_ENV),
-        readonly_role=os.environ.get("SUPERSET_DB_USER", DEFAULT_READONLY_USER),
-        readonly_password=secret(READONLY_PASSWORD_ENV),
+        url=settings.superset_url or LocalSuperset(settings=settings).url,
+        admin_user=settings.superset_admin_user,
+        admin_password=secret_config(settings, "superset_admin_password"),
+        readonly_role=settings.superset_db_user,
+        readonly_password=secret_config(settings, "superset_db_password"),
     )

@@ -75,4 +75,4 @@ def start_superset(superset: LocalSuperset | None = None, progress: Progress = p
 
 def stop_superset(superset: LocalSuperset | None = None) -> bool:
     """Stop the web server started by :func:`start_superset`. Returns whether it was running."""
-    return stop_background((superset or LocalSuperset.from_env()).service_name)
+    return stop_background((superset or LocalSuperset()).service_name)

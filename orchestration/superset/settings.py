@@ -1,4 +1,4 @@
-"""Where Superset lives on this machine and the secrets it needs, read from the environment or generated.
+"""Where Superset lives on this machine and the secrets it needs, from the settings or generated.
 
 No default passwords: the admin password is ``SUPERSET_ADMIN_PASSWORD`` or a generated one, the read-only
 warehouse role's password is ``SUPERSET_DB_PASSWORD`` or a generated one. Generated secrets are stored
@@ -9,27 +9,28 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from orchestration.settings import Settings, load_settings
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 SUPERSET_DIR = PROJECT_ROOT / "superset"
 VENV_DIR = PROJECT_ROOT / ".superset-venv"
 DATA_DIR = DEFAULT_DATA_DIR / "superset"
 
-ADMIN_USER_ENV = "SUPERSET_ADMIN_USER"
-ADMIN_PASSWORD_ENV = "SUPERSET_ADMIN_PASSWORD"
-SECRET_KEY_ENV = "SUPERSET_SECRET_KEY"
-METADATA_URL_ENV = "SUPERSET_METADATA_URL"
-READONLY_USER_ENV = "SUPERSET_DB_USER"
-READONLY_PASSWORD_ENV = "SUPERSET_DB_PASSWORD"
-PORT_ENV = "SUPERSET_PORT"
-URL_ENV = "SUPERSET_URL"
+# The variables the superset process itself reads (superset/superset_config.py).
+SECRET_KEY_ENV = Settings.variable("superset_secret_key")
+METADATA_URL_ENV = Settings.variable("superset_metadata_url")
 
-DEFAULT_ADMIN_USER = "admin"
-DEFAULT_READONLY_USER = "b24ops_superset_ro"
-DEFAULT_PORT = 8088
+# Where the generated secrets are kept, under the installation's data folder.
+ADMIN_PASSWORD_FILE = "admin_password"
+READONLY_PASSWORD_FILE = "readonly_db_password"
+
+DEFAULT_ADMIN_USER = Settings.model_fields["superset_admin_user"].default
+DEFAULT_READONLY_USER = Settings.model_fields["superset_db_user"].default
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,10 @@ class Secret:
     generated: bool
 
 
-def stored_secret(env_name: str, file_name: str, data_dir: Path = DATA_DIR) -> Secret:
-    """The secret from ``env_name``, else the one stored in ``data_dir/file_name``, else a new one."""
-    from_env = os.environ.get(env_name, "").strip()
-    if from_env:
-        return Secret(from_env, generated=False)
+def stored_secret(configured: SecretStr | None, file_name: str, data_dir: Path = DATA_DIR) -> Secret:
+    """The ``configured`` secret, else the one stored in ``data_dir/file_name``, else a new one."""
+    if configured is not None and configured.get_secret_value():
+        return Secret(configured.get_secret_value(), generated=False)
     path = data_dir / file_name
     if path.exists():
         return Secret(path.read_text().strip(), generated=False)
@@ -63,13 +63,15 @@ class LocalSuperset:
 
     venv_dir: Path = VENV_DIR
     data_dir: Path = DATA_DIR
-    port: int = DEFAULT_PORT
     # the PID-file name of its web server: a second instance (the tests') must not stop `make up`'s
     service_name: str = "superset"
+    # port, users, configured secrets; none given: as the environment says now (scripts, tests)
+    settings: Settings = field(default_factory=load_settings)
+    port: int = 0  # 0: the settings' SUPERSET_PORT
 
-    @classmethod
-    def from_env(cls) -> LocalSuperset:
-        return cls(port=int(os.environ.get(PORT_ENV, DEFAULT_PORT)))
+    def __post_init__(self) -> None:
+        if not self.port:
+            object.__setattr__(self, "port", self.settings.superset_port)
 
     @property
     def url(self) -> str:
@@ -81,14 +83,14 @@ class LocalSuperset:
 
     @property
     def admin_user(self) -> str:
-        return os.environ.get(ADMIN_USER_ENV, DEFAULT_ADMIN_USER)
+        return self.settings.superset_admin_user
 
     def admin_password(self) -> Secret:
-        return stored_secret(ADMIN_PASSWORD_ENV, "admin_password", self.data_dir)
+        return stored_secret(self.settings.superset_admin_password, ADMIN_PASSWORD_FILE, self.data_dir)
 
     @property
     def metadata_url(self) -> str:
-        return os.environ.get(METADATA_URL_ENV) or f"sqlite:///{self.sqlite_path}"
+        return self.settings.reveal("superset_metadata_url") or f"sqlite:///{self.sqlite_path}"
 
     @property
     def sqlite_path(self) -> Path:
@@ -99,13 +101,14 @@ class LocalSuperset:
         return {
             "SUPERSET_CONFIG_PATH": str(SUPERSET_DIR / "superset_config.py"),
             METADATA_URL_ENV: self.metadata_url,
-            SECRET_KEY_ENV: stored_secret(SECRET_KEY_ENV, "secret_key", self.data_dir).value,
+            SECRET_KEY_ENV: stored_secret(
+                self.settings.superset_secret_key, "secret_key", self.data_dir
+            ).value,
             # Superset's CLI is a Flask app; it must not pick up a FLASK_APP meant for something else.
             "FLASK_APP": "superset.app:create_app()",
         }
 
-
-def readonly_credentials(data_dir: Path = DATA_DIR) -> tuple[str, Secret]:
-    """Name and password of the warehouse role Superset reads the marts with."""
-    user = os.environ.get(READONLY_USER_ENV, "").strip() or DEFAULT_READONLY_USER
-    return user, stored_secret(READONLY_PASSWORD_ENV, "readonly_db_password", data_dir)
+    def readonly_credentials(self) -> tuple[str, Secret]:
+        """Name and password of the warehouse role Superset reads the marts with."""
+        password = stored_secret(self.settings.superset_db_password, READONLY_PASSWORD_FILE, self.data_dir)
+        return self.settings.superset_db_user, password

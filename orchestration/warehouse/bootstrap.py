@@ -80,6 +80,7 @@ def ensure_warehouse(location: WarehouseLocation | None = None) -> WarehouseLoca
     return location
 
 
-def dagster_storage_url(location: WarehouseLocation) -> str:
-    """The SQLAlchemy URL Dagster's run, event and schedule storage should use."""
-    return resolve_dagster_storage(location).libpq_url(driver="postgresql+psycopg2")
+def dagster_storage_url(location: WarehouseLocation, configured: str | None = None) -> str:
+    """The SQLAlchemy URL Dagster's run, event and schedule storage should use (``configured``:
+    ``DAGSTER_STORAGE_URL``)."""
+    return resolve_dagster_storage(location, configured).libpq_url(driver="postgresql+psycopg2")

@@ -7,15 +7,14 @@ keyword parts for the dbt profile, and a ``postgresql+psycopg2://`` URL for Dags
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
+from orchestration.settings import load_settings
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, start_embedded
 
 WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
-DAGSTER_STORAGE_URL_ENV = "DAGSTER_STORAGE_URL"
 WAREHOUSE_DATABASE = "b24ops"
 DAGSTER_DATABASE = "dagster"
 # The connection settings dbt_project/profiles.yml reads from the environment, in dbt_env's order.
@@ -102,21 +101,29 @@ def _encoded(part: str) -> str:
     return quote(part, safe="")
 
 
-def resolve_warehouse(data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
-    """The warehouse database, starting the embedded server when ``WAREHOUSE_URL`` is not set.
+def _configured(url: str | None, setting: str) -> str:
+    """``url`` as the caller was handed it, else the setting read now (scripts, tests)."""
+    if url is not None:
+        return url
+    return load_settings().reveal(setting)
+
+
+def resolve_warehouse(url: str | None = None, data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
+    """The warehouse at ``url`` (``WAREHOUSE_URL``), or the embedded server, started, when it is empty.
 
     Does not connect; :func:`orchestration.warehouse.bootstrap.ensure_warehouse` does that.
     """
-    url = os.environ.get(WAREHOUSE_URL_ENV, "").strip()
+    url = _configured(url, "warehouse_url")
     if url:
         return WarehouseLocation.from_url(url)
     server = WarehouseLocation.from_url(start_embedded(data_dir), embedded=True)
     return server.with_database(WAREHOUSE_DATABASE)
 
 
-def resolve_dagster_storage(warehouse: WarehouseLocation) -> WarehouseLocation:
-    """Dagster's run storage: ``DAGSTER_STORAGE_URL``, else a ``dagster`` database beside the warehouse."""
-    url = os.environ.get(DAGSTER_STORAGE_URL_ENV, "").strip()
+def resolve_dagster_storage(warehouse: WarehouseLocation, url: str | None = None) -> WarehouseLocation:
+    """Dagster's run storage: ``url`` (``DAGSTER_STORAGE_URL``), else a ``dagster`` database beside the
+    warehouse."""
+    url = _configured(url, "dagster_storage_url")
     if url:
         return WarehouseLocation.from_url(url)
     if warehouse.embedded:

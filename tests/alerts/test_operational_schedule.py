@@ -11,7 +11,7 @@ import pytest
 import yaml
 from dagster._core.run_coordinator import QueuedRunCoordinator
 
-from orchestration.alerts.schedules import OPERATIONAL_CRON, WINDOW_TAG, operational_today
+from orchestration.alerts.schedules import OPERATIONAL_CRON, WINDOW_TAG
 from orchestration.definitions import defs
 from orchestration.instance import _DAGSTER_YAML
 from tests.support.paths import PROJECT_ROOT
@@ -19,6 +19,7 @@ from tests.support.paths import PROJECT_ROOT
 
 def test_each_tick_runs_todays_window_with_the_marts_and_the_alerts() -> None:
     tick = datetime(2026, 11, 16, 10, 15, tzinfo=ZoneInfo("Europe/Moscow"))
+    operational_today = defs.get_schedule_def("operational_today")
     request = operational_today(dg.build_schedule_context(scheduled_execution_time=tick))
     assert request.partition_key == "2026-11-16"
     assert OPERATIONAL_CRON == "*/15 8-19 * * 1-5"
