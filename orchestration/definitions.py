@@ -23,7 +23,7 @@ from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
 from orchestration.assets.superset import build_superset_assets
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
-from orchestration.resources import Bitrix24Resource, WarehouseResource, secret_config
+from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.schedules import build_schedules, ingestion_job, raw_deletions_job
 from orchestration.sensors import build_alert_sensor
 from orchestration.settings import Settings, load_settings
@@ -35,19 +35,19 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or load_settings()
     # Bitrix24: the webhook when there is one (it wins over OAuth), else the OAuth app's settings.
     credentials: dict[str, str | dg.EnvVar] = (
-        {"webhook_url": secret_config(settings, "webhook_url")}
+        {"webhook_url": settings.dagster_config("webhook_url")}
         if settings.webhook_url
         else {
             "oauth_client_id": settings.oauth_client_id,
-            "oauth_client_secret": secret_config(settings, "oauth_client_secret"),
-            "oauth_refresh_token": secret_config(settings, "oauth_refresh_token"),
+            "oauth_client_secret": settings.dagster_config("oauth_client_secret"),
+            "oauth_refresh_token": settings.dagster_config("oauth_refresh_token"),
             "client_endpoint": settings.oauth_endpoint,
             "oauth_token_url": settings.oauth_token_url or DEFAULT_TOKEN_URL,
             "token_store_path": str(settings.oauth_token_store or ""),
         }
     )
     return {
-        "warehouse": WarehouseResource(url=secret_config(settings, "warehouse_url")),
+        "warehouse": WarehouseResource(url=settings.dagster_config("warehouse_url")),
         "bitrix24": Bitrix24Resource(**credentials, portal_id=settings.portal_id, plan=settings.plan),
         "dbt": dbt_resource(),
         "superset": superset_resource(settings),

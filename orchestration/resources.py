@@ -1,7 +1,8 @@
 """Dagster resources: the warehouse and the Bitrix24 portal.
 
 Secrets (the webhook URL, the OAuth client secret and refresh token, a warehouse password) reach them through
-``dg.EnvVar`` (:func:`secret_config`), so they never appear in run configuration, logs or the Dagster UI.
+``dg.EnvVar`` (:meth:`orchestration.settings.Settings.dagster_config`), so they never appear in run
+configuration, logs or the Dagster UI.
 """
 
 from __future__ import annotations
@@ -16,21 +17,9 @@ from psycopg2.extensions import connection as Connection
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
 from orchestration.bitrix24.token_store import DEFAULT_TOKEN_STORE, TokenStore
-from orchestration.settings import DEFAULT_PORTAL_ID, Settings
+from orchestration.settings import DEFAULT_PORTAL_ID
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
-
-
-def secret_config(settings: Settings, field: str) -> str | dg.EnvVar:
-    """A secret setting as resource config: by the name of its environment variable when it came from there
-    (Dagster resolves ``dg.EnvVar`` when the resource starts, so the value never enters the run's
-    configuration, which the instance stores); a value set in code (the demo's emulator URL, made up in this
-    process) as itself; '' when unset."""
-    value = getattr(settings, field)
-    if value is None:
-        return ""
-    variable = settings.secret_variable(field)
-    return dg.EnvVar(variable) if variable else value.get_secret_value()
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -7,8 +7,8 @@ writes it to talk to itself. ``README.md`` (Configuration) and ``.env.example`` 
 (tests/test_settings.py).
 
 Secrets are :class:`~pydantic.SecretStr`: printed or logged they show ``**********``. Dagster gets them by
-the name of their variable (``dg.EnvVar``, see :func:`orchestration.resources.secret_config`) so their values
-never enter a run's configuration.
+the name of their variable (``dg.EnvVar``, see :meth:`Settings.dagster_config`) so their values never enter a
+run's configuration.
 
 This module imports no Dagster and no dbt: ``b24ops --help`` and the quick commands stay fast.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +101,16 @@ class Settings(BaseSettings):
             return None
         name = self.variable(field)
         return name if os.environ.get(name, "").strip() == value.get_secret_value() else None
+
+    def dagster_config(self, field: str) -> Any:
+        """The secret ``field`` as resource config: by the name of its environment variable when it came from
+        there (Dagster resolves ``dg.EnvVar`` when the resource starts, so the value never enters the run's
+        configuration, which the instance stores); a value set in code (the demo's emulator URL, made up in
+        this process) as itself; '' when unset."""
+        import dagster as dg  # here, not at the top: the CLI's quick commands import this module
+
+        variable = self.secret_variable(field)
+        return dg.EnvVar(variable) if variable else self.reveal(field)
 
     def environment(self, **fields: object) -> dict[str, str]:
         """``fields`` (by field name) as environment variables for a child process that reads its own

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.resources import secret_config
 from orchestration.settings import Settings
 from orchestration.superset.provision import SupersetTarget
 from orchestration.superset.settings import (
@@ -46,7 +45,7 @@ def superset_resource(settings: Settings) -> SupersetResource:
     return SupersetResource(
         url=settings.superset_url or LocalSuperset(settings=settings).url,
         admin_user=settings.superset_admin_user,
-        admin_password=secret_config(settings, "superset_admin_password"),
+        admin_password=settings.dagster_config("superset_admin_password"),
         readonly_role=settings.superset_db_user,
-        readonly_password=secret_config(settings, "superset_db_password"),
+        readonly_password=settings.dagster_config("superset_db_password"),
     )

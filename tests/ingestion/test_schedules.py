@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,14 +9,12 @@ import dagster as dg
 
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.definitions import build_definitions
-from orchestration.schedules import (
-    SCHEDULES_ENV,
-    default_status,
-    raw_deletions_weekly,
-    raw_today,
-    raw_yesterday,
-    schedules,
-)
+from orchestration.settings import Settings
+
+
+def _schedules(**settings: object) -> dict[str, dg.ScheduleDefinition]:
+    defs = build_definitions(Settings(**settings))
+    return {schedule.name: schedule for schedule in defs.schedules or []}
 
 
 def _partition_at(schedule: dg.ScheduleDefinition, moment: datetime) -> str | None:
@@ -27,6 +24,8 @@ def _partition_at(schedule: dg.ScheduleDefinition, moment: datetime) -> str | No
 
 
 def test_today_and_yesterday_in_the_portal_time_zone() -> None:
+    schedules = _schedules()
+    raw_today, raw_yesterday = schedules["raw_today"], schedules["raw_yesterday"]
     zone = ZoneInfo(portal_time_zone())
     # 00:15 in the portal is still the previous day in UTC: the partition follows the portal's calendar.
     just_after_midnight = datetime(2026, 11, 27, 0, 15, tzinfo=zone)
@@ -34,17 +33,18 @@ def test_today_and_yesterday_in_the_portal_time_zone() -> None:
     assert _partition_at(raw_yesterday, datetime(2026, 11, 27, 0, 45, tzinfo=zone)) == "2026-11-26"
 
 
-def test_off_unless_the_environment_turns_them_on(monkeypatch) -> None:
-    monkeypatch.delenv(SCHEDULES_ENV, raising=False)
-    assert default_status() == dg.DefaultScheduleStatus.STOPPED
-    monkeypatch.setenv(SCHEDULES_ENV, "on")
-    assert default_status() == dg.DefaultScheduleStatus.RUNNING
+def test_off_unless_the_settings_turn_them_on() -> None:
+    for schedules_on, status in (
+        (False, dg.DefaultScheduleStatus.STOPPED),
+        (True, dg.DefaultScheduleStatus.RUNNING),
+    ):
+        schedules = _schedules(schedules_on=schedules_on).values()
+        assert {schedule.default_status for schedule in schedules} == {status}
 
 
 def test_schedules_resolve_in_definitions() -> None:
-    if not os.environ.get(SCHEDULES_ENV):
-        assert all(schedule.default_status == dg.DefaultScheduleStatus.STOPPED for schedule in schedules)
-    assert raw_today.execution_timezone == raw_deletions_weekly.execution_timezone == portal_time_zone()
+    schedules = _schedules()
+    assert {schedule.execution_timezone for schedule in schedules.values()} == {portal_time_zone()}
     defs = build_definitions()
     ingestion = defs.resolve_job_def("raw_ingestion")
     keys = {key.to_user_string() for key in ingestion.asset_layer.executable_asset_keys}

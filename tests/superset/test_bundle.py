@@ -13,11 +13,10 @@ import jinja2
 import pytest
 import yaml
 
-from orchestration.assets.dbt import ensure_manifest
-from orchestration.assets.superset import mart_dependencies, superset_dashboards
+from orchestration.assets.dbt import ensure_manifest, prepared_project
+from orchestration.assets.superset import mart_dependencies
 from orchestration.definitions import build_definitions
 from orchestration.superset.bundle import BUNDLE_DIR, Bundle, column_descriptions, render_bundle
-from orchestration.superset.resources import SupersetResource
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.embedded import PROJECT_ROOT
 
@@ -110,7 +109,7 @@ def test_no_project_keys_and_no_password_in_the_zip(bundle):
 
 
 def test_asset_depends_on_every_mart_the_datasets_read():
-    names = {key.path[-1] for key in mart_dependencies()}
+    names = {key.path[-1] for key in mart_dependencies(prepared_project())}
     assert {"fct_manager_daily_deals", "fct_manager_daily_calls", "fct_manager_call_patterns"} <= names
     assert {"dim_departments", "dim_managers", "teams"} <= names
     # read only through marts.manager_deal_backlog(from, to), the function its post-hook creates
@@ -119,15 +118,10 @@ def test_asset_depends_on_every_mart_the_datasets_read():
 
 def test_asset_joins_the_code_location_graph():
     """Every upstream key is an asset of the code location: the lead can add it to definitions.py as is."""
-    defs = build_definitions()
-    others = [asset for asset in defs.assets or [] if asset is not superset_dashboards]
-    graph = dg.Definitions(
-        assets=[*others, superset_dashboards],
-        resources={**(defs.resources or {}), "superset": SupersetResource()},
-    ).resolve_asset_graph()
+    graph = build_definitions().resolve_asset_graph()
     key = dg.AssetKey(["bi", "superset_dashboards"])
     upstream = graph.get(key).parent_keys
-    assert upstream == set(mart_dependencies())
+    assert upstream == set(mart_dependencies(prepared_project()))
     assert all(graph.has(parent) and not graph.get(parent).is_external for parent in upstream)
 
 

@@ -23,8 +23,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.dbt import dbt_project
-from orchestration.assets.superset import superset_dashboards
+from orchestration.assets.dbt import dbt_project, prepared_project
+from orchestration.assets.superset import build_superset_assets
 from orchestration.definitions import build_definitions
 from orchestration.resources import WarehouseResource
 from orchestration.superset.bundle import BUNDLE_DIR, render_bundle
@@ -49,6 +49,8 @@ BACKLOG_TABLE = "Backlog per manager for the period"
 # ECharts animates bars and lines in after the data arrived: only for the screenshots to show them.
 SCREENSHOT_SETTLE_MS = 2_000
 
+DASHBOARDS = dg.AssetKey(["bi", "superset_dashboards"])
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -66,7 +68,7 @@ def marts(module_database: WarehouseLocation, tmp_path_factory) -> WarehouseLoca
         # The Superset asset runs below against this test's own Superset, whether or not the code
         # location already lists it (with resources pointing at `make up`'s instance).
         pipeline = dg.Definitions(
-            assets=[asset for asset in defs.assets or [] if asset is not superset_dashboards],
+            assets=[asset for asset in defs.assets or [] if DASHBOARDS not in asset.keys],
             resources=defs.resources,
         )
         with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path_factory.mktemp("dagster"))) as instance:
@@ -104,7 +106,7 @@ def _materialise(
 ) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
         return dg.materialize(
-            [superset_dashboards],
+            build_superset_assets(prepared_project()),
             resources={"warehouse": WarehouseResource(url=marts.libpq_url()), "superset": resource},
             instance=instance,
             raise_on_error=False,

