@@ -14,7 +14,6 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from orchestration.settings import child_environment
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
 
 PID_DIR = DEFAULT_DATA_DIR / "pids"
@@ -26,6 +25,8 @@ def start_background(name: str, argv: Sequence[str], env: Mapping[str, str] | No
     PID_DIR.mkdir(parents=True, exist_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = (LOG_DIR / f"{name}.log").open("ab")
+    from orchestration.settings import child_environment  # pydantic: not for `b24ops --help` (cli/__init__)
+
     process = subprocess.Popen(
         list(argv),
         env=child_environment(env),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from orchestration.settings import load_settings
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, start_embedded
 
 WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
@@ -105,6 +104,8 @@ def _configured(url: str | None, setting: str) -> str:
     """``url`` as the caller was handed it, else the setting read now (scripts, tests)."""
     if url is not None:
         return url
+    from orchestration.settings import load_settings  # pydantic: not for `b24ops --help` (cli/__init__)
+
     return load_settings().reveal(setting)
 
 

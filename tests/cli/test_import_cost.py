@@ -24,10 +24,10 @@ def _run(code: str) -> str:
     return result.stdout
 
 
-def test_the_cli_imports_neither_dagster_nor_dbt() -> None:
+def test_the_cli_imports_neither_dagster_nor_dbt_nor_the_settings_library() -> None:
     loaded = _run(
         "import sys, orchestration.cli\n"
-        "HEAVY = {'dagster', 'dagster_dbt', 'dbt', 'requests'}\n"
+        "HEAVY = {'dagster', 'dagster_dbt', 'dbt', 'requests', 'pydantic'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & HEAVY))"
     )
     assert loaded.strip() == "[]"
