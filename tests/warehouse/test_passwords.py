@@ -23,11 +23,11 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from orchestration.instance import prepare_dagster_home
+from orchestration.instance import open_instance
 from orchestration.resources import WarehouseResource
 from orchestration.superset.provision import superset_database_uri
 from orchestration.superset.readonly_role import ensure_readonly_role, readonly_location
-from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect
+from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect, dagster_storage_url
 from orchestration.warehouse.location import WarehouseLocation
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.password_roles import (
@@ -138,10 +138,6 @@ def test_dbt_connects_through_the_profile(hostile, tmp_path: Path):
 @pytest.mark.integration
 def test_dagster_storage_and_a_materialisation(hostile, tmp_path: Path, monkeypatch, capfd):
     monkeypatch.setenv("WAREHOUSE_URL", hostile.libpq_url())
-    monkeypatch.delenv("DAGSTER_STORAGE_URL", raising=False)
-    for name in ("DAGSTER_HOME", "B24OPS_DAGSTER_STORAGE_URL"):
-        monkeypatch.setenv(name, "")  # restored afterwards; prepare_dagster_home sets them
-    prepare_dagster_home(hostile, tmp_path / "dagster_home")
 
     @dg.asset
     def warehouse_probe(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -149,7 +145,7 @@ def test_dagster_storage_and_a_materialisation(hostile, tmp_path: Path, monkeypa
             cur.execute("select current_user")
             return dg.MaterializeResult(metadata={"user": cur.fetchone()[0]})
 
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(dagster_storage_url(hostile, ""), tmp_path / "dagster_home") as instance:
         result = dg.materialize(
             [warehouse_probe],
             instance=instance,
