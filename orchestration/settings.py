@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     schedules_on: bool = Field(False, **_env("B24_SCHEDULES"))
     alert_webhook_url: SecretStr | None = Field(None, **_env("B24OPS_ALERT_WEBHOOK_URL"))
     ui_port: int = Field(3000, **_env("B24OPS_UI_PORT"))
+    # The language of reports, dashboards and the demo; unset: the portal's (app.info), else English.
+    language: Literal["ru", "en"] | None = Field(None, **_env("B24OPS_LANGUAGE"))
 
     # SLA alerts to managers and morning digests (orchestration/alerts/): off unless B24_ALERTS=on.
     alerts_on: bool = Field(False, **_env("B24_ALERTS"))

@@ -1,5 +1,6 @@
-"""The texts people receive, one template per language (Russian by default: a Russian portal). No secret
-ever goes into a message: only the request's title, numbers from the marts and links to the portal."""
+"""The texts people receive: English templates translated by the catalogue (orchestration/i18n.py), in the
+alerts' language (Russian by default: a Russian portal). No secret ever goes into a message: only the
+request's title, numbers from the marts and links to the portal."""
 
 from __future__ import annotations
 
@@ -8,19 +9,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from orchestration.i18n import N_, gettext_for
+
+# English templates, the msgids of the catalogue (locale/ru/LC_MESSAGES/b24ops.po has their Russian).
 SLA_TEMPLATES = {
-    "ru": {
-        1: "Сделка «{title}» (№{request_id}) ждёт первого контакта уже {minutes} раб. мин "
-        "(порог {threshold}). {link}",
-        2: "Эскалация: сделка «{title}» (№{request_id}, ответственный — {responsible}) без контакта уже "
-        "{minutes} раб. мин (порог {threshold}). {link}",
-    },
-    "en": {
-        1: 'Deal "{title}" (#{request_id}) has waited {minutes} working minutes for a first contact '
-        "(limit {threshold}). {link}",
-        2: 'Escalation: deal "{title}" (#{request_id}, responsible: {responsible}) has had no contact for '
-        "{minutes} working minutes (limit {threshold}). {link}",
-    },
+    1: N_(
+        'Deal "{title}" (#{request_id}) has waited {minutes} working minutes for a first contact '
+        "(limit {threshold}). {link}"
+    ),
+    2: N_(
+        'Escalation: deal "{title}" (#{request_id}, responsible: {responsible}) has had no contact for '
+        "{minutes} working minutes (limit {threshold}). {link}"
+    ),
 }
 
 
@@ -40,7 +40,7 @@ def deal_link(portal_host: str, deal_id: int) -> str:
 
 
 def sla_text(alert: SlaAlert, language: str, portal_host: str) -> str:
-    template = SLA_TEMPLATES[language][alert.alert_level]
+    template = gettext_for(language)(SLA_TEMPLATES[alert.alert_level])
     return template.format(
         title=alert.title or "—",
         request_id=alert.request_id,
@@ -52,32 +52,23 @@ def sla_text(alert: SlaAlert, language: str, portal_host: str) -> str:
 
 
 DIGEST_TEMPLATES = {
-    "ru": {
-        "title": "Сводка за {day}",
-        "totals": "Сделок новых: {created}, без контакта: {untouched}. "
-        "Звонков: {calls}, состоялось: {connected}.",
-        "manager": "{name}: сделок {created}, без контакта {untouched}, ср. реакция {response} раб. мин; "
-        "звонков {calls}, состоялось {connected}{flags}",
-        "dials": "много набирает, редко дозванивается",
-        "cannot_hold": "дозванивается, но не удерживает",
-        "dashboard": "Дашборд: {url}",
-    },
-    "en": {
-        "title": "Summary for {day}",
-        "totals": "New deals: {created}, untouched: {untouched}. Calls: {calls}, connected: {connected}.",
-        "manager": "{name}: deals {created}, untouched {untouched}, avg response {response} working min; "
-        "calls {calls}, connected {connected}{flags}",
-        "dials": "dials a lot, rarely connects",
-        "cannot_hold": "connects but cannot hold the client",
-        "dashboard": "Dashboard: {url}",
-    },
+    "title": N_("Summary for {day}"),
+    "totals": N_("New deals: {created}, untouched: {untouched}. Calls: {calls}, connected: {connected}."),
+    "manager": N_(
+        "{name}: deals {created}, untouched {untouched}, avg response {response} working min; "
+        "calls {calls}, connected {connected}{flags}"
+    ),
+    "dials": N_("dials a lot, rarely connects"),
+    "cannot_hold": N_("connects but cannot hold the client"),
+    "dashboard": N_("Dashboard: {url}"),
 }
 
 
 def digest_text(day: date, deals: Any, calls: Any, language: str, dashboard_url: str) -> str:
     """Report 1 and report 2 of ``day`` (orchestration/cli/reports.py ``Report`` objects), one line per
     manager; the totals are sums of counts only (an average of averages would be wrong)."""
-    words = DIGEST_TEMPLATES[language]
+    _ = gettext_for(language)
+    words = {key: _(template) for key, template in DIGEST_TEMPLATES.items()}
     call_rows = {row["manager_id"]: row for row in _rows(calls)}
     lines = [words["title"].format(day=day.isoformat())]
     deal_rows = _rows(deals)

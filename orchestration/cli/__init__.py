@@ -21,7 +21,7 @@ from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_p
 from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
-from orchestration.cli.report_table import extract_summary_table, report_table
+from orchestration.cli.report_table import extract_summary_table, report_table, report_title
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
@@ -215,11 +215,13 @@ def demo(
         stop_emulator()
     remember_portal(location, portal)
     console.print(extract_summary_table(summaries))
-    print_managers_per_department(location, console)
+    print_managers_per_department(location, console, _language(emulator_ready()))
     first = today - timedelta(days=REPORT_DAYS - 1)
+    language = _language(emulator_ready())
     for kind in ("deals", "calls"):
         result = run_report(location, kind, first, today, Slice())
-        console.print(report_table(result, f"report {kind}: {first} – {today} (b24ops report {kind})"))
+        title = f"{report_title(kind, first, today, language)} (b24ops report {kind})"
+        console.print(report_table(result, title, language))
     console.print(f"dbt and Dagster logs: {_shown(log_file('demo'))}", highlight=False)
     console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{settings().ui_port}")
 
@@ -312,6 +314,18 @@ class ReportKind(StrEnum):
     calls = "calls"
 
 
+class Language(StrEnum):
+    ru = "ru"
+    en = "en"
+
+
+def _language(config: Settings, chosen: Language | None = None) -> str:
+    """The language labels are shown in: ``--lang``, else B24OPS_LANGUAGE, else English."""
+    from orchestration.i18n import SOURCE_LANGUAGE
+
+    return chosen.value if chosen else config.language or SOURCE_LANGUAGE
+
+
 class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -335,6 +349,9 @@ def report(
     team: str | None = typer.Option(None, help="A team from marts.teams."),
     sort: str | None = typer.Option(None, help="Column to sort by, descending."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+    lang: Language | None = typer.Option(
+        None, "--lang", help="Labels in ru or en; default B24OPS_LANGUAGE. CSV and JSON keep column names."
+    ),
 ) -> None:
     """Report 1 or report 2 per manager for a period, from the marts."""
     last = to_day.date() if to_day else _today()
@@ -349,7 +366,8 @@ def report(
     elif output is OutputFormat.json:
         sys.stdout.write(as_json(result) + "\n")
     else:
-        console.print(report_table(result, f"{kind.value}: {first} – {last}"))
+        language = _language(settings(), lang)
+        console.print(report_table(result, report_title(kind.value, first, last, language), language))
 
 
 @app.command(

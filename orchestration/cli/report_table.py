@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from orchestration.cli.reports import Report
+from orchestration.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # the sync module imports Dagster, which the quick commands must not load
     from orchestration.sync import ExtractSummary
 
-FLAG_LABELS = {
-    "dials_a_lot_rarely_connects": "dials a lot, rarely connects",
-    "connects_but_cannot_hold": "connects, cannot hold",
+# The reports' column headers and pattern flags (the catalogue translates them; CSV and JSON keep the column
+# names, for scripts). A column without a label shows its name (tests/cli/test_report.py notices).
+COLUMN_LABELS = {
+    "manager_id": N_("manager id"),
+    "manager_name": N_("manager name"),
+    "department_name": N_("department name"),
+    "deals_created": N_("deals created"),
+    "deals_touched": N_("deals touched"),
+    "deals_untouched": N_("deals untouched"),
+    "avg_response_working_minutes": N_("avg response working minutes"),
+    "avg_response_incl_untouched": N_("avg response incl untouched"),
+    "deals_with_overdue_activities": N_("deals with overdue activities"),
+    "avg_deals_with_overdue_activities": N_("avg deals with overdue activities"),
+    "open_deals_without_planned_activities": N_("open deals without planned activities"),
+    "avg_open_deals_without_planned_activities": N_("avg open deals without planned activities"),
+    "backlog_as_of": N_("backlog as of"),
+    "backlog_exact": N_("backlog exact"),
+    "calls_total": N_("calls total"),
+    "calls_outgoing": N_("calls outgoing"),
+    "calls_incoming": N_("calls incoming"),
+    "calls_connected": N_("calls connected"),
+    "calls_missed": N_("calls missed"),
+    "connect_rate": N_("connect rate"),
+    "average_talk_seconds": N_("average talk seconds"),
+    "talk_seconds_total": N_("talk seconds total"),
 }
+FLAG_LABELS = {
+    "dials_a_lot_rarely_connects": N_("dials a lot, rarely connects"),
+    "connects_but_cannot_hold": N_("connects, cannot hold"),
+}
+REPORT_NAMES = {"deals": N_("deals"), "calls": N_("calls")}
 
 
 # Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
@@ -29,33 +58,54 @@ NO_DATA_COLUMNS = {
 }
 
 
-def _cell(value: Any, column: str = "") -> str:
+def day_text(day: date, language: str) -> str:
+    """A day as its reader writes it: 2026-10-31 in English, 31.10.2026 in Russian."""
+    return day.strftime("%d.%m.%Y") if language == "ru" else day.isoformat()
+
+
+def _number(value: Decimal | int, language: str) -> str:
+    # Babel's locale data: "1,234.5" in English, "1 234,5" (non-breaking space, decimal comma) in Russian.
+    # Imported here: the quick commands (--help) do not pay for it.
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0.00" if isinstance(value, Decimal) and value % 1 else "#,##0"
+    return format_decimal(value, format=pattern, locale=language)
+
+
+def _cell(value: Any, column: str, language: str) -> str:
+    _ = gettext_for(language)
     if value is None:
-        return "no data" if column in NO_DATA_COLUMNS else "—"
+        return _("no data") if column in NO_DATA_COLUMNS else "—"
     if column == "backlog_exact":
-        return "exact" if value else "estimated"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}" if value % 1 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
+        return _("exact") if value else _("estimated")
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return _number(value, language)
+    if isinstance(value, date):
+        return day_text(value, language)
     return str(value)
 
 
-def report_table(report: Report, title: str) -> Table:
+def report_title(kind: str, first: date, last: date, language: str) -> str:
+    _ = gettext_for(language)
+    return f"{_(REPORT_NAMES[kind])}: {day_text(first, language)} – {day_text(last, language)}"
+
+
+def report_table(report: Report, title: str, language: str = "en") -> Table:
+    _ = gettext_for(language)
     flag_columns = [i for i, name in enumerate(report.columns) if name in FLAG_LABELS]
     shown = [i for i in range(len(report.columns)) if i not in flag_columns]
     table = Table(title=title)
     for i in shown:
         numeric = i > 2
-        table.add_column(
-            report.columns[i].replace("_", " "), justify="right" if numeric else "left", overflow="fold"
-        )
+        name = report.columns[i]
+        label = _(COLUMN_LABELS[name]) if name in COLUMN_LABELS else name.replace("_", " ")
+        table.add_column(label, justify="right" if numeric else "left", overflow="fold")
     if flag_columns:
-        table.add_column("pattern")
+        table.add_column(_("pattern"))
     for row in report.rows:
-        cells = [_cell(row[i], report.columns[i]) for i in shown]
+        cells = [_cell(row[i], report.columns[i], language) for i in shown]
         if flag_columns:
-            flags = [FLAG_LABELS[report.columns[i]] for i in flag_columns if row[i]]
+            flags = [_(FLAG_LABELS[report.columns[i]]) for i in flag_columns if row[i]]
             cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")
         table.add_row(*cells)
     return table

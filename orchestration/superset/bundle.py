@@ -7,7 +7,10 @@ The templates hold everything that is the same in every deployment. Rendering ad
 * dataset column descriptions, taken from the dbt manifest (``x-dbt-model``, or ``x-dbt-column:
   model.column`` for a renamed column), so the dbt docs are the one owner of what a column means;
 * each dashboard's ``position`` from its compact ``x-layout`` rows, and its native filters from
-  ``filters.yaml`` (the same four filters on both dashboards).
+  ``filters.yaml`` (the same four filters on both dashboards);
+* the labels in the configured language: the templates are English, the catalogue translates their titles,
+  names and descriptions (orchestration/superset/labels.py), and the charts' day formats become the
+  language's: one bundle for every language.
 
 Keys starting with ``x-`` are this project's and are removed before Superset sees the files.
 """
@@ -25,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from orchestration.i18n import gettext_for
+from orchestration.superset.labels import translate_labels
 from orchestration.superset.settings import SUPERSET_DIR
 
 BUNDLE_DIR = SUPERSET_DIR / "bundle"
@@ -159,10 +164,13 @@ def render_bundle(
     database_password: str,
     manifest_path: Path,
     bundle_dir: Path = BUNDLE_DIR,
+    language: str = "en",
 ) -> Bundle:
-    """Read the templates, fill in the deployment's connection and the dbt descriptions."""
+    """Read the templates in ``language``, fill in the deployment's connection and the dbt descriptions."""
+    gettext = gettext_for(language)
     descriptions = column_descriptions(manifest_path)
     filters = yaml.safe_load((bundle_dir / "filters.yaml").read_text())["filters"]
+    filters = translate_labels(filters, gettext, language)
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(bundle_dir.rglob("*.yaml")):
         relative = path.relative_to(bundle_dir).as_posix()
@@ -171,7 +179,7 @@ def render_bundle(
         text = path.read_text()
         if relative == DATABASE_FILE:
             text = Template(text).substitute(sqlalchemy_uri=sqlalchemy_uri)
-        files[relative] = yaml.safe_load(text)
+        files[relative] = translate_labels(yaml.safe_load(text), gettext, language)
     chart_names = {
         content["uuid"]: content["slice_name"]
         for path, content in files.items()
