@@ -28,3 +28,28 @@ PREVENT_UNSAFE_DB_CONNECTIONS = True
 
 # One log line per request is noise at the default level in a background process.
 LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "WARNING")
+
+# The interface in the product's language (B24OPS_LANGUAGE), Russian or English, switchable by each user in
+# the menu (Superset ships both translations); the dashboards' own labels are translated when they are
+# provisioned (orchestration/superset/labels.py).
+LANGUAGE = os.environ.get("B24OPS_LANGUAGE") or "en"
+BABEL_DEFAULT_LOCALE = LANGUAGE
+LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}, "en": {"flag": "us", "name": "English"}}
+
+# Numbers and dates as a Russian reader writes them (d3's ru-RU locales): 1 234,5 and 31.10.2026. One
+# format per Superset instance: it follows the instance's language, not each user's choice.
+if LANGUAGE == "ru":
+    D3_FORMAT = {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0₽"]}
+    D3_TIME_FORMAT = {
+        "dateTime": "%A, %e %B %Y г. %X",
+        "date": "%d.%m.%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["воскресенье", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота"],
+        "shortDays": ["вс", "пн", "вт", "ср", "чт", "пт", "сб"],
+        "months": [
+            "января", "февраля", "марта", "апреля", "мая", "июня",
+            "июля", "августа", "сентября", "октября", "ноября", "декабря",
+        ],
+        "shortMonths": ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"],
+    }  # fmt: skip

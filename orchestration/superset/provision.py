@@ -23,6 +23,7 @@ class SupersetTarget:
     admin_password: str
     readonly_role: str
     readonly_password: str
+    language: str = "en"  # the labels the dashboards are provisioned with
 
 
 def superset_database_uri(warehouse: WarehouseLocation, role: str) -> str:
@@ -31,10 +32,14 @@ def superset_database_uri(warehouse: WarehouseLocation, role: str) -> str:
 
 
 def provision_superset(warehouse: WarehouseLocation, target: SupersetTarget, manifest_path: Path) -> Bundle:
-    """Create/update the read-only role, render the bundle and import it (overwriting). Returns the bundle."""
+    """Create/update the read-only role, render the bundle in the target's language and import it
+    (overwriting: provisioning in another language relabels the same dashboards). Returns the bundle."""
     ensure_readonly_role(warehouse, target.readonly_role, target.readonly_password)
     bundle = render_bundle(
-        superset_database_uri(warehouse, target.readonly_role), target.readonly_password, manifest_path
+        superset_database_uri(warehouse, target.readonly_role),
+        target.readonly_password,
+        manifest_path,
+        language=target.language,
     )
     client = SupersetClient(target.url, target.admin_user, target.admin_password)
     client.import_bundle(bundle.to_zip(), bundle.passwords())

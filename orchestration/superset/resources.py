@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.i18n import SOURCE_LANGUAGE
 from orchestration.settings import Settings
 from orchestration.superset.provision import SupersetTarget
 from orchestration.superset.settings import (
@@ -29,6 +30,7 @@ class SupersetResource(dg.ConfigurableResource):
     admin_password: str = ""
     readonly_role: str = DEFAULT_READONLY_USER
     readonly_password: str = ""
+    language: str = "en"  # the dashboards' labels (B24OPS_LANGUAGE)
 
     def target(self) -> SupersetTarget:
         return SupersetTarget(
@@ -37,6 +39,7 @@ class SupersetResource(dg.ConfigurableResource):
             admin_password=self.admin_password or stored_secret(None, ADMIN_PASSWORD_FILE).value,
             readonly_role=self.readonly_role,
             readonly_password=self.readonly_password or stored_secret(None, READONLY_PASSWORD_FILE).value,
+            language=self.language,
         )
 
 
@@ -48,4 +51,5 @@ def superset_resource(settings: Settings) -> SupersetResource:
         admin_password=settings.dagster_config("superset_admin_password"),
         readonly_role=settings.superset_db_user,
         readonly_password=settings.dagster_config("superset_db_password"),
+        language=settings.language or SOURCE_LANGUAGE,
     )

@@ -104,6 +104,8 @@ class LocalSuperset:
             SECRET_KEY_ENV: stored_secret(
                 self.settings.superset_secret_key, "secret_key", self.data_dir
             ).value,
+            # superset_config.py: the interface's default language and its number and date formats
+            self.settings.variable("language"): self.settings.language or "en",
             # Superset's CLI is a Flask app; it must not pick up a FLASK_APP meant for something else.
             "FLASK_APP": "superset.app:create_app()",
         }

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -14,7 +15,9 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.history import backlog_truth
 from bitrix24_emulator.testing import running_emulator
+from orchestration.cli.report_table import COLUMN_LABELS, FLAG_LABELS
 from orchestration.definitions import build_definitions
+from orchestration.i18n import gettext_for
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from tests.support.emulated import HISTORY_END
@@ -40,9 +43,9 @@ def built(module_database, tmp_path_factory, portal):
     return module_database
 
 
-def report(location, *args, first=FIRST, last=LAST):
+def report(location, *args, first=FIRST, last=LAST, env=None):
     # a wide console: the deals table keeps its cells on one line
-    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url(), "COLUMNS": "300"}
+    env = {**os.environ, "WAREHOUSE_URL": location.libpq_url(), "COLUMNS": "300", **(env or {})}
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "report", *args,
          "--from", first.isoformat(), "--to", last.isoformat()],
@@ -148,3 +151,48 @@ def test_a_period_without_data_shows_no_data_not_zero(built):
     table = report(built, "deals", "--format", "csv", first=before[0], last=before[1])
     csv_rows = list(csv.DictReader(io.StringIO(table)))
     assert csv_rows and all(row["deals_with_overdue_activities"] == "" for row in csv_rows)
+
+
+def _table(text):
+    """The cells of a rich table: the header row (┃) and the body rows (│)."""
+    header = next(line for line in text.splitlines() if "┃" in line)
+    body = [line for line in text.splitlines() if line.startswith("│")]
+    cells = [[cell.strip() for cell in line.strip("│┃").split(sep)] for line, sep in ((header, "┃"),)]
+    return cells[0], [[cell.strip() for cell in line.strip("│").split("│")] for line in body]
+
+
+def _plain(cell, language):
+    """A cell's value written the English way: 1 234,5 → 1234.5 and 31.10.2026 → 2026-10-31 in Russian."""
+    if language == "ru":
+        day = re.fullmatch(r"(\d\d)\.(\d\d)\.(\d{4})", cell)
+        if day:
+            return f"{day[3]}-{day[2]}-{day[1]}"
+        if re.fullmatch(r"-?[\d\u00a0]+(,\d+)?", cell):
+            return cell.replace("\u00a0", "").replace(",", ".")
+        return cell
+    return cell.replace(",", "") if re.fullmatch(r"-?[\d,]+(\.\d+)?", cell) else cell
+
+
+@pytest.mark.parametrize("kind", ["deals", "calls"])
+def test_report_in_russian_has_the_numbers_of_the_english_one_with_russian_labels(built, kind):
+    """`--lang ru` and `--lang en`: the same rows and numbers, each language's headers, words and formats."""
+    ru = gettext_for("ru")
+    wide = {"COLUMNS": "1000"}
+    en_header, en_rows = _table(report(built, kind, "--lang", "en", env=wide))
+    ru_header, ru_rows = _table(report(built, kind, "--lang", "ru", env=wide))
+    columns = list(json.loads(report(built, kind, "--format", "json"))[0])
+    # every column of the report has a label in the catalogue (a new column without one fails here)
+    assert set(columns) <= COLUMN_LABELS.keys() | FLAG_LABELS.keys()
+    flags = ["pattern"] if set(columns) & FLAG_LABELS.keys() else []
+    assert en_header == [COLUMN_LABELS[c] for c in columns if c in COLUMN_LABELS] + flags
+    assert ru_header == [ru(label) for label in en_header]
+    assert ru_header != en_header
+    assert len(ru_rows) == len(en_rows) > 0
+    compared = 0
+    for en_row, ru_row in zip(en_rows, ru_rows, strict=True):
+        for en_cell, ru_cell in zip(en_row, ru_row, strict=True):
+            # a number, a day or a name is the same value; a word is the catalogue's Russian
+            words = "; ".join(ru(word) for word in en_cell.split("; "))
+            assert _plain(ru_cell, "ru") == _plain(en_cell, "en") or ru_cell == words, (en_cell, ru_cell)
+            compared += bool(re.search(r"\d", en_cell))
+    assert compared > len(en_rows) * 3

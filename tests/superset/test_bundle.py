@@ -16,7 +16,9 @@ import yaml
 from orchestration.assets.dbt import ensure_manifest, prepared_project
 from orchestration.assets.superset import mart_dependencies
 from orchestration.definitions import build_definitions
+from orchestration.i18n import gettext_for
 from orchestration.superset.bundle import BUNDLE_DIR, Bundle, column_descriptions, render_bundle
+from orchestration.superset.labels import DATE_FORMAT_KEYS, LABEL_KEYS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.embedded import PROJECT_ROOT
 
@@ -235,3 +237,38 @@ def test_exposures_list_the_model_of_every_dataset_their_dashboard_reads(bundle)
             if isinstance(node, dict) and node.get("type") == "CHART"
         }
         assert models <= depends[dashboard["slug"]], dashboard["slug"]
+
+
+def _pairs(english, russian, key=None):
+    """(key, English value, Russian value) of every scalar of two renderings of the same bundle."""
+    if isinstance(english, dict):
+        assert english.keys() == russian.keys()
+        for name in english:
+            yield from _pairs(english[name], russian[name], name)
+    elif isinstance(english, list):
+        assert len(english) == len(russian)
+        for item_en, item_ru in zip(english, russian, strict=True):
+            yield from _pairs(item_en, item_ru, key)
+    else:
+        yield key, english, russian
+
+
+def test_the_russian_bundle_is_the_same_bundle_with_its_labels_and_day_formats_translated(bundle, manifest):
+    ru = gettext_for("ru")
+    russian = render_bundle(URI, PASSWORD, manifest, language="ru")
+    pairs = list(_pairs(bundle.files, russian.files))
+    changed = {key for key, english, translated in pairs if english != translated}
+    # only labels, the SQL's shown words and day formats differ: the same UUIDs, queries, metrics
+    assert changed <= LABEL_KEYS | DATE_FORMAT_KEYS | {"sql", "sliceName"}
+    for key, english, translated in pairs:
+        # (a "name" is also the column of a filter's target: the filters' names are checked below)
+        if key in LABEL_KEYS - {"description", "name"} and isinstance(english, str) and english:
+            assert translated == ru(english) != english, english
+    titles = {content["dashboard_title"] for content in russian.of_kind("dashboards").values()}
+    assert titles == {"Работа со сделками", "Звонки"}
+    dashboard = russian.files["dashboards/deal-handling.yaml"]
+    filters = [spec["name"] for spec in dashboard["metadata"]["native_filter_configuration"]]
+    assert filters == ["Период", "Отдел (с подотделами)", "Менеджеры", "Команда"]
+    assert "'оценка'" in russian.files["datasets/b24ops_warehouse/deal_backlog_period.yaml"]["sql"]
+    formats = {value for key, _, value in pairs if key in DATE_FORMAT_KEYS}
+    assert formats == {"%d.%m.%Y", "%m.%Y"}
