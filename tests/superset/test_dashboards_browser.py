@@ -4,7 +4,9 @@ The browser logs in, opens both dashboards (the deal-handling one for a date ran
 chooses a department that has sub-departments, and must find exactly that subtree's managers with the
 numbers the marts hold (queried here through the dbt closure table, not through the datasets' SQL); the
 backlog per manager for the range must be ``marts.manager_deal_backlog`` of its days, and a range
-without data must show empty cells. Screenshots go to ``.data/test-artifacts/superset/``.
+without data must show empty cells. Provisioned in Russian and then in English, with the interface switched,
+both dashboards show their titles, column headers and filters in that language. Screenshots go to
+``.data/test-artifacts/superset/``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.dbt import dbt_project, prepared_project
 from orchestration.assets.superset import build_superset_assets
 from orchestration.definitions import build_definitions
+from orchestration.i18n import gettext_for
 from orchestration.resources import WarehouseResource
 from orchestration.superset.bundle import BUNDLE_DIR, render_bundle
 from orchestration.superset.client import SupersetApiError, SupersetClient
@@ -424,3 +427,48 @@ def test_a_rejected_bundle_fails_the_asset_with_supersets_message(provisioned, m
     client = SupersetClient(provisioned.url, provisioned.admin_user, provisioned.admin_password)
     with pytest.raises(SupersetApiError, match=r"HTTP 500: Import failed"):
         client.import_bundle(bundle.to_zip(), bundle.passwords())
+
+
+# What each dashboard must show in the reader's language: its title, a table's column headers, the filters
+# (English labels: the catalogue gives the Russian ones).
+LABELS = {
+    "deal-handling": (
+        "Deal handling",
+        DEAL_TABLE,
+        ["Manager", "Deals created", "Untouched deals", "Avg response, working min"],
+    ),
+    "call-traffic": (
+        "Call traffic",
+        "Call traffic per manager",
+        ["Manager", "Calls", "Connected", "Connect rate", "Total talk, min"],
+    ),
+}
+FILTERS = ["Date range", "Department (with sub-departments)", "Managers", "Team"]
+
+
+def _in_language(resource: SupersetResource, language: str) -> SupersetResource:
+    return SupersetResource(**{**resource.model_dump(), "language": language})
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])  # English last: the other tests read English labels
+def test_dashboards_in_the_configured_language(provisioned, marts, tmp_path, language):
+    """Provisioned in ``language`` from the one bundle, the interface switched to it (/lang/<language>):
+    titles, chart names, column headers, filter names and Superset's own buttons are in that language."""
+    _ = gettext_for(language)
+    assert _materialise(marts, _in_language(provisioned, language), tmp_path).success
+    with browser_page() as page:
+        log_in(page, provisioned.url, provisioned.admin_user, provisioned.admin_password)
+        page.goto(f"{provisioned.url}/lang/{language}")
+        for slug, (title, table, headers) in LABELS.items():
+            page.goto(f"{provisioned.url}/superset/dashboard/{slug}/")
+            rows = read_table(page, _(table))
+            page.get_by_text(_(title), exact=True).first.wait_for()
+            assert set(map(_, headers)) <= set(rows[0]), rows[0]
+            shown_filters = page.locator("[data-test=filter-control-name]").all_inner_texts()
+            assert [name.strip() for name in shown_filters] == [_(name) for name in FILTERS]
+            apply = page.locator("[data-test=filter-bar__apply-button]").inner_text().strip()
+            assert apply == ("Применить" if language == "ru" else "Apply filters")
+            page.wait_for_selector(".loading", state="detached")
+            page.wait_for_timeout(SCREENSHOT_SETTLE_MS)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{slug}-{language}.png"), full_page=True)
