@@ -64,6 +64,7 @@ class PortalData:
     tables: dict[str, Table]
     truth: list[DealTruth] = field(default_factory=list)
     seed: int = 0
+    language: str = "ru"  # the portal's language: app.info LANGUAGE_ID (docs/bitrix24-api.md § app.info)
     # When each done activity was completed, for those whose LAST_UPDATED moved on afterwards (edited when
     # already done); every other done activity was completed at its LAST_UPDATED. REST never exposes this:
     # it is history, for the backlog truth and the portal's past (bitrix24_emulator/generator/history.py).

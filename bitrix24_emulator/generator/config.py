@@ -32,6 +32,8 @@ class GeneratorConfig:
     end_date: date | None = None
     """The portal's "today" (its history ends the day before); None: today in ``portal_time_zone``."""
     portal_time_zone: str = "Europe/Moscow"
+    language: str = "ru"
+    """The portal's language (``app.info`` LANGUAGE_ID): the generated people and departments are Russian."""
     work_time_start: int = 9
     work_time_end: int = 18
     deals_per_day: float = 4.0

@@ -108,6 +108,7 @@ def generate(config: GeneratorConfig) -> PortalData:
         tables=tables,
         truth=truth,
         seed=config.seed,
+        language=config.language,
         activity_completed_at=completed_at,
     )
 

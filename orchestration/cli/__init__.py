@@ -19,6 +19,7 @@ from rich.table import Table
 
 from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_portal
 from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
+from orchestration.cli.language import configured_language
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import extract_summary_table, report_table, report_title
@@ -235,10 +236,16 @@ def up() -> None:
     # Imported here: it imports Dagster, which other commands do not need.
     from orchestration.instance import dagster_environment
 
+    # The portal's language when B24OPS_LANGUAGE is unset (one app.info for an OAuth app): the Dagster
+    # processes provision the dashboards in it, Superset's interface starts in it.
+    config = config.model_copy(update={"language": configured_language(config, ask_portal=True)})
     # The Dagster processes load the code location themselves and read their settings from their own
     # environment: they get what `up` decides as an explicit environment of their own (this process's
     # stays as it was). `make up` is the long-running deployment: its schedules start RUNNING.
-    dagster_env = {**dagster_environment(_storage_url(location)), **config.environment(schedules_on=True)}
+    dagster_env = {
+        **dagster_environment(_storage_url(location)),
+        **config.environment(schedules_on=True, language=config.language),
+    }
     if not config.webhook_url:
         url = start_emulator(seed=42, managers=70, days=90, end_date=_today())
         dagster_env |= config.environment(**_emulator_settings(url))
@@ -320,10 +327,9 @@ class Language(StrEnum):
 
 
 def _language(config: Settings, chosen: Language | None = None) -> str:
-    """The language labels are shown in: ``--lang``, else B24OPS_LANGUAGE, else English."""
-    from orchestration.i18n import SOURCE_LANGUAGE
-
-    return chosen.value if chosen else config.language or SOURCE_LANGUAGE
+    """The language labels are shown in: ``--lang``, else B24OPS_LANGUAGE, else English (a report does not
+    call the portal to ask for its language: ``make up`` does, once)."""
+    return chosen.value if chosen else configured_language(config)
 
 
 class OutputFormat(StrEnum):

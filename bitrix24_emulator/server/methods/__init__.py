@@ -58,6 +58,6 @@ def rest_method(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Handler]:
     """Import every method module (they register themselves) and return the registry."""
-    from bitrix24_emulator.server.methods import calendar, crm, im, telephony, users  # noqa: F401
+    from bitrix24_emulator.server.methods import app, calendar, crm, im, telephony, users  # noqa: F401
 
     return REGISTRY
