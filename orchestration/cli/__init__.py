@@ -216,9 +216,9 @@ def demo(
         stop_emulator()
     remember_portal(location, portal)
     console.print(extract_summary_table(summaries))
-    print_managers_per_department(location, console, _language(emulator_ready()))
+    language = _language(settings())  # B24OPS_LANGUAGE (the emulator is reached by webhook: not asked)
+    print_managers_per_department(location, console, language)
     first = today - timedelta(days=REPORT_DAYS - 1)
-    language = _language(emulator_ready())
     for kind in ("deals", "calls"):
         result = run_report(location, kind, first, today, Slice())
         title = f"{report_title(kind, first, today, language)} (b24ops report {kind})"
