@@ -22,9 +22,10 @@ from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emu
 from orchestration.cli.language import configured_language
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
-from orchestration.cli.report_table import extract_summary_table, report_table, report_title
+from orchestration.cli.report_table import REPORT, extract_summary_table, report_table, report_title
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
+from orchestration.i18n import gettext_for
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
 from orchestration.warehouse.embedded import PROJECT_ROOT, stop_embedded
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
@@ -221,7 +222,8 @@ def demo(
     first = today - timedelta(days=REPORT_DAYS - 1)
     for kind in ("deals", "calls"):
         result = run_report(location, kind, first, today, Slice())
-        title = f"{report_title(kind, first, today, language)} (b24ops report {kind})"
+        named = f"{gettext_for(language)(REPORT)} {report_title(kind, first, today, language)}"
+        title = f"{named} (b24ops report {kind})"
         console.print(report_table(result, title, language))
     console.print(f"dbt and Dagster logs: {_shown(log_file('demo'))}", highlight=False)
     console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{settings().ui_port}")

@@ -45,6 +45,7 @@ FLAG_LABELS = {
     "connects_but_cannot_hold": N_("connects, cannot hold"),
 }
 REPORT_NAMES = {"deals": N_("deals"), "calls": N_("calls")}
+REPORT = N_("report")  # the demo's titles: "report deals: …"
 
 
 # Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
