@@ -39,7 +39,7 @@ from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
 from orchestration.warehouse.location import WarehouseLocation
-from tests.superset.browser import browser_page, choose_filter_value, log_in, read_table
+from tests.superset.browser import browser_page, chart, choose_filter_value, log_in, read_table
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.emulated import HISTORY_END
 
@@ -468,7 +468,10 @@ def test_dashboards_in_the_configured_language(provisioned, marts, tmp_path, lan
             assert [name.strip() for name in shown_filters] == [_(name) for name in FILTERS]
             apply = page.locator("[data-test=filter-bar__apply-button]").inner_text().strip()
             assert apply == ("Применить" if language == "ru" else "Apply filters")
+            page.wait_for_load_state("networkidle")
             page.wait_for_selector(".loading", state="detached")
             page.wait_for_timeout(SCREENSHOT_SETTLE_MS)
+            # the table again: the screenshot must show the dashboard drawn, not its grid re-laid out
+            page.wait_for_selector(f"{chart(page, _(table))} table tbody tr")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{slug}-{language}.png"), full_page=True)
