@@ -6,7 +6,9 @@ is translated where it is shown (``gettext_for(language)(label)``). The one cata
 tests/i18n checks that nothing is missing or untranslated). English needs no catalogue.
 
 No compiled ``.mo`` is committed or built at install: Babel compiles the ``.po`` in memory the first time a
-language is asked for (about 10 ms), so a compiled catalogue can never be older than its source.
+language other than English is asked for, so a compiled catalogue can never be older than its source.
+Measured on the shared 2-core machine at load 17: compiling 56 ms, importing Babel's catalogue modules
+0.8-1.2 s (paid by a Russian report or provisioning, never by English or ``--help``).
 """
 
 from __future__ import annotations
