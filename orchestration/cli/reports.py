@@ -1,9 +1,10 @@
 """``b24ops report deals|calls``: report 1 and report 2 read from the marts, sliced like the dashboards.
 
-The numbers are sums of the additive daily marts over the period (averages are sum / count, never an
-average of averages); the backlog columns (at the period's end and their average over its working days)
-come from ``marts.manager_deal_backlog(from, to)`` and the call-pattern flags from
-``marts.manager_call_patterns(from, to)``: the same dbt-owned rules as the dashboard's, so the terminal and
+Every number comes from a SQL function dbt creates in the marts schema (macros/reports/): report 1 from
+``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
+period's end and its average over the working days), report 2 from ``marts.manager_call_traffic(from, to)``
+and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter from
+``marts.department_subtree(ids)``: the dashboards use the same functions and formulas, so the terminal and
 Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
 """
 
@@ -38,43 +39,30 @@ class Slice:
         }
 
 
+# Who is in the slice; the department rule ("includes its sub-departments") is dbt's
+# marts.department_subtree(ids), the same the dashboards call.
 SCOPE = """
     scope as (
         select managers.manager_id, managers.manager_name, managers.department_name
         from marts.dim_managers as managers
-        left join marts.dim_departments as departments on departments.department_id = managers.department_id
         where (%(departments)s::bigint[] is null
-               or departments.ancestor_department_ids && %(departments)s::bigint[])
+               or managers.department_id in (select marts.department_subtree(%(departments)s::bigint[])))
           and (%(managers)s::bigint[] is null or managers.manager_id = any(%(managers)s::bigint[]))
           and (%(team)s::text is null or managers.manager_id in (
                 select teams.manager_id from marts.teams as teams where teams.team_name = %(team)s))
     )
 """
 
+# The numbers are dbt's report functions over the period (macros/reports/report_functions.sql); this
+# module only slices, rounds and sorts them.
 DEALS = f"""
-    with {SCOPE},
-    daily as (
-        select manager_id,
-               sum(deals_created) as deals_created,
-               sum(deals_touched) as deals_touched,
-               sum(deals_untouched) as deals_untouched,
-               sum(response_working_minutes_sum) as response_sum,
-               sum(response_working_minutes_count) as response_count,
-               sum(pending_working_minutes_sum) as pending_sum
-        from marts.fct_manager_daily_deals
-        where report_date between %(from)s and %(to)s
-        group by manager_id
-    ),
-    backlog as (
-        select * from marts.manager_deal_backlog(%(from)s, %(to)s)
-    )
+    with {SCOPE}
     select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(daily.deals_created, 0) as deals_created,
-           coalesce(daily.deals_touched, 0) as deals_touched,
-           coalesce(daily.deals_untouched, 0) as deals_untouched,
-           round(daily.response_sum / nullif(daily.response_count, 0), 1) as avg_response_working_minutes,
-           round((daily.response_sum + daily.pending_sum) / nullif(daily.deals_created, 0), 1)
-               as avg_response_incl_untouched,
+           coalesce(handling.deals_created, 0) as deals_created,
+           coalesce(handling.deals_touched, 0) as deals_touched,
+           coalesce(handling.deals_untouched, 0) as deals_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
            backlog.deals_with_overdue_activities,
            round(backlog.avg_deals_with_overdue_activities, 1) as avg_deals_with_overdue_activities,
            backlog.open_deals_without_planned_activities,
@@ -83,42 +71,29 @@ DEALS = f"""
            backlog.as_of_date as backlog_as_of,
            backlog.as_of_is_exact as backlog_exact
     from scope
-    left join daily on daily.manager_id = scope.manager_id
-    left join backlog on backlog.manager_id = scope.manager_id
+    left join marts.manager_deal_handling(%(from)s, %(to)s) as handling
+        on handling.manager_id = scope.manager_id
+    left join marts.manager_deal_backlog(%(from)s, %(to)s) as backlog on backlog.manager_id = scope.manager_id
     order by {{order}} nulls last, scope.manager_name
 """
 
 CALLS = f"""
-    with {SCOPE},
-    daily as (
-        select manager_id,
-               sum(calls_total) as calls_total,
-               sum(calls_outgoing) as calls_outgoing,
-               sum(calls_incoming) as calls_incoming,
-               sum(calls_connected) as calls_connected,
-               sum(calls_missed) as calls_missed,
-               sum(talk_seconds_connected) as talk_seconds
-        from marts.fct_manager_daily_calls
-        where report_date between %(from)s and %(to)s
-        group by manager_id
-    ),
-    patterns as (
-        select * from marts.manager_call_patterns(%(from)s, %(to)s)
-    )
+    with {SCOPE}
     select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(daily.calls_total, 0) as calls_total,
-           coalesce(daily.calls_outgoing, 0) as calls_outgoing,
-           coalesce(daily.calls_incoming, 0) as calls_incoming,
-           coalesce(daily.calls_connected, 0) as calls_connected,
-           coalesce(daily.calls_missed, 0) as calls_missed,
-           patterns.connect_rate,
-           patterns.average_talk_seconds,
-           coalesce(daily.talk_seconds, 0) as talk_seconds_total,
+           coalesce(traffic.calls_total, 0) as calls_total,
+           coalesce(traffic.calls_outgoing, 0) as calls_outgoing,
+           coalesce(traffic.calls_incoming, 0) as calls_incoming,
+           coalesce(traffic.calls_connected, 0) as calls_connected,
+           coalesce(traffic.calls_missed, 0) as calls_missed,
+           traffic.connect_rate,
+           traffic.average_talk_seconds,
+           coalesce(traffic.talk_seconds_connected, 0) as talk_seconds_total,
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
            coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold
     from scope
-    left join daily on daily.manager_id = scope.manager_id
-    left join patterns on patterns.manager_id = scope.manager_id
+    left join marts.manager_call_traffic(%(from)s, %(to)s) as traffic on traffic.manager_id = scope.manager_id
+    left join marts.manager_call_patterns(%(from)s, %(to)s) as patterns
+        on patterns.manager_id = scope.manager_id
     order by {{order}} nulls last, scope.manager_name
 """
 

@@ -182,8 +182,8 @@ def test_period_dataset_consumes_the_department_and_team_filters(bundle):
     filtered = _render_sql(
         bundle.files[PERIOD_DATASET], RANGE_2026_10, {"department": ["Sales"], "team": ["A"]}
     )
-    assert "ancestor_department_ids" not in unfiltered and "marts.teams" not in unfiltered
-    assert "ancestor_department_ids" in filtered and "in ('Sales')" in filtered
+    assert "marts.department_subtree(" not in unfiltered and "marts.teams" not in unfiltered
+    assert "marts.department_subtree(" in filtered and "in ('Sales')" in filtered
     assert "from marts.teams where team_name in ('A')" in filtered
 
 

@@ -17,8 +17,8 @@
 rated as (
     select
         *,
-        calls_outgoing_connected::numeric / nullif(calls_outgoing, 0) as connect_rate,
-        talk_seconds_connected::numeric / nullif(calls_connected, 0) as average_talk_seconds
+        {{ connect_rate('calls_outgoing_connected', 'calls_outgoing') }} as connect_rate,
+        {{ average_talk_seconds('talk_seconds_connected', 'calls_connected') }} as average_talk_seconds
     from per_period
 ),
 

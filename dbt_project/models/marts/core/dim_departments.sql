@@ -1,5 +1,8 @@
 {#- The department tree (department.get) with each department's ancestors, so that choosing a department
-    in a dashboard can include its sub-departments: `X = any(ancestor_department_ids)`. -#}
+    in a dashboard can include its sub-departments: `X = any(ancestor_department_ids)`. The post-hook
+    creates marts.department_subtree(ids), that rule for the reports and dashboards
+    (macros/reports/report_functions.sql). -#}
+{{ config(post_hook="{{ create_department_subtree_function(this) }}") }}
 with
 
 departments as (

@@ -1,0 +1,65 @@
+{#- Report 1 and report 2 per employee over any period (both ends inclusive), from the additive daily marts:
+    the numbers `b24ops report` and the morning digests print. Created by the post-hooks of the daily marts
+    they read, next to marts.manager_deal_backlog(from, to) and marts.manager_call_patterns(from, to). An
+    employee without a day of data in the period has no row. -#}
+
+{% macro create_deal_handling_function(daily_deals) %}
+{{ create_metric_functions(daily_deals.schema,
+    ['average_response_working_minutes', 'average_response_incl_untouched']) }}
+create or replace function {{ daily_deals.schema }}.manager_deal_handling(p_from date, p_to date)
+returns table (
+    manager_id bigint, deals_created bigint, deals_touched bigint, deals_untouched bigint,
+    avg_response_working_minutes numeric, avg_response_incl_untouched numeric
+)
+language sql stable as $function$
+select
+    manager_id::bigint,
+    sum(deals_created)::bigint,
+    sum(deals_touched)::bigint,
+    sum(deals_untouched)::bigint,
+    {{ average_response_working_minutes('sum(response_working_minutes_sum)',
+                                        'sum(response_working_minutes_count)') }},
+    {{ average_response_incl_untouched('sum(response_working_minutes_sum)',
+                                       'sum(pending_working_minutes_sum)', 'sum(deals_created)') }}
+from {{ daily_deals }}
+where report_date between p_from and p_to
+group by manager_id
+$function$;
+{% endmacro %}
+
+{% macro create_call_traffic_function(daily_calls) %}
+{{ create_metric_functions(daily_calls.schema, ['connect_rate', 'average_talk_seconds']) }}
+create or replace function {{ daily_calls.schema }}.manager_call_traffic(p_from date, p_to date)
+returns table (
+    manager_id bigint, calls_total bigint, calls_outgoing bigint, calls_incoming bigint,
+    calls_connected bigint, calls_missed bigint, talk_seconds_connected bigint,
+    connect_rate numeric, average_talk_seconds numeric
+)
+language sql stable as $function$
+select
+    manager_id::bigint,
+    sum(calls_total)::bigint,
+    sum(calls_outgoing)::bigint,
+    sum(calls_incoming)::bigint,
+    sum(calls_connected)::bigint,
+    sum(calls_missed)::bigint,
+    sum(talk_seconds_connected)::bigint,
+    -- rounded as in marts.manager_call_patterns
+    round({{ connect_rate('sum(calls_outgoing_connected)', 'sum(calls_outgoing)') }}, 4),
+    round({{ average_talk_seconds('sum(talk_seconds_connected)', 'sum(calls_connected)') }}, 1)
+from {{ daily_calls }}
+where report_date between p_from and p_to
+group by manager_id
+$function$;
+{% endmacro %}
+
+{#- marts.department_subtree(ids): the given departments and every department under them — "a department
+    includes its sub-departments", the filter of every report and dashboard (dim_departments holds each
+    department's ancestors, itself included, from int_departments_ancestors' walk of the tree). -#}
+{% macro create_department_subtree_function(departments) %}
+create or replace function {{ departments.schema }}.department_subtree(p_department_ids bigint[])
+returns setof bigint
+language sql stable as $function$
+select department_id::bigint from {{ departments }} where ancestor_department_ids && p_department_ids
+$function$;
+{% endmacro %}
