@@ -6,47 +6,36 @@ Superset's own message instead of leaving stale dashboards behind a green run.
 """
 
 import json
-import re
 
 import dagster as dg
 from dagster_dbt import DbtProject
 
 from orchestration.assets.dbt import LayeredTranslator
 from orchestration.resources import WarehouseResource
-from orchestration.superset.bundle import BUNDLE_DIR
+from orchestration.superset.lineage import bundle_relations
 from orchestration.superset.provision import provision_superset
 from orchestration.superset.resources import SupersetResource
 
-# `marts.<table>` in the dataset SQL, or `schema: marts` + `table_name:` of a physical dataset, or the
-# dataset's `x-dbt-model` (a dataset reading a SQL function, e.g. marts.manager_deal_backlog(from, to),
-# names the model that creates it there: the regex above finds only the function's name).
-_MART_REFERENCE = re.compile(r'marts\."?(\w+)"?')
-_PHYSICAL_TABLE = re.compile(r"^table_name: (\w+)$", re.MULTILINE)
-_DESCRIBING_MODEL = re.compile(r"^x-dbt-model: (\w+)$", re.MULTILINE)
-
 
 def mart_dependencies(project: DbtProject) -> list[dg.AssetKey]:
-    """The dbt asset keys of every mart the datasets read: the datasets are the one list of them.
+    """The dbt asset keys of every model and seed the datasets declare they read (``x-dbt-relations``).
 
     Keys come from the dbt manifest through the same translator as the dbt assets, so they stay right
-    however the dbt models are split into Dagster asset definitions.
+    however the dbt models are split into Dagster asset definitions. A declared name that is no model or
+    seed of the project fails here, at load, rather than leaving the dashboards unordered after it.
     """
-    referenced: set[str] = set()
-    for path in (BUNDLE_DIR / "datasets").rglob("*.yaml"):
-        text = path.read_text()
-        referenced |= set(_MART_REFERENCE.findall(text))
-        referenced |= set(_DESCRIBING_MODEL.findall(text))
-        if "\nsql: null" in text:
-            referenced |= set(_PHYSICAL_TABLE.findall(text))
+    declared = bundle_relations()
     manifest = json.loads(project.manifest_path.read_text())
     translator = LayeredTranslator()
-    return sorted(
-        translator.get_asset_spec(manifest, unique_id, project).key
+    nodes = {
+        node["name"]: unique_id
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] in {"model", "seed"}
-        and node["schema"].endswith("marts")
-        and (node.get("alias") or node["name"]) in referenced
-    )
+    }
+    unknown = sorted(declared - nodes.keys())
+    if unknown:
+        raise ValueError(f"the superset/bundle datasets declare x-dbt-relations dbt lacks: {unknown}")
+    return sorted(translator.get_asset_spec(manifest, nodes[name], project).key for name in declared)
 
 
 def build_superset_assets(project: DbtProject) -> list[dg.AssetsDefinition]:

@@ -77,6 +77,7 @@ def column_descriptions(manifest_path: Path) -> dict[str, dict[str, str]]:
 
 
 def _describe_columns(dataset: dict[str, Any], descriptions: Mapping[str, Mapping[str, str]]) -> None:
+    dataset.pop("x-dbt-relations")  # lineage (orchestration/superset/lineage.py), nothing for Superset
     model = dataset.pop("x-dbt-model")
     for column in dataset["columns"]:
         source_model, _, source_column = column.pop(

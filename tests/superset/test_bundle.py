@@ -17,10 +17,9 @@ from orchestration.assets.dbt import ensure_manifest, prepared_project
 from orchestration.assets.superset import mart_dependencies
 from orchestration.definitions import build_definitions
 from orchestration.i18n import gettext_for
-from orchestration.superset.bundle import BUNDLE_DIR, Bundle, column_descriptions, render_bundle
+from orchestration.superset.bundle import Bundle, column_descriptions, render_bundle
 from orchestration.superset.labels import DATE_FORMAT_KEYS, LABEL_KEYS
 from orchestration.warehouse.bootstrap import connect
-from orchestration.warehouse.embedded import PROJECT_ROOT
 
 URI = "postgresql+psycopg2://reader:XXXXXXXXXX@/b24ops?host=%2Fsocket&port=5432"
 PASSWORD = "not-in-the-zip-3f1c"
@@ -212,31 +211,6 @@ def test_deal_handling_shows_the_period_backlog_not_the_newest_day(bundle):
         if isinstance(node, dict) and node.get("type") == "CHART"
     }
     assert table["uuid"] in placed
-
-
-def test_exposures_list_the_model_of_every_dataset_their_dashboard_reads(bundle):
-    """dbt's exposures (the lineage a dbt user sees) name the model behind each dataset a dashboard reads."""
-    exposures = yaml.safe_load((PROJECT_ROOT / "dbt_project/models/marts/_exposures.yml").read_text())
-    depends = {
-        exposure["url"].rstrip("/").rsplit("/", 1)[-1]: {
-            ref.removeprefix("ref('").removesuffix("')") for ref in exposure["depends_on"]
-        }
-        for exposure in exposures["exposures"]
-    }
-    templates = {
-        content["uuid"]: content
-        for content in (
-            yaml.safe_load(path.read_text()) for path in (BUNDLE_DIR / "datasets").rglob("*.yaml")
-        )
-    }
-    charts = {content["uuid"]: content for content in bundle.of_kind("charts").values()}
-    for dashboard in bundle.of_kind("dashboards").values():
-        models = {
-            templates[charts[node["meta"]["uuid"]]["dataset_uuid"]]["x-dbt-model"]
-            for node in dashboard["position"].values()
-            if isinstance(node, dict) and node.get("type") == "CHART"
-        }
-        assert models <= depends[dashboard["slug"]], dashboard["slug"]
 
 
 def _pairs(english, russian, key=None):
