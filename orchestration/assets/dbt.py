@@ -185,18 +185,13 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project, dbt: DbtCliRe
 
 # The per-deal and per-call models and the daily facts on them are incremental by change window: they get
 # the partition window as dbt vars, and a backfill of many days is one dbt run (single-run policy). The SLA
-# alerts (marts/alerts, a small table over the untouched deals) are rebuilt with them, right after the deals.
+# alerts (a small table over the untouched deals) are rebuilt with them, right after the deals.
 # The rest is unpartitioned: the staging tables (incremental by what ingestion observed since their last
 # build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
-WINDOWED_MARTS = " ".join(
-    f"path:models/{folder}"
-    for folder in (
-        "intermediate/deals",
-        "marts/deal_handling",
-        "marts/call_traffic",
-        "marts/alerts",
-    )
-)
+# Which is which, each model says in its own config — `tags=['partitioned_daily']` — so moving its file to
+# another folder does not change how it is built (tests/definitions/test_partitioning.py).
+PARTITIONED_TAG = "partitioned_daily"
+WINDOWED_MARTS = f"tag:{PARTITIONED_TAG}"
 
 
 # dbt unit tests check the SQL logic on fixed inputs: CI runs them (tests/marts), the scheduled runs would

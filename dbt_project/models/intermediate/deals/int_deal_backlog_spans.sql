@@ -20,6 +20,7 @@
     (macros/deal_handling/deals_changed_in_window.sql: an activity written, a stage move, a deal edit, ...). -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='deal_id',
         indexes=[

@@ -20,6 +20,7 @@
     no contact left (its only one deleted). -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='deal_id',
         indexes=[{'columns': ['deal_id']}, {'columns': ['staged_at']}],

@@ -2,6 +2,7 @@
     (DEADLINE before the snapshot). Scheduled and open: stg_bitrix24__activities.is_open, the rule of
     macros/deal_handling/open_activity.sql (a to-do, a meeting, a planned call, a task not completed; not a
     record of a call or of anything incoming). docs/metrics.md "Backlog", docs/decisions.md. -#}
+{{ config(tags=['partitioned_daily']) }}
 with
 
 activities as (

@@ -4,6 +4,7 @@
     same set int_deal_contacts_unioned re-derives. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='deal_id',
         indexes=[

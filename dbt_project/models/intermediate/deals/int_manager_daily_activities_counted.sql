@@ -7,6 +7,7 @@
     pre-hook empties those days first, so a day whose last meeting was deleted loses its row. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],

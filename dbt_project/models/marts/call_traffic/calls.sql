@@ -6,6 +6,7 @@
     deleted leave through the deletions ledger (post-hook). -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='call_id',
         indexes=[

@@ -6,7 +6,12 @@
                                     bottom quartile
     The rule itself lives in macros/call_traffic/call_patterns.sql; the post-hook also (re)creates the SQL
     function marts.manager_call_patterns(from, to), the same rule over any period. -#}
-{{ config(post_hook="{{ create_call_patterns_function(ref('fct_manager_daily_calls')) }}") }}
+{{
+    config(
+        tags=['partitioned_daily'],
+        post_hook="{{ create_call_patterns_function(ref('fct_manager_daily_calls')) }}",
+    )
+}}
 {%- set period = var('call_pattern_period', 'month') -%}
 with
 

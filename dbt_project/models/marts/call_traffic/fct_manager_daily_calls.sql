@@ -6,6 +6,7 @@
     (macros/deal_handling/days_changed_in_window.sql), every manager of each such day. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],

@@ -14,6 +14,7 @@
     report 1's backlog over any period (macros/deal_handling/deal_backlog_function.sql). -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],

@@ -8,6 +8,7 @@
     restart it. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key=['snapshot_date', 'manager_id'],
         full_refresh=false,

@@ -10,6 +10,7 @@
     costs a few index probes, not a scan of its activities. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],

@@ -17,6 +17,7 @@
     refresh. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         materialized='incremental',
         alias='managerControl_Deal',
         unique_key='deal_id',
