@@ -64,7 +64,6 @@ HISTORY_FIELDS = ("ID", "TYPE_ID", "OWNER_ID", "CREATED_TIME", "CATEGORY_ID", "S
 
 # Hour-of-day weights of web-form / chat requests (portal time): people write at night too.
 _WEB_HOURS = (1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 8, 8, 8, 7, 6, 5, 4, 3, 3, 2, 1)
-SOURCES = ("WEB", "CALL", "EMAIL", "REPEAT_SALE", "WEBFORM", "OTHER")
 
 
 @dataclass(slots=True)

@@ -71,9 +71,6 @@ class PortalCalendar:
             workdays=_day_months(str(settings["year_workdays"])),
         )
 
-    def is_holiday(self, day: date) -> bool:
-        return (day.day, day.month) in self.holidays
-
     def is_workday(self, day: date) -> bool:
         key = (day.day, day.month)
         if key in self.holidays:

@@ -39,10 +39,9 @@ def comment_requests(deals: int) -> int:
 
 @dataclass(frozen=True)
 class RequestEstimate:
-    """Estimated requests per raw asset of a change step, and what the estimate itself cost."""
+    """Estimated requests per raw asset of a change step."""
 
     by_asset: dict[str, int]
-    probe_requests: int
 
     @property
     def total(self) -> int:
@@ -61,7 +60,7 @@ def estimate_changes(client: Bitrix24Client, first_key: str, last_key: str) -> R
         rows[feed.table] = total
         by_asset[f"raw/{feed.table}"] = keyset_requests(total)
     by_asset["raw/timeline_comments"] = comment_requests(rows["deals"])
-    return RequestEstimate(by_asset, probe_requests=len(CHANGE_FEEDS))
+    return RequestEstimate(by_asset)
 
 
 def pacing_rate(resource: Bitrix24Resource) -> float | None:

@@ -66,11 +66,6 @@ class StepCounters:
             self._partitions[step_key] += 1
             self._rows[step_key].setdefault(asset, rows)
 
-    @property
-    def materializations(self) -> int:
-        with self._lock:
-            return sum(self._partitions.values())
-
     def requests(self, step_key: str | None = None) -> int:
         with self._lock:
             keys = [step_key] if step_key else list(self._clients)

@@ -73,14 +73,6 @@ class SupersetClient:
         """How many ``chart``, ``dataset``, ``dashboard`` or ``database`` objects exist."""
         return int(self._json("get", f"/api/v1/{resource}/", params={"q": "(page_size:1)"})["count"])
 
-    def find_id(self, resource: str, column: str, value: str) -> int:
-        """The id of the one object whose ``column`` equals ``value`` (e.g. a dashboard by slug)."""
-        query = f"(filters:!((col:{column},opr:eq,value:'{value}')))"
-        result = self._json("get", f"/api/v1/{resource}/", params={"q": query})["result"]
-        if len(result) != 1:
-            raise SupersetApiError(f"expected one {resource} with {column}={value!r}, found {len(result)}")
-        return int(result[0]["id"])
-
 
 def _message(response: requests.Response) -> str:
     """Superset's error text: ``message`` or ``errors[].message`` of its JSON, else the body's start."""

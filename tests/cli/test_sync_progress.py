@@ -35,7 +35,7 @@ def stats(requests: int, rows: int) -> ExtractStats:
 def test_eta_is_the_requests_left_at_the_pacing_rate():
     step = changes_step()
     deals = next(asset for asset in change_assets if asset.key.to_user_string() == "raw/deals")
-    counters = StepCounters(step, RequestEstimate({"raw/deals": 100}, probe_requests=4), rate=2.0)
+    counters = StepCounters(step, RequestEstimate({"raw/deals": 100}), rate=2.0)
     counters.running(deals.node_def.name)
     counters.client_created(stats(requests=40, rows=1_000))
     assert counters.requests() == 40
@@ -59,7 +59,7 @@ def test_asset_checks_requests_are_not_counted_and_loaded_rows_replace_paged_row
 
 
 def test_without_pacing_the_requests_left_are_timed_at_the_observed_rate():
-    counters = StepCounters(changes_step(), RequestEstimate({"raw/calls": 10}, probe_requests=4), rate=None)
+    counters = StepCounters(changes_step(), RequestEstimate({"raw/calls": 10}), rate=None)
     assert counters.eta_seconds() is None  # nothing sent yet: no rate to go by
     counters.running(change_assets[0].node_def.name)
     counters.client_created(stats(requests=10, rows=0))
