@@ -24,7 +24,7 @@ from orchestration.assets.reconciliation import reconciliation_assets
 from orchestration.assets.superset import build_superset_assets
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
 from orchestration.resources import Bitrix24Resource, WarehouseResource
-from orchestration.schedules import build_schedules, ingestion_job, raw_deletions_job
+from orchestration.schedules import build_schedules, portal_sync_job, raw_deletions_job
 from orchestration.sensors import build_alert_sensor
 from orchestration.settings import Settings, load_settings
 from orchestration.superset.resources import superset_resource
@@ -61,7 +61,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     project = prepared_project()
     dbt_assets = build_dbt_assets(project)
     _, dbt_windowed_marts = dbt_assets
-    raw_ingestion_job = ingestion_job(dbt_assets)
+    portal_sync = portal_sync_job(dbt_assets)
     operational_jobs, operational_schedules = build_operational(
         dbt_windowed_marts, schedules_on=settings.schedules_on
     )
@@ -76,9 +76,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *alert_assets,
         ],
         asset_checks=raw_asset_checks,
-        jobs=[raw_ingestion_job, raw_deletions_job, *operational_jobs],
+        jobs=[portal_sync, raw_deletions_job, *operational_jobs],
         schedules=[
-            *build_schedules(raw_ingestion_job, schedules_on=settings.schedules_on),
+            *build_schedules(portal_sync, schedules_on=settings.schedules_on),
             *operational_schedules,
         ],
         resources=build_resources(settings),

@@ -1,15 +1,16 @@
-"""When ingestion runs by itself: the current day several times a day, yesterday once after midnight, and
-the deletion sweep weekly. Every schedule starts STOPPED (``make demo`` must not reach out to a portal on its
+"""When the portal sync (job ``portal_sync``: the portal's changes into raw, then the dbt models and marts)
+runs by itself: the current day several times a day, yesterday once after midnight, and the deletion sweep
+weekly. Every schedule starts STOPPED (``make demo`` must not reach out to a portal on its
 own) unless the code location runs with ``B24_SCHEDULES=on``, which ``make up`` gives the Dagster processes it
 starts. Dagster applies a default status only to a schedule nobody has toggled yet; a switch in the UI wins
 afterwards.
 
 Times are the portal's wall clock (``B24_PORTAL_TIME_ZONE``), like the partitions:
-* ``raw_today`` — every 3 hours at :15, the current day's partition: a day's changes are a few requests
-  (bench: 1 day of a 70-manager portal ≈ 10 requests), so eight passes a day are cheap and keep the
-  reports at most three hours behind.
-* ``raw_yesterday`` — 00:45, the previous day's partition once more: changes made in the last hours of the
-  day (after the 21:15 pass) land in their day's partition, and the day is final from then on.
+* ``portal_sync_today`` — every 3 hours at :15, the current day's partition: a day's changes are a few
+  requests (bench: 1 day of a 70-manager portal ≈ 10 requests), so eight passes a day are cheap and keep
+  the reports at most three hours behind.
+* ``portal_sync_yesterday`` — 00:45, the previous day's partition once more: changes made in the last
+  hours of the day (after the 21:15 pass) land in their day's partition, and the day is final from then on.
 * ``raw_deletions_weekly`` — Sunday 04:30, the full ID sweep (~230 requests, about two minutes, on a
   70-manager year), when nobody is working in the portal.
 
@@ -39,11 +40,11 @@ YESTERDAY_CRON = "45 0 * * *"
 WEEKLY_SWEEP_CRON = "30 4 * * 0"
 
 
-def ingestion_job(dbt_assets: Sequence[dg.AssetsDefinition]) -> UnresolvedAssetJobDefinition:
+def portal_sync_job(dbt_assets: Sequence[dg.AssetsDefinition]) -> UnresolvedAssetJobDefinition:
     """Ingestion and the marts built on it in one run: the heads of sales see the new day's numbers as soon
     as it lands, and a failed export never feeds a half-updated mart."""
     return dg.define_asset_job(
-        "raw_ingestion",
+        "portal_sync",
         selection=dg.AssetSelection.assets(*snapshot_assets, *change_assets, timeline_comments, *dbt_assets),
         partitions_def=daily_partitions,
         description=(
@@ -70,31 +71,31 @@ def day_request(context: dg.ScheduleEvaluationContext, days_back: int) -> dg.Run
 
 
 def build_schedules(
-    raw_ingestion_job: UnresolvedAssetJobDefinition, *, schedules_on: bool
+    portal_sync: UnresolvedAssetJobDefinition, *, schedules_on: bool
 ) -> list[dg.ScheduleDefinition]:
     """The three schedules; they start RUNNING only with ``schedules_on`` (``B24_SCHEDULES=on``)."""
     status = default_status(schedules_on)
 
     @dg.schedule(
-        name="raw_today",
+        name="portal_sync_today",
         cron_schedule=TODAY_CRON,
-        job=raw_ingestion_job,
+        job=portal_sync,
         execution_timezone=portal_time_zone(),
         default_status=status,
         description="The current day's changes, every three hours.",
     )
-    def raw_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def portal_sync_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         return day_request(context, days_back=0)
 
     @dg.schedule(
-        name="raw_yesterday",
+        name="portal_sync_yesterday",
         cron_schedule=YESTERDAY_CRON,
-        job=raw_ingestion_job,
+        job=portal_sync,
         execution_timezone=portal_time_zone(),
         default_status=status,
         description="The previous day's changes once more, after midnight: the day is final from then on.",
     )
-    def raw_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def portal_sync_yesterday(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         return day_request(context, days_back=1)
 
     raw_deletions_weekly = dg.ScheduleDefinition(
@@ -106,4 +107,4 @@ def build_schedules(
         description="The deletion sweep, weekly on Sunday night.",
     )
 
-    return [raw_today, raw_yesterday, raw_deletions_weekly]
+    return [portal_sync_today, portal_sync_yesterday, raw_deletions_weekly]

@@ -8,9 +8,10 @@ cloud limits is not done yet (docs/operations.md, "Alerts").
 
 Overlaps: every run of a day's window carries Dagster's ``dagster/partition`` tag, and the run queue lets
 one run per tag value through at a time (``tag_concurrency_limits`` in the instance's dagster.yaml,
-orchestration/instance.py). A pass that starts while the previous one (or a ``raw_today`` /
-``raw_yesterday`` run of the same day) is still running waits in the queue instead of running beside it.
-Outside working hours the 3-hourly ``raw_today`` schedule is the cadence (orchestration/schedules.py).
+orchestration/instance.py). A pass that starts while the previous one (or a ``portal_sync_today`` /
+``portal_sync_yesterday`` run of the same day) is still running waits in the queue instead of running
+beside it.
+Outside working hours the 3-hourly ``portal_sync_today`` schedule is the cadence (orchestration/schedules.py).
 """
 
 from __future__ import annotations

@@ -25,12 +25,12 @@ def _partition_at(schedule: dg.ScheduleDefinition, moment: datetime) -> str | No
 
 def test_today_and_yesterday_in_the_portal_time_zone() -> None:
     schedules = _schedules()
-    raw_today, raw_yesterday = schedules["raw_today"], schedules["raw_yesterday"]
+    today, yesterday = schedules["portal_sync_today"], schedules["portal_sync_yesterday"]
     zone = ZoneInfo(portal_time_zone())
     # 00:15 in the portal is still the previous day in UTC: the partition follows the portal's calendar.
     just_after_midnight = datetime(2026, 11, 27, 0, 15, tzinfo=zone)
-    assert _partition_at(raw_today, just_after_midnight) == "2026-11-27"
-    assert _partition_at(raw_yesterday, datetime(2026, 11, 27, 0, 45, tzinfo=zone)) == "2026-11-26"
+    assert _partition_at(today, just_after_midnight) == "2026-11-27"
+    assert _partition_at(yesterday, datetime(2026, 11, 27, 0, 45, tzinfo=zone)) == "2026-11-26"
 
 
 def test_off_unless_the_settings_turn_them_on() -> None:
@@ -46,7 +46,7 @@ def test_schedules_resolve_in_definitions() -> None:
     schedules = _schedules()
     assert {schedule.execution_timezone for schedule in schedules.values()} == {portal_time_zone()}
     defs = build_definitions()
-    ingestion = defs.resolve_job_def("raw_ingestion")
+    ingestion = defs.resolve_job_def("portal_sync")
     keys = {key.to_user_string() for key in ingestion.asset_layer.executable_asset_keys}
     # ingestion, then the marts in the same run
     assert {"raw/deals", "raw/calls", "raw/users", "raw/absences", "raw/timeline_comments"} <= keys
