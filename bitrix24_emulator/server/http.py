@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bitrix24_emulator.server.auth import OAuthError
+from bitrix24_emulator.server.batch import run_batch
 from bitrix24_emulator.server.envelope import RestError, to_json
 from bitrix24_emulator.server.params import Params, merge, parse_body, parse_query
 from bitrix24_emulator.server.service import CutOff, Service
@@ -148,7 +149,10 @@ class PortalHandler(BaseHTTPRequestHandler):
             raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
         service.entitled()
         params = {k: v for k, v in params.items() if k.lower() != "auth"}
-        return service.respond(parts[-1].lower().removesuffix(".json"), params, credential)
+        method = parts[-1].lower().removesuffix(".json")
+        if method == "batch":
+            return run_batch(service, params, credential)
+        return service.respond(method, params, credential)
 
     def _token(self, params: dict[str, Any]) -> None:
         host = self.headers.get("Host", "127.0.0.1")

@@ -1,7 +1,8 @@
 """The portal behind the transport: authentication, limits, method execution, envelopes and accounting.
 
-Kept free of HTTP so that ``batch`` runs its sub-calls through exactly the same path as top-level
-calls (scope check, operating budget, cost, counters).
+Kept free of HTTP so that ``batch`` (server/batch.py, which builds on this module and not the other way
+round) runs its sub-calls through exactly the same path as top-level calls (scope check, operating budget,
+cost, counters).
 """
 
 from __future__ import annotations
@@ -18,9 +19,23 @@ from bitrix24_emulator.server.counters import Counters
 from bitrix24_emulator.server.envelope import RestError, not_found_method, time_block
 from bitrix24_emulator.server.faults import Faults
 from bitrix24_emulator.server.limits import LeakyBucket, Limits, OperatingBudget
-from bitrix24_emulator.server.methods import Call, MethodOptions, Result, load_all
+from bitrix24_emulator.server.methods import (
+    REGISTRY,
+    Call,
+    MethodOptions,
+    Result,
+    app,
+    calendar,
+    crm,
+    im,
+    telephony,
+    users,
+)
 from bitrix24_emulator.server.params import Params
 from bitrix24_emulator.server.tables import PortalState
+
+# The method families: importing one registers its handlers in REGISTRY.
+METHOD_FAMILIES = (app, calendar, crm, im, telephony, users)
 
 
 class CutOff(RestError):
@@ -64,7 +79,7 @@ class Service:
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.state = PortalState(portal)
-        self.registry = load_all()
+        self.registry = REGISTRY
         self.counters = Counters()
         limits = config.limits
         self.bucket = (
@@ -156,11 +171,7 @@ class Service:
         return Timed(result, block, cost)
 
     def respond(self, method: str, raw: dict[str, Any], credential: Credential) -> dict[str, Any]:
-        """The success envelope of a top-level call (``batch`` included)."""
-        if method.lower() == "batch":
-            from bitrix24_emulator.server.batch import run_batch
-
-            return run_batch(self, raw, credential)
+        """The success envelope of a top-level call (``batch`` is server/batch.py's, on top of this)."""
         timed = self.execute(method, raw, credential)
         return envelope(timed)
 

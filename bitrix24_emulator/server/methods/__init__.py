@@ -1,4 +1,8 @@
-"""REST methods, one module per family; each registers its handlers in :data:`REGISTRY` by lower-case name."""
+"""REST methods, one module per family; each registers its handlers in :data:`REGISTRY` by lower-case name.
+
+This package's own module holds only what the families share; server/service.py imports the families (so
+the package never imports its own modules back).
+"""
 
 from __future__ import annotations
 
@@ -54,10 +58,3 @@ def rest_method(name: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
-
-
-def load_all() -> dict[str, Handler]:
-    """Import every method module (they register themselves) and return the registry."""
-    from bitrix24_emulator.server.methods import app, calendar, crm, im, telephony, users  # noqa: F401
-
-    return REGISTRY
