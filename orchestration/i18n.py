@@ -20,11 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, get_args
 
+from orchestration.paths import PROJECT_ROOT
+
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 SOURCE_LANGUAGE = "en"  # the msgids' language
 DOMAIN = "b24ops"
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+LOCALE_DIR = PROJECT_ROOT / "locale"
 
 
 def N_(label: str) -> str:

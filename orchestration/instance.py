@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
+from orchestration.paths import DATA_DIR
 
-DAGSTER_HOME = DEFAULT_DATA_DIR / "dagster_home"
+DAGSTER_HOME = DATA_DIR / "dagster_home"
 STORAGE_URL_ENV = "B24OPS_DAGSTER_STORAGE_URL"
 
 # The URL stays out of the file (it holds the password): dagster.yaml names an environment variable, which

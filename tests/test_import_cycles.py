@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.warehouse.embedded import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 PACKAGES = ("orchestration", "bitrix24_emulator")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.warehouse.embedded import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 # what a metric formula or the department rule looks like in SQL
 FORMULA = {

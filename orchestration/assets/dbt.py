@@ -23,11 +23,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from jinja2.nativetypes import NativeEnvironment
 
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.settings import DEFAULT_PORTAL_ID
 from orchestration.warehouse.location import WarehouseLocation
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 # The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
 # elsewhere on PATH could be another version. Through b24ops-dbt, which ends it when its parent dies.

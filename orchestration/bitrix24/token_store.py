@@ -15,9 +15,10 @@ import tempfile
 from pathlib import Path
 
 from orchestration.bitrix24.auth import OAuthTokens
+from orchestration.paths import DATA_DIR
 
 # Where the pair lives unless B24_OAUTH_TOKEN_STORE says otherwise (Bitrix24Resource.token_store_path).
-DEFAULT_TOKEN_STORE = Path(__file__).resolve().parents[2] / ".data" / "bitrix24-oauth.json"
+DEFAULT_TOKEN_STORE = DATA_DIR / "bitrix24-oauth.json"
 
 
 class TokenStore:

@@ -26,8 +26,9 @@ from orchestration.cli.report_table import REPORT, extract_summary_table, report
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.i18n import gettext_for
+from orchestration.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
-from orchestration.warehouse.embedded import PROJECT_ROOT, stop_embedded
+from orchestration.warehouse.embedded import stop_embedded
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
 if TYPE_CHECKING:
@@ -432,7 +433,7 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     location = _warehouse()
     # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.
     dbt = str(Path(sys.executable).parent / "dbt")
-    project = str(PROJECT_ROOT / "dbt_project")
+    project = str(DBT_PROJECT_DIR)
     command = [dbt, *ctx.args, "--project-dir", project, "--profiles-dir", project]
     os.execve(dbt, command, child_environment(location.dbt_env()))
 

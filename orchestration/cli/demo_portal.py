@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
+from orchestration.paths import DATA_DIR
 from orchestration.warehouse.location import WarehouseLocation
 
-STATE_FILE = DEFAULT_DATA_DIR / "demo-portals.json"
+STATE_FILE = DATA_DIR / "demo-portals.json"
 
 
 def portal_name(*, seed: int, managers: int, days: int, end_date: date) -> str:

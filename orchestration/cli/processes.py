@@ -14,10 +14,10 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
+from orchestration.paths import DATA_DIR
 
-PID_DIR = DEFAULT_DATA_DIR / "pids"
-LOG_DIR = DEFAULT_DATA_DIR / "logs"
+PID_DIR = DATA_DIR / "pids"
+LOG_DIR = DATA_DIR / "logs"
 
 
 def start_background(name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:

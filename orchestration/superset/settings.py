@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from orchestration import paths
 from orchestration.settings import Settings, load_settings
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, PROJECT_ROOT
 
-SUPERSET_DIR = PROJECT_ROOT / "superset"
-VENV_DIR = PROJECT_ROOT / ".superset-venv"
-DATA_DIR = DEFAULT_DATA_DIR / "superset"
+SUPERSET_DIR = paths.SUPERSET_DIR
+VENV_DIR = paths.PROJECT_ROOT / ".superset-venv"
+DATA_DIR = paths.DATA_DIR / "superset"
 
 # The variables the superset process itself reads (superset/superset_config.py).
 SECRET_KEY_ENV = Settings.variable("superset_secret_key")

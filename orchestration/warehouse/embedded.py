@@ -11,8 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
+from orchestration.paths import DATA_DIR
 
 
 def _prepare_runtime(data_dir: Path) -> Path:
@@ -24,7 +23,7 @@ def _prepare_runtime(data_dir: Path) -> Path:
     return runtime
 
 
-def start_embedded(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+def start_embedded(data_dir: Path = DATA_DIR) -> str:
     """Start (or reuse) the embedded server and return its libpq URI for the ``postgres`` database."""
     data_dir.mkdir(parents=True, exist_ok=True)
     _prepare_runtime(data_dir)
@@ -35,7 +34,7 @@ def start_embedded(data_dir: Path = DEFAULT_DATA_DIR) -> str:
     return server.get_uri()
 
 
-def stop_embedded(data_dir: Path = DEFAULT_DATA_DIR) -> bool:
+def stop_embedded(data_dir: Path = DATA_DIR) -> bool:
     """Stop the embedded server if it runs. Returns whether a running server was stopped."""
     pgdata = data_dir / "pg"
     if not (pgdata / "postmaster.pid").exists():

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR, start_embedded
+from orchestration.paths import DATA_DIR
+from orchestration.warehouse.embedded import start_embedded
 
 WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
 WAREHOUSE_DATABASE = "b24ops"
@@ -109,7 +110,7 @@ def _configured(url: str | None, setting: str) -> str:
     return load_settings().reveal(setting)
 
 
-def resolve_warehouse(url: str | None = None, data_dir: Path = DEFAULT_DATA_DIR) -> WarehouseLocation:
+def resolve_warehouse(url: str | None = None, data_dir: Path = DATA_DIR) -> WarehouseLocation:
     """The warehouse at ``url`` (``WAREHOUSE_URL``), or the embedded server, started, when it is empty.
 
     Does not connect; :func:`orchestration.warehouse.bootstrap.ensure_warehouse` does that.

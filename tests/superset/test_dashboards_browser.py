@@ -29,6 +29,7 @@ from orchestration.assets.dbt import dbt_project, prepared_project
 from orchestration.assets.superset import build_superset_assets
 from orchestration.definitions import build_definitions
 from orchestration.i18n import gettext_for
+from orchestration.paths import DATA_DIR
 from orchestration.resources import WarehouseResource
 from orchestration.superset.bundle import BUNDLE_DIR, render_bundle
 from orchestration.superset.client import SupersetApiError, SupersetClient
@@ -37,7 +38,6 @@ from orchestration.superset.server import start_superset, stop_superset
 from orchestration.superset.settings import LocalSuperset
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
-from orchestration.warehouse.embedded import DEFAULT_DATA_DIR
 from orchestration.warehouse.location import WarehouseLocation
 from tests.superset.browser import browser_page, chart, choose_filter_value, log_in, read_table
 from tests.superset.roles import drop_role, unique_role_name
@@ -45,7 +45,7 @@ from tests.support.emulated import HISTORY_END
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-SCREENSHOTS = DEFAULT_DATA_DIR / "test-artifacts" / "superset"
+SCREENSHOTS = DATA_DIR / "test-artifacts" / "superset"
 DEPARTMENT_FILTER = "Department (with sub-departments)"
 DEAL_TABLE = "Deal handling per manager"
 BACKLOG_TABLE = "Backlog per manager for the period"

@@ -12,9 +12,9 @@ import yaml
 from orchestration.assets.dbt import ensure_manifest, prepared_project
 from orchestration.assets.superset import mart_dependencies
 from orchestration.definitions import build_definitions
+from orchestration.paths import PROJECT_ROOT
 from orchestration.superset.bundle import BUNDLE_DIR
 from orchestration.superset.lineage import RELATIONS_KEY, bundle_relations, dashboard_relations
-from orchestration.warehouse.embedded import PROJECT_ROOT
 
 EXPOSURES = PROJECT_ROOT / "dbt_project/models/marts/_exposures.yml"
 _MARTS_NAME = re.compile(r'marts\."?(\w+)"?')
