@@ -21,12 +21,12 @@ from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_p
 from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
 from orchestration.cli.language import configured_language
 from orchestration.cli.managers_report import print_managers_per_department
-from orchestration.cli.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.cli.report_table import REPORT, extract_summary_table, report_table, report_title
 from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.i18n import gettext_for
 from orchestration.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.runtime.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
 from orchestration.warehouse.embedded import stop_embedded
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from orchestration.cli.processes import PID_DIR, log_path, running_pid, start_background, stop_background
+from orchestration.runtime.processes import PID_DIR, log_path, running_pid, start_background, stop_background
 
 EMULATOR = "emulator"
 URL_FILE = PID_DIR / "emulator.url"

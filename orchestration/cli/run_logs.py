@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from orchestration.cli.processes import LOG_DIR
+from orchestration.runtime.processes import LOG_DIR
 
 
 def log_file(command: str) -> Path:

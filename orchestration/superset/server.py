@@ -1,7 +1,7 @@
 """Start and stop the local Superset web server (gunicorn on 127.0.0.1), tracked by its PID file.
 
 It runs as a background service of ``make up`` beside the Dagster UI, through the same PID-file
-machinery (``orchestration.cli.processes``), so ``make down`` stops exactly this process group.
+machinery (``orchestration.runtime.processes``), so ``make down`` stops exactly this process group.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from orchestration.cli.processes import log_path, running_pid, start_background, stop_background
+from orchestration.runtime.processes import log_path, running_pid, start_background, stop_background
 from orchestration.superset.install import Progress, ensure_superset
 from orchestration.superset.settings import LocalSuperset
 
