@@ -48,8 +48,8 @@ from orchestration.warehouse.location import WarehouseLocation, resolve_warehous
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from tests.support.dbt import dbt_target_dir, run_dbt
-from tests.support.raw_from_portal import RAW_TABLE_OF
+from testkit.dbt import dbt_target_dir, run_dbt
+from testkit.raw_from_portal import RAW_TABLE_OF
 
 END_DATE = date(2026, 11, 1)
 PORTAL_TIME_ZONE = "Europe/Moscow"

@@ -20,7 +20,7 @@ from pathlib import Path
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 
 FIRST_YEAR = 2023
 ZONES = ["Europe/Moscow", "Europe/Berlin", "America/New_York", "Asia/Yekaterinburg", None]

@@ -44,3 +44,14 @@ def test_nothing_below_the_cli_imports_it() -> None:
         if module == "orchestration.cli" or module.startswith("orchestration.cli.")
     }
     assert below == PENDING_MOVE
+
+
+def test_the_benchmarks_do_not_import_the_tests() -> None:
+    """bench/ and tests/ share helpers through testkit/, not by one importing the other."""
+    imported = {
+        (path, module)
+        for path, text in _sources("bench").items()
+        for module in _imports(text)
+        if module == "tests" or module.startswith("tests.")
+    }
+    assert imported == set()

@@ -1,4 +1,4 @@
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 
 
 def test_dbt_builds_on_empty_raw_tables(fresh_database):

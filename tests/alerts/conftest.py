@@ -25,7 +25,7 @@ from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 
 # New deals nobody touches, two weeks after the generated history (it ends on Sunday 2026-11-01; its vacations
 # run into the next week): the deal id, its responsible employee and its creation instant (portal zone,

@@ -20,8 +20,8 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from testkit.dbt import run_dbt
 from tests.contract.vendor import load
-from tests.support.dbt import run_dbt
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from bitrix24_emulator.generator.history import end_of_day, portal_as_of
 from bitrix24_emulator.model import PortalData
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.dbt import run_dbt
-from tests.support.raw_from_portal import load_portal
+from testkit.dbt import run_dbt
+from testkit.raw_from_portal import load_portal
 
 # 10 managers × 30 days: ~700 deals, ~3,500 activities, ~4,500 calls — every contact kind and call outcome
 # occurs, and one dbt build takes ~10 s.

@@ -11,9 +11,9 @@ from bitrix24_emulator.model import PortalData
 from orchestration.assets.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import run_dbt
+from testkit.raw_from_portal import load_portal
 from tests.marts.conftest import build_models_and_seeds, dbt_vars
-from tests.support.dbt import run_dbt
-from tests.support.raw_from_portal import load_portal
 
 MARTS = (
     'marts."managerControl_Deal"',

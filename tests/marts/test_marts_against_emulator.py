@@ -19,8 +19,8 @@ from psycopg2.extensions import connection as Connection
 from bitrix24_emulator.generator.history import Backlog, backlog_truth, end_of_day, portal_as_of
 from bitrix24_emulator.model import PortalData
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import dbt_target_dir
 from tests.marts.conftest import OBSERVED_DAYS
-from tests.support.dbt import dbt_target_dir
 from tests.support.truth import backlog_mismatches, first_touch_mismatches
 
 MEASURES = (
@@ -164,7 +164,7 @@ def test_every_mart_column_is_documented(
     built_warehouse: tuple[WarehouseLocation, str], warehouse_conn: Connection
 ) -> None:
     location, _ = built_warehouse
-    # run_dbt keeps dbt's target folder per database under the temp dir (tests/support/dbt.py)
+    # run_dbt keeps dbt's target folder per database under the temp dir (testkit/dbt.py)
     target = Path(tempfile.gettempdir()) / "b24ops-dbt" / location.database / "target"
     manifest = json.loads((target / "manifest.json").read_text())
     documented = {

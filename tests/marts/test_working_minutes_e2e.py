@@ -26,9 +26,9 @@ from bitrix24_emulator.generator.work_calendar import Schedule as EmulatorSchedu
 from bitrix24_emulator.model import PortalData
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import run_dbt
+from testkit.raw_from_portal import load_portal
 from tests.marts import working_minutes_oracle as wmo
-from tests.support.dbt import run_dbt
-from tests.support.raw_from_portal import load_portal
 from tests.working_time.oracle import Schedule, WorkingCalendar
 
 # 10 managers × 30 days around the May holidays (short 30.04 and 08.05, 01.05, 09.05 on a Saturday,

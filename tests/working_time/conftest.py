@@ -10,7 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 from tests.working_time import scenario
 from tests.working_time.oracle import WorkingCalendar
 from tests.working_time.probes import PROBE_QUERY, WorkingTimeDatabase, compile_inline

@@ -10,7 +10,7 @@ from psycopg2.extras import execute_values
 
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 from tests.working_time import scenario
 
 #: One inline query renders every macro, the scalar and the set-based (join) shape, over a relation

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 from tests.working_time.probes import WorkingTimeDatabase
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 
 VARS = '{"working_calendar_start": "2024-03-04"}'
 

@@ -19,7 +19,7 @@ from psycopg2.extensions import cursor as Cursor
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from tests.support.dbt import dbt_target_dir, run_dbt
+from testkit.dbt import dbt_target_dir, run_dbt
 from tests.working_time import scenario
 
 TABLES = (

@@ -1,4 +1,4 @@
-"""Run the real dbt CLI from tests."""
+"""Run the real dbt CLI from tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.paths import PROJECT_ROOT
-
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
 def dbt_target_dir(location: WarehouseLocation, target: str = "target") -> Path:
