@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from orchestration.definitions import defs
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 EXPECTED_GRAPH = {
     # asset key: (group, sorted upstream keys); staging models read raw/deletions to hide deleted records

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 
 def test_compose_file_is_valid_with_the_example_env():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from orchestration.paths import PROJECT_ROOT
 from orchestration.settings import Settings
-from tests.support.paths import PROJECT_ROOT
 
 ORCHESTRATION = PROJECT_ROOT / "orchestration"
 SETTINGS_MODULE = ORCHESTRATION / "settings.py"

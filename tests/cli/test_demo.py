@@ -22,8 +22,8 @@ import pytest
 
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.cli.reports import Report, Slice, run_report
+from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 
 def _run(code: str) -> str:

@@ -23,6 +23,7 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
+from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.ingestion import harness
@@ -34,7 +35,6 @@ from tests.support.password_roles import (
     create_login_role,
     password_checked,
 )
-from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 PAGE = PROJECT_ROOT / "docs" / "bitrix24-api.md"
 THIS = Path(__file__).resolve()

@@ -18,7 +18,7 @@ import pytest
 import typer.main
 
 from orchestration.cli import app
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 DOCS = sorted((PROJECT_ROOT / "docs").glob("*.md")) + [PROJECT_ROOT / "README.md"]
 # Shell blocks only: ```bash (or sh, shell, console); unlabelled blocks show output, not commands.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 PAGE = PROJECT_ROOT / "docs" / "troubleshooting.md"
 UNCOVERED_HEADING = "## Not yet covered by tests"

@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from orchestration.i18n import DOMAIN, LANGUAGES, SOURCE_LANGUAGE, catalogue_path, gettext_for
-from tests.support.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT
 
 TRANSLATED = [language for language in LANGUAGES if language != SOURCE_LANGUAGE]
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

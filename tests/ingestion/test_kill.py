@@ -21,10 +21,10 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Faults
 from bitrix24_emulator.testing import running_emulator
+from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.location import WarehouseLocation
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
-from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -24,6 +24,7 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from orchestration.instance import open_instance
+from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import WarehouseResource
 from orchestration.superset.provision import superset_database_uri
 from orchestration.superset.readonly_role import ensure_readonly_role, readonly_location
@@ -37,7 +38,6 @@ from tests.support.password_roles import (
     create_login_role,
     password_checked,
 )
-from tests.support.paths import PROJECT_ROOT
 
 TCP = WarehouseLocation("db.example", 6543, "bi user", HOSTILE_PASSWORD, "sales/2026", False)
 SOCKET = WarehouseLocation("/run/pg dir", 5432, "bi", HOSTILE_PASSWORD, "b24ops", False)
