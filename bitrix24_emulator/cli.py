@@ -17,7 +17,8 @@ from typing import Annotated
 import typer
 
 from bitrix24_emulator.generator.config import ActivityScenario
-from bitrix24_emulator.server import Emulator, Faults, Limits, MethodOptions, ServerConfig
+from bitrix24_emulator.server import Emulator, Faults, Hostile, Limits, MethodOptions, ServerConfig
+from bitrix24_emulator.server.hostile import parse_case
 
 app = typer.Typer(add_completion=False, help="Local Bitrix24 portal emulator.")
 
@@ -52,6 +53,14 @@ def serve(
     ] = 0.0,
     faults: Annotated[float, typer.Option(help="Probability that a request gets a random fault.")] = 0.0,
     fault_seed: int = 0,
+    hostile: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A hostile answer, CASE:METHOD:ROWS[:TIMES] (repeatable): short_page:crm.deal.list:37 cuts"
+            " full pages to 37 rows; total_beyond_rows:user.get:10:0 lists 10 users fewer than its total"
+            " (TIMES answers changed, 0 = every one; default 1)."
+        ),
+    ] = None,
     https: Annotated[
         bool, typer.Option(help="Serve HTTPS with a generated self-signed certificate.")
     ] = False,
@@ -96,6 +105,7 @@ def serve(
     server_config = ServerConfig(
         limits=limits,
         faults=Faults(probability=faults, seed=fault_seed),
+        hostile=Hostile(tuple(parse_case(text) for text in hostile or [])),
         methods=MethodOptions(comment_list_full_filter=comment_list_full_filter),
     )
     stop = threading.Event()

@@ -207,6 +207,8 @@ def sync(
     """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``.
 
     ``observer`` follows the steps live; without one, ``progress`` gets a line at each step's start and end.
+    ``progress`` gets a ``warning:`` line per check that failed with WARN severity; one that failed with ERROR
+    severity (a blocking check: the run stopped) raises :class:`SyncFailedError` with one line per check.
     Returns what each raw asset cost (rows, requests, waits), read from its materialisation metadata.
     """
     observer = observer or PlainLines(progress)
@@ -221,15 +223,11 @@ def sync(
             success = result.success
         finally:
             observer.step_finished(step, time.monotonic() - started, success)
-        if not success:
-            messages = [
-                f"{event.step_key}: {root_message(event.step_failure_data.error)}"
-                for event in result.all_events
-                if event.is_step_failure and event.step_failure_data
-            ]
-            raise SyncFailedError(
-                f"{step.name} failed — " + "; ".join(messages or ["see the Dagster run log"])
-            )
+        failed_checks = failed_check_lines(result)
+        if not success or failed_checks:
+            raise SyncFailedError(failure_message(step, result, failed_checks))
+        for line in warned_check_lines(result):
+            progress(f"warning: {line}")
         # A run over many partitions records one materialisation per partition, all with the run's metadata.
         by_asset = {}
         for event in result.get_asset_materialization_events():
@@ -237,6 +235,48 @@ def sync(
             by_asset.setdefault(summary.asset, summary)
         summaries += by_asset.values()
     return [summary for summary in summaries if summary.asset.startswith("raw/")]
+
+
+def failure_message(step: SyncStep, result: dg.ExecuteInProcessResult, failed_checks: list[str]) -> str:
+    """What failed, in words: the root cause of each failed step, then one line per failed asset check."""
+    causes = [
+        f"{event.step_key}: {root_message(event.step_failure_data.error)}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data
+    ]
+    if failed_checks:
+        # a blocking check's failure fails its step too; the check's own line says why
+        causes = [cause for cause in causes if "blocking asset check" not in cause.lower()]
+        causes.append(f"{len(failed_checks)} asset check(s) failed:")
+    head = f"{step.name} failed — " + "; ".join(causes or ["see the Dagster run log"])
+    return "\n".join([head, *(f"  {line}" for line in failed_checks)])
+
+
+def _check_line(evaluation: dg.AssetCheckEvaluation) -> str:
+    """``raw/deals matches_portal_total: 37 records stored of the portal's 543 for …``: one line a check."""
+    metadata = {key: getattr(value, "value", value) for key, value in evaluation.metadata.items()}
+    detail = evaluation.description or ", ".join(
+        f"{key} {value}" for key, value in metadata.items() if not isinstance(value, dict)
+    )
+    return f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {detail}"
+
+
+def failed_check_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per asset check of the run that failed with ERROR severity (these fail the sync)."""
+    return [
+        _check_line(evaluation)
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    ]
+
+
+def warned_check_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per asset check of the run that failed with WARN severity (printed, the sync goes on)."""
+    return [
+        _check_line(evaluation)
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    ]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Entry points: :class:`Emulator` (serve a :class:`~bitrix24_emulator.model.Portal
 from bitrix24_emulator.server.auth import Webhook
 from bitrix24_emulator.server.clock import ManualClock, SystemClock
 from bitrix24_emulator.server.faults import Faults
+from bitrix24_emulator.server.hostile import Hostile, HostileCase
 from bitrix24_emulator.server.limits import Limits
 from bitrix24_emulator.server.methods import MethodOptions
 from bitrix24_emulator.server.runtime import Emulator
@@ -15,6 +16,8 @@ from bitrix24_emulator.server.service import ServerConfig
 __all__ = [
     "Emulator",
     "Faults",
+    "Hostile",
+    "HostileCase",
     "Limits",
     "ManualClock",
     "MethodOptions",

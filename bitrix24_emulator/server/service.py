@@ -18,6 +18,7 @@ from bitrix24_emulator.server.clock import Clock, SystemClock
 from bitrix24_emulator.server.counters import Counters
 from bitrix24_emulator.server.envelope import RestError, not_found_method, time_block
 from bitrix24_emulator.server.faults import Faults
+from bitrix24_emulator.server.hostile import Hostile
 from bitrix24_emulator.server.limits import LeakyBucket, Limits, OperatingBudget
 from bitrix24_emulator.server.methods import (
     REGISTRY,
@@ -51,6 +52,7 @@ class ServerConfig:
 
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)
+    hostile: Hostile = field(default_factory=Hostile)  # answers a client must not trust (off by default)
     webhooks: tuple[Webhook, ...] = field(default_factory=lambda: (Webhook(),))
     oauth_access_ttl_s: float = 3600.0
     bad_secret_code: str = "NO_AUTH_FOUND"  # the PYSDK measured INVALID_CREDENTIALS; both answer 401
@@ -151,10 +153,12 @@ class Service:
         if self.budget.blocked(credential.key, billed):
             raise RestError(429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")
         started = self.clock.now()
+        params = Params(raw)
         with self.state.lock:
             result = handler(
-                Call(method, Params(raw), self.state, credential, self._seed(), self.config.methods, started)
+                Call(method, params, self.state, credential, self._seed(), self.config.methods, started)
             )
+        result = self.config.hostile.apply(method, max(0, params.start()), result)
         limits = self.config.limits
         cost = limits.cost(result.scanned, result.counted)
         if cost > limits.request_cap_s:

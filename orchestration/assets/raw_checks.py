@@ -2,8 +2,12 @@
 
 * ``matches_portal_total`` — the portal's own ``total`` for the window (one ``start=0, select=[ID]`` call,
   the only request of the checks) against the records whose *current* stored version is stamped in the
-  window (deletions found by the sweep left out). WARN, not ERROR: a live portal moves records out of
-  and into a window between the load and the count, and the next run of the window heals it.
+  window (deletions found by the sweep left out). Both counts stop at the run's start (less the feed's
+  ``settle``): a record stamped before it was in the portal, unchanged, while the load read the window, so
+  it must be stored. Fewer stored than the portal counts = records lost on the way (a page cut short, a
+  ``total`` the rows do not reach): ERROR, and the check is blocking, so the run fails before any model
+  reads the window. More stored than counted = records changed again or deleted since (a live portal; the
+  next run and the deletion sweep heal it): WARN.
 * ``no_duplicate_versions`` — no (id, change stamp) stored twice. The loader's key (id, payload_hash)
   already makes a re-load a no-op, so a second row for one stamp means the same version came back with a
   different payload (a volatile field, a portal-side bug) and the marts would see two candidates.
@@ -11,7 +15,10 @@
   a ``select`` that lost a field, or a portal that dropped one, fails here instead of in a mart's NULLs.
 """
 
+import time
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from psycopg2 import sql
@@ -42,9 +49,11 @@ def _window(context: dg.AssetCheckExecutionContext) -> ChangeWindow:
     return ChangeWindow.from_partition_keys(keys.start, keys.end, portal_time_zone())
 
 
-def current_in_window(conn: Connection, table: str, portal_id: str, window: ChangeWindow) -> int:
-    """Records whose newest stored version is stamped inside ``window`` and not found deleted since."""
-    start, end = window.start, window.end
+def current_in_window(
+    conn: Connection, table: str, portal_id: str, window: ChangeWindow, until: datetime | None = None
+) -> int:
+    """Records whose newest stored version is stamped in ``window`` (before ``until``), not deleted since."""
+    start, end = window.start, window.end if until is None else min(window.end, until)
     query = sql.SQL(
         """
         with touched as (
@@ -119,20 +128,36 @@ def _count_check(
     warehouse: WarehouseResource,
 ) -> dg.AssetCheckResult:
     window = _window(context)
-    params = {**window_params(feed, window), "select": ["ID"], "start": 0}
+    until = _run_started(context) - feed.settle
+    params = {**window_params(feed, window, until), "select": ["ID"], "start": 0}
     portal_total = bitrix24.client().call(feed.method, params).total
     with warehouse.connection() as conn:
-        stored = current_in_window(conn, feed.table, bitrix24.portal_id, window)
-    metadata = {"window": window.describe(), "portal_total": portal_total, "stored_current": stored}
+        stored = current_in_window(conn, feed.table, bitrix24.portal_id, window, until)
+    counted = f"{window.start.isoformat()} – {min(window.end, until).isoformat()}"
+    metadata = {"window": counted, "portal_total": portal_total, "stored_current": stored}
     if portal_total is None:
         return dg.AssetCheckResult(
             passed=True, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "note": "no total"}
+        )
+    if stored < portal_total:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={**metadata, "difference": stored - portal_total},
+            description=f"{stored:,} records stored of the portal's {portal_total:,} for {counted}",
         )
     return dg.AssetCheckResult(
         passed=stored == portal_total,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={**metadata, "difference": stored - portal_total},
     )
+
+
+def _run_started(context: dg.AssetCheckExecutionContext) -> datetime:
+    """When the run began (before its load read the portal), whole seconds down: the portal's stamps are."""
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    started = record.start_time if record is not None and record.start_time else time.time()
+    return datetime.fromtimestamp(int(started) - 1, ZoneInfo(portal_time_zone()))
 
 
 def _duplicates_check(
@@ -184,6 +209,7 @@ def _build_check(feed: ChangeFeed, name: str, body: CheckBody, description: str)
         name=name,
         description=description,
         partitions_def=daily_partitions,
+        blocking=True,  # an ERROR keeps the models from reading the window and fails the run
     )
     def _check(
         context: dg.AssetCheckExecutionContext, bitrix24: Bitrix24Resource, warehouse: WarehouseResource

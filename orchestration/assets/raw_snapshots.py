@@ -3,6 +3,10 @@
 Users, departments, the portal's calendar settings and the absence chart are small (hundreds to a
 few thousand rows), so a full read costs a handful of requests. Each keeps every version it observes
 (see ``orchestration/warehouse/raw_tables.py``): a re-run that sees nothing new adds nothing.
+
+A list with a ``total`` (users, departments, pipelines, stages) is checked against it in the same step
+(``matches_portal_total``, blocking): the distinct IDs the read delivered must be the portal's count, or the
+run fails before any model reads a list with holes in it (a cut page, rows and ``total`` that disagree).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -14,6 +18,7 @@ import dagster as dg
 
 from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
+from orchestration.bitrix24.stats import ExtractStats
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
@@ -52,12 +57,16 @@ def fetch_calendar_settings(client: Bitrix24Client, _: SnapshotContext) -> Itera
 
 def fetch_pipelines(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
     # Unpaged: a portal has a handful of pipelines; the list sits under result.categories.
-    yield from client.call("crm.category.list", {"entityTypeId": 2}).result.get("categories", [])
+    answer = client.call("crm.category.list", {"entityTypeId": 2})
+    client.stats.listed("crm.category.list", answer.total)
+    yield from answer.result.get("categories", [])
 
 
 def fetch_stages(client: Bitrix24Client, _: SnapshotContext) -> Iterator[dict[str, Any]]:
     # crm.status.list is unpaged and returns every reference list; staging keeps the deal stages.
-    yield from client.call("crm.status.list", {"order": {"SORT": "ASC"}}).result
+    answer = client.call("crm.status.list", {"order": {"SORT": "ASC"}})
+    client.stats.listed("crm.status.list", answer.total)
+    yield from answer.result
 
 
 def fetch_absences(client: Bitrix24Client, ctx: SnapshotContext) -> Iterator[dict[str, Any]]:
@@ -86,18 +95,36 @@ class SnapshotSpec:
     fetch: Fetch
     description: str
     deps: tuple[str, ...] = ()
+    listed_by: str | None = None  # the list method whose ``total`` the delivered rows must match
 
 
 SNAPSHOTS = (
-    SnapshotSpec("users", fetch_users, "Every employee of the portal (user.get), fired ones included."),
-    SnapshotSpec("departments", fetch_departments, "The department tree (department.get)."),
+    SnapshotSpec(
+        "users",
+        fetch_users,
+        "Every employee of the portal (user.get), fired ones included.",
+        listed_by="user.get",
+    ),
+    SnapshotSpec(
+        "departments", fetch_departments, "The department tree (department.get).", listed_by="department.get"
+    ),
     SnapshotSpec(
         "calendar_settings",
         fetch_calendar_settings,
         "The portal's working hours, weekends, holidays and extra working days (calendar.settings.get).",
     ),
-    SnapshotSpec("pipelines", fetch_pipelines, "Deal pipelines (crm.category.list, entityTypeId 2)."),
-    SnapshotSpec("stages", fetch_stages, "Stage names and semantics of every pipeline (crm.status.list)."),
+    SnapshotSpec(
+        "pipelines",
+        fetch_pipelines,
+        "Deal pipelines (crm.category.list, entityTypeId 2).",
+        listed_by="crm.category.list",
+    ),
+    SnapshotSpec(
+        "stages",
+        fetch_stages,
+        "Stage names and semantics of every pipeline (crm.status.list).",
+        listed_by="crm.status.list",
+    ),
     SnapshotSpec(
         "absences",
         fetch_absences,
@@ -113,9 +140,55 @@ def _current_user_ids(conn: Any, portal_id: str) -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
+COUNT_CHECK = "matches_portal_total"
+
+
+def _distinct_ids(
+    records: Iterable[dict[str, Any]], id_field: str, seen: set[str]
+) -> Iterator[dict[str, Any]]:
+    """The records unchanged, noting each one's ID in ``seen`` on the way to the loader."""
+    for record in records:
+        seen.add(str(record.get(id_field)))
+        yield record
+
+
+def count_check(spec: SnapshotSpec, delivered: int, stats: ExtractStats) -> dg.AssetCheckResult:
+    """The distinct IDs a full read delivered against the ``total`` the portal announced for it."""
+    assert spec.listed_by is not None
+    total = stats.listed_totals.get(spec.listed_by)
+    metadata: dict[str, Any] = {"portal_total": total, "delivered": delivered}
+    if total is None:  # the portal did not say (a list without a count): nothing to hold the rows against
+        return dg.AssetCheckResult(
+            check_name=COUNT_CHECK, passed=True, metadata={**metadata, "note": "no total"}
+        )
+    return dg.AssetCheckResult(
+        check_name=COUNT_CHECK,
+        passed=delivered == total,
+        metadata={**metadata, "difference": delivered - total},
+        description=None
+        if delivered == total
+        else f"{spec.listed_by} delivered {delivered:,} of the {total:,} records its total announces",
+    )
+
+
 def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", spec.table])
+    checks = (
+        [
+            dg.AssetCheckSpec(
+                COUNT_CHECK,
+                asset=key,
+                blocking=True,
+                description=f"The distinct records read equal the total {spec.listed_by} announces.",
+            )
+        ]
+        if spec.listed_by
+        else []
+    )
+
     @dg.asset(
-        key=dg.AssetKey(["raw", spec.table]),
+        key=key,
+        check_specs=checks,
         deps=[dg.AssetKey(["raw", dep]) for dep in spec.deps],
         group_name="raw",
         description=spec.description,
@@ -127,16 +200,18 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, bitrix24: Bitrix24Resource, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
         client = bitrix24.client()
+        entity = RAW_ENTITIES[spec.table]
+        ids: set[str] = set()
         with warehouse.connection() as conn:
             snapshot = SnapshotContext(
                 today=date.today(), user_ids=_current_user_ids(conn, bitrix24.portal_id)
             )
             result = load_versions(
                 conn,
-                RAW_ENTITIES[spec.table],
+                entity,
                 portal_id=bitrix24.portal_id,
                 partition_key=SNAPSHOT_PARTITION,
-                records=spec.fetch(client, snapshot),
+                records=_distinct_ids(spec.fetch(client, snapshot), entity.id_field, ids),
             )
             conn.commit()
         context.log.info(
@@ -147,7 +222,8 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
                 **client.stats.as_metadata(),
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
-            }
+            },
+            check_results=[count_check(spec, len(ids), client.stats)] if spec.listed_by else [],
         )
 
     return _snapshot

@@ -213,6 +213,7 @@ class Bitrix24Client:
         if id_field is not None and not any(k.lower() in {"order", "sort"} for k in base):
             base.update(id_order(profile_for(method, id_field, result_path)))
         first = self.call(method, {**base, "start": start})
+        self.stats.listed(method, first.total)
         seen: set[Any] = set()
 
         def fresh(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,6 +28,8 @@ class ExtractStats:
     # while the portal blocks a method for its operating-time limit: the method and until when (unix seconds)
     # the client waits — the sync's progress bar says so instead of looking stuck
     operating_wait: tuple[str, float] | None = None
+    # the ``total`` the portal announced for each full list read (method → count): what the rows add up to
+    listed_totals: dict[str, int] = field(default_factory=dict)
 
     def request_sent(self, now: float) -> None:
         self.http_requests += 1
@@ -47,6 +49,11 @@ class ExtractStats:
 
     def operating_resumed(self) -> None:
         self.operating_wait = None
+
+    def listed(self, method: str, total: int | None) -> None:
+        """The portal said a full read of ``method`` holds ``total`` rows (``None``: it did not say)."""
+        if total is not None:
+            self.listed_totals[method.lower()] = total
 
     def retried(self, cause: str, count: int = 1) -> None:
         self.retries_by_cause[cause] += count

@@ -151,7 +151,14 @@ def _sync_with_progress(
                 # (two for an asset event); a sync stores a few per asset partition, thousands for a
                 # backfill. Keep a small pool for the run instead, as the long-running webserver does.
                 instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
-                summaries = sync(defs, instance, first_day, last_day, observer=observer)
+                summaries = sync(
+                    defs,
+                    instance,
+                    first_day,
+                    last_day,
+                    progress=lambda line: screen.print(line, highlight=False),  # the checks' warnings
+                    observer=observer,
+                )
     except SyncFailedError as exc:
         raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None
     return summaries

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
+from bitrix24_emulator.server import Hostile, HostileCase
 from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.assets.partitions import daily_partitions
 from orchestration.sync import clamp_to_partitions
@@ -82,3 +83,23 @@ def assert_progress_matches_summary(stdout: str) -> None:
     requests = sum(summary[asset][1] for asset in REFERENCE_ASSETS)
     assert f" 6/6 assets {rows:,} rows · {requests:,} requests " in reference
     assert any(line.startswith(f"marts {first} – {last} ━") and " partitions " in line for line in lines)
+
+
+def test_a_failed_check_fails_the_sync_with_one_line_per_check(fresh_database):
+    """#18 point 4: user.get announcing 10 users more than it lists: exit 1, the check named, no traceback."""
+    portal = generate(GeneratorConfig(seed=5, managers=6, days=15, end_date=HISTORY_END))
+    users = len(listed_users(portal))
+    hostile = Hostile((HostileCase("total_beyond_rows", "user.get", 10, times=0),))
+    with running_emulator(portal, fast=True, hostile=hostile) as emu:
+        env = {**os.environ, "B24_WEBHOOK_URL": emu.webhook_url, "WAREHOUSE_URL": fresh_database.libpq_url(),
+               "COLUMNS": "200", "B24_PLAN": "unlimited"}  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "sync", "--from", "2026-11-20", "--to", "2026-11-27"],
+            capture_output=True, text=True, env=env, check=False, timeout=900,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "sync finished" not in result.stdout
+    assert "Traceback" not in result.stderr
+    assert "error: reference data failed — 1 asset check(s) failed:" in result.stderr, result.stderr
+    line = f"  raw/users matches_portal_total: user.get delivered {users - 10:,} of the {users:,} records"
+    assert f"{line} its total announces" in result.stderr

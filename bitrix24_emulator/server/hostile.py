@@ -1,0 +1,70 @@
+"""A hostile portal: answers that are well-formed HTTP but wrong in ways a client must not trust.
+
+Protocol cases, applied to a method's answer after it ran (each at most ``times`` answers of ``method``):
+
+* ``short_page`` — a full 50-row page comes back with only ``rows`` of them (37 by default) and the
+  ``total``/``next`` of the full page: a client that stops at a short page silently loses the rest.
+* ``total_beyond_rows`` — the list withholds its last ``rows`` records (pages past them come back empty)
+  while ``total`` still counts them (``user.get`` saying 60 and listing 50).
+
+The data cases (odd values inside the records) are a change of the generated tables, not of the protocol:
+see :func:`bitrix24_emulator.generator.hostile.hostile_portal`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from bitrix24_emulator.server.methods import Result
+from bitrix24_emulator.server.paging import PAGE
+
+CASES = ("short_page", "total_beyond_rows")
+
+
+@dataclass(frozen=True)
+class HostileCase:
+    case: str
+    method: str
+    rows: int
+    times: int = 1  # answers changed; 0 = every answer
+
+
+@dataclass
+class Hostile:
+    cases: tuple[HostileCase, ...] = ()
+    _served: dict[int, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        unknown = {case.case for case in self.cases} - set(CASES)
+        if unknown:
+            raise ValueError(f"unknown hostile cases: {sorted(unknown)}")
+
+    def apply(self, method: str, start: int, result: Result) -> Result:
+        """The answer a hostile portal gives instead of ``result`` (a page starting at offset ``start``)."""
+        for number, case in enumerate(self.cases):
+            if case.method != method or not isinstance(result.result, list):
+                continue
+            rows = result.result
+            if case.case == "short_page" and len(rows) == PAGE and self._take(number, case):
+                result = Result(rows[: case.rows], result.total, result.next, case.rows, result.scanned)
+            elif case.case == "total_beyond_rows" and result.total:
+                kept = max(0, min(len(rows), result.total - case.rows - start))
+                if kept < len(rows) and self._take(number, case):
+                    result = Result(rows[:kept], result.total, result.next, kept, result.scanned, True)
+        return result
+
+    def _take(self, number: int, case: HostileCase) -> bool:
+        with self._lock:
+            served = self._served.get(number, 0)
+            if case.times and served >= case.times:
+                return False
+            self._served[number] = served + 1
+            return True
+
+
+def parse_case(text: str) -> HostileCase:
+    """``short_page:crm.deal.list:37`` or ``total_beyond_rows:user.get:10`` (the emulator's --hostile)."""
+    case, method, rows, *times = text.split(":")
+    return HostileCase(case, method.lower(), int(rows), int(times[0]) if times else 1)

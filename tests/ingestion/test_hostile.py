@@ -1,0 +1,86 @@
+"""A hostile portal: answers that look fine but are wrong. Nothing wrong may pass with exit 0.
+
+Point 4 of #18: the asset checks decide whether a sync succeeded. A page cut short (37 rows of 50, the rest of
+the window never read) and a ``total`` the rows do not reach (user.get announcing more users than it lists)
+fail the sync with one line per failed check, naming the asset, the check and the counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from bitrix24_emulator.generator import GeneratorConfig, generate
+from bitrix24_emulator.server import Hostile, HostileCase
+from bitrix24_emulator.testing import listed_users, running_emulator
+from orchestration.definitions import build_definitions
+from orchestration.settings import Settings
+from orchestration.sync import SyncFailedError, sync
+from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def small_portal():
+    return generate(GeneratorConfig(seed=31, managers=6, departments=2, days=12, end_date=HISTORY_END))
+
+
+def _sync_against(portal, hostile: Hostile, database, monkeypatch, tmp_path) -> str:
+    """The sync of the portal's history through a hostile emulator; the error it raised."""
+    first, last = harness.history_days(portal)
+    monkeypatch.setenv("WAREHOUSE_URL", database.libpq_url())
+    with running_emulator(portal, fast=True, hostile=hostile) as emu:
+        defs = harness.definitions(harness.impatient(emu.webhook_url))
+        with (
+            dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance,
+            pytest.raises(SyncFailedError) as failure,
+        ):
+            sync(defs, instance, date.fromisoformat(first), date.fromisoformat(last))
+    return str(failure.value)
+
+
+def test_a_user_list_short_of_its_total_fails_the_sync(small_portal, fresh_database, monkeypatch, tmp_path):
+    users = len(listed_users(small_portal))
+    hostile = Hostile((HostileCase("total_beyond_rows", "user.get", 10, times=0),))
+    message = _sync_against(small_portal, hostile, fresh_database, monkeypatch, tmp_path)
+    assert message.splitlines()[0] == "reference data failed — 1 asset check(s) failed:", message
+    assert message.splitlines()[1:] == [
+        f"  raw/users matches_portal_total: user.get delivered {users - 10:,} of the {users:,} records"
+        " its total announces"
+    ], message
+
+
+def test_a_page_cut_short_fails_the_sync(small_portal, fresh_database, monkeypatch, tmp_path):
+    deals = len(small_portal.tables["deals"].rows)
+    hostile = Hostile((HostileCase("short_page", "crm.deal.list", 37, times=0),))
+    message = _sync_against(small_portal, hostile, fresh_database, monkeypatch, tmp_path)
+    lines = message.splitlines()
+    assert lines[0].endswith("failed — 1 asset check(s) failed:"), message
+    assert lines[1].startswith("  raw/deals matches_portal_total: 37 records stored of the portal's "), (
+        message
+    )
+    assert f"of the portal's {deals:,} for " in lines[1], message
+
+
+def test_the_scheduled_job_fails_on_a_failed_check(small_portal, fresh_database, monkeypatch):
+    """The schedules' job carries the same blocking checks: its run fails, not only a line in the UI."""
+    hostile = Hostile((HostileCase("total_beyond_rows", "user.get", 10, times=0),))
+    monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
+    with running_emulator(small_portal, fast=True, hostile=hostile) as emu:
+        defs = build_definitions(Settings(webhook_url=emu.webhook_url, plan="unlimited"))
+        schedule = next(s for s in defs.schedules or [] if s.name == "raw_today")
+        job = defs.resolve_job_def(schedule.job_name)
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=harness.history_days(small_portal)[1],
+                asset_selection=[dg.AssetKey(["raw", "users"])],
+                raise_on_error=False,
+            )
+    assert not result.success
+    assert [check.asset_key.to_user_string() for check in result.get_asset_check_evaluations()
+            if not check.passed] == ["raw/users"]  # fmt: skip
