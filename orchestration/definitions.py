@@ -47,7 +47,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
         }
     )
     return {
-        "warehouse": WarehouseResource(url=settings.dagster_config("warehouse_url")),
+        "warehouse": WarehouseResource(
+            url=settings.dagster_config("warehouse_url"), quarantine_max_share=settings.quarantine_max_share
+        ),
         "bitrix24": Bitrix24Resource(**credentials, portal_id=settings.portal_id, plan=settings.plan),
         "dbt": dbt_resource(),
         "superset": superset_resource(settings),

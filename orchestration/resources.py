@@ -26,6 +26,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """The PostgreSQL warehouse. An empty ``url`` means the embedded server under ``.data/``."""
 
     url: str = ""
+    # the share of a read's records that may be quarantined before its asset fails (B24_QUARANTINE_MAX_SHARE)
+    quarantine_max_share: float = 0.01
 
     def location(self) -> WarehouseLocation:
         return resolve_warehouse(self.url)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     plan: Literal["standard", "enterprise", "unlimited"] = Field("standard", **_env("B24_PLAN"))
     portal_time_zone: str = Field("Europe/Moscow", **_env("B24_PORTAL_TIME_ZONE"))
     history_start: str = Field("2025-01-01", **_env("B24_HISTORY_START"))
+    # records of one read that may be set aside (raw.quarantine) before the read fails: 0.01 = 1 %
+    quarantine_max_share: float = Field(0.01, ge=0.0, le=1.0, **_env("B24_QUARANTINE_MAX_SHARE"))
     oauth_client_id: str = Field("", **_env("B24_OAUTH_CLIENT_ID"))
     oauth_client_secret: SecretStr | None = Field(None, **_env("B24_OAUTH_CLIENT_SECRET"))
     oauth_endpoint: str = Field("", **_env("B24_OAUTH_ENDPOINT"))

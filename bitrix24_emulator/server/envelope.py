@@ -57,7 +57,11 @@ def php_empty(value: Any) -> Any:
 
 
 def to_json(value: Any) -> bytes:
-    return json.dumps(php_empty(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = php_empty(value)
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (hostile data) has no UTF-8 form: send it as a \u escape
+        return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def time_block(

@@ -6,20 +6,31 @@ Protocol cases, applied to a method's answer after it ran (each at most ``times`
   ``total``/``next`` of the full page: a client that stops at a short page silently loses the rest.
 * ``total_beyond_rows`` — the list withholds its last ``rows`` records (pages past them come back empty)
   while ``total`` still counts them (``user.get`` saying 60 and listing 50).
-
-The data cases (odd values inside the records) are a change of the generated tables, not of the protocol:
-see :func:`bitrix24_emulator.generator.hostile.hostile_portal`.
+* ``bad_records`` — every read of the list ends with :data:`BAD_RECORDS`: copies of the read's last record
+  under new IDs (above every real one, so the ID order holds) with a string holding U+0000, a lone
+  surrogate, no ``DATE_MODIFY`` at all, ``DATE_MODIFY: null``; ``total`` does not count them. A portal's
+  filter would never return the last two; a proxy, a plug-in or a bug between the database and the answer
+  can.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from bitrix24_emulator.server.methods import Result
 from bitrix24_emulator.server.paging import PAGE
 
-CASES = ("short_page", "total_beyond_rows")
+CASES = ("short_page", "total_beyond_rows", "bad_records")
+# The records ``bad_records`` appends: (ID offset above the portal's highest ID, change to the copied record).
+BAD_ID_BASE = 1_000_000
+BAD_RECORDS: tuple[tuple[int, dict[str, Any]], ...] = (
+    (1, {"TITLE": "Nul\x00in the title"}),
+    (2, {"TITLE": "Lone \ud800 surrogate"}),
+    (3, {"DATE_MODIFY": None}),
+    (4, {"DATE_MODIFY": ...}),  # Ellipsis: the key is left out
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ class Hostile:
             rows = result.result
             if case.case == "short_page" and len(rows) == PAGE and self._take(number, case):
                 result = Result(rows[: case.rows], result.total, result.next, case.rows, result.scanned)
+            elif case.case == "bad_records":
+                result = _with_bad_records(result)
             elif case.case == "total_beyond_rows" and result.total:
                 kept = max(0, min(len(rows), result.total - case.rows - start))
                 if kept < len(rows) and self._take(number, case):
@@ -62,6 +75,28 @@ class Hostile:
                 return False
             self._served[number] = served + 1
             return True
+
+
+def bad_record(base: dict[str, Any], offset: int, change: dict[str, Any]) -> dict[str, Any]:
+    record = {**base, "ID": str(BAD_ID_BASE + offset)}
+    for key, value in change.items():
+        if value is ...:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record
+
+
+def _with_bad_records(result: Result) -> Result:
+    """The read's last page (short, with room for them) ends with the bad records; ``total`` is left as the
+    database counted (the records come from between the database and the answer)."""
+    rows = result.result
+    if not rows or len(rows) + len(BAD_RECORDS) >= PAGE:
+        return result
+    extra = [bad_record(rows[-1], offset, change) for offset, change in BAD_RECORDS]
+    return Result(
+        [*rows, *extra], result.total, result.next, len(rows) + len(extra), result.scanned, result.counted
+    )
 
 
 def parse_case(text: str) -> HostileCase:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration.settings import Settings, load_settings
+from orchestration.warehouse.values import portal_datetime
 
 
 def partitions_for(settings: Settings) -> dg.DailyPartitionsDefinition:
@@ -51,9 +52,10 @@ class ChangeWindow:
     def end(self) -> datetime:
         return datetime.combine(self.last_day + timedelta(days=1), time(0), ZoneInfo(self.time_zone))
 
-    def partition_of(self, stamp: str) -> str:
-        """The day (partition key) of an ISO-8601 stamp with offset, in the portal's zone."""
-        return datetime.fromisoformat(stamp).astimezone(ZoneInfo(self.time_zone)).date().isoformat()
+    def partition_of(self, stamp: object) -> str:
+        """The day (partition key) of a portal datetime (read by :func:`portal_datetime`), in its zone."""
+        moment = portal_datetime(stamp, self.time_zone)
+        return moment.astimezone(ZoneInfo(self.time_zone)).date().isoformat()
 
     def describe(self) -> str:
         return f"{self.start.isoformat()} – {self.end.isoformat()}"

@@ -15,7 +15,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
+from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.resources import Bitrix24Resource, WarehouseResource
@@ -113,11 +114,14 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
                 conn,
                 entity,
                 portal_id=bitrix24.portal_id,
-                partition_key=lambda record: window.partition_of(str(record[feed.stamp_field])),
+                partition_key=lambda record: window.partition_of(record[feed.stamp_field]),
                 records=fetch_changes(client, feed, window),
+                time_zone=portal_time_zone(),
+                window=window.describe(),
             )
             # One commit for the whole window: a crash leaves no partial partition.
             conn.commit()
+        judge_quarantine(context, feed.table, result, warehouse.quarantine_max_share)
         context.log.info(
             f"raw.{feed.table} {window.describe()}: {result.rows_received} rows, "
             f"{result.versions_added} new versions"
@@ -129,6 +133,7 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
                 "days": (window.last_day - window.first_day).days + 1,
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
+                **quarantine_metadata(result),
             }
         )
 

@@ -13,6 +13,9 @@
   different payload (a volatile field, a portal-side bug) and the marts would see two candidates.
 * ``mart_fields_present`` — every row in the window carries the payload keys the staging models read:
   a ``select`` that lost a field, or a portal that dropped one, fails here instead of in a mart's NULLs.
+* ``no_quarantined_records`` — how many records of the window's read this run set aside in
+  ``raw.quarantine`` (no usable ID or change stamp): WARN; the asset itself fails above
+  ``B24_QUARANTINE_MAX_SHARE`` (``orchestration/assets/quarantine.py``).
 """
 
 import time
@@ -116,6 +119,19 @@ def rows_missing_fields(
     return int(row[0]), missing
 
 
+def quarantined_in_read(
+    conn: Connection, table: str, portal_id: str, window: ChangeWindow, since: datetime
+) -> int:
+    """Records of ``table`` the read of ``window`` set aside in ``raw.quarantine`` at or after ``since``."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select count(*) from raw.quarantine where portal_id = %s and entity = %s and change_window = %s"
+            " and last_seen_at >= %s",
+            (portal_id, table, window.describe(), since),
+        )
+        return int(cur.fetchone()[0])
+
+
 CheckBody = Callable[
     [dg.AssetCheckExecutionContext, ChangeFeed, Bitrix24Resource, WarehouseResource], dg.AssetCheckResult
 ]
@@ -190,6 +206,23 @@ def _fields_check(
     )
 
 
+def _quarantine_check(
+    context: dg.AssetCheckExecutionContext,
+    feed: ChangeFeed,
+    bitrix24: Bitrix24Resource,
+    warehouse: WarehouseResource,
+) -> dg.AssetCheckResult:
+    window = _window(context)
+    with warehouse.connection() as conn:
+        count = quarantined_in_read(conn, feed.table, bitrix24.portal_id, window, _run_started(context))
+    return dg.AssetCheckResult(
+        passed=count == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"window": window.describe(), "quarantined": count},
+        description=None if count == 0 else f"{count:,} records set aside in raw.quarantine",
+    )
+
+
 CHECKS: dict[str, tuple[CheckBody, str]] = {
     "matches_portal_total": (
         _count_check,
@@ -199,6 +232,10 @@ CHECKS: dict[str, tuple[CheckBody, str]] = {
     "mart_fields_present": (
         _fields_check,
         "Every row of the window carries the payload keys the marts read.",
+    ),
+    "no_quarantined_records": (
+        _quarantine_check,
+        "No record of the window's read was set aside in raw.quarantine.",
     ),
 }
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, window_of
+from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.batch import MAX_COMMANDS
@@ -134,10 +135,13 @@ def timeline_comments(
             conn,
             RAW_ENTITIES["timeline_comments"],
             portal_id=bitrix24.portal_id,
-            partition_key=lambda record: window.partition_of(str(record["CREATED"])),
+            partition_key=lambda record: window.partition_of(record["CREATED"]),
             records=reader.comments(deal_ids),
+            time_zone=portal_time_zone(),
+            window=window.describe(),
         )
         conn.commit()
+    judge_quarantine(context, "timeline_comments", result, warehouse.quarantine_max_share)
     context.log.info(
         f"raw.timeline_comments {window.describe()}: {len(deal_ids)} deals, {result.rows_received} comments;"
         f" further pages: {reader.paging}"
@@ -150,5 +154,6 @@ def timeline_comments(
             "new_versions": result.versions_added,
             "rows": result.rows_received,
             "comment_paging": reader.paging,
+            **quarantine_metadata(result),
         }
     )

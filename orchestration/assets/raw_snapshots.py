@@ -16,6 +16,8 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.assets.partitions import portal_time_zone
+from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
@@ -212,8 +214,11 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
                 portal_id=bitrix24.portal_id,
                 partition_key=SNAPSHOT_PARTITION,
                 records=_distinct_ids(spec.fetch(client, snapshot), entity.id_field, ids),
+                time_zone=portal_time_zone(),
+                window=SNAPSHOT_PARTITION,
             )
             conn.commit()
+        judge_quarantine(context, spec.table, result, warehouse.quarantine_max_share)
         context.log.info(
             f"raw.{spec.table}: {result.rows_received} rows, {result.versions_added} new versions"
         )
@@ -222,6 +227,7 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
                 **client.stats.as_metadata(),
                 "rows": result.rows_received,
                 "new_versions": result.versions_added,
+                **quarantine_metadata(result),
             },
             check_results=[count_check(spec, len(ids), client.stats)] if spec.listed_by else [],
         )

@@ -1,12 +1,19 @@
-"""Bulk-load observed record versions into a raw table with COPY, idempotently."""
+"""Bulk-load observed record versions into a raw table with COPY, idempotently.
+
+A record that cannot be stored or typed (no usable ID, a change stamp missing, null or not a datetime) goes to
+``raw.quarantine`` with the reason instead, and the rest of the window loads: one odd record never rejects a
+feed. Strings are made storable by :func:`~orchestration.warehouse.values.pg_safe`; when that changed
+anything, the original record (ASCII-escaped JSON text, exact) rides along in the payload (``ORIGINAL_KEY``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -14,11 +21,14 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
 from orchestration.warehouse.raw_tables import RawEntity
+from orchestration.warehouse.values import pg_safe, portal_datetime
 
 # Rows per COPY round: bounds the memory of a year-long backfill (about 1 KB of JSON a row).
 CHUNK_ROWS = 20_000
 
 INCOMING_COLUMNS = "portal_id, id, change_stamp, payload_hash, payload, partition_key"
+# The payload key holding the original of a record whose strings had to be cleaned (staging never reads it).
+ORIGINAL_KEY = "_b24ops_original"
 
 PartitionOf = Callable[[Mapping[str, Any]], str]
 
@@ -27,6 +37,21 @@ PartitionOf = Callable[[Mapping[str, Any]], str]
 class LoadResult:
     rows_received: int
     versions_added: int
+    quarantined: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)  # quarantine reasons, counted
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.quarantined / self.rows_received if self.rows_received else 0.0
+
+
+class Unloadable(ValueError):
+    """Why a record cannot be stored as a version (the quarantine's ``reason``)."""
+
+
+def original_text(record: Mapping[str, Any]) -> str:
+    """The record exactly as received, as JSON text any PostgreSQL column can hold (ASCII escapes)."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
 
 
 def canonical_json(record: Mapping[str, Any]) -> str:
@@ -39,18 +64,65 @@ def _copy_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _copy_line(entity: RawEntity, portal_id: str, partition_key: str, record: Mapping[str, Any]) -> str:
-    payload = canonical_json(record)
-    stamp = record.get(entity.change_stamp_field) if entity.change_stamp_field else None
+def _copy_line(
+    entity: RawEntity,
+    portal_id: str,
+    partition_of: PartitionOf,
+    record: Mapping[str, Any],
+    time_zone: str | None,
+) -> str:
+    """The COPY line of ``record``, or :class:`Unloadable` saying why it has none."""
+    try:
+        record_id = int(record[entity.id_field])
+    except (KeyError, TypeError, ValueError):
+        raise Unloadable(f"no usable {entity.id_field}: {record.get(entity.id_field)!r}") from None
+    stamp = "\\N"
+    if entity.change_stamp_field:
+        name = entity.change_stamp_field
+        if record.get(name) in (None, ""):
+            raise Unloadable(f"{name} missing" if name not in record else f"{name} empty")
+        try:
+            stamp = portal_datetime(record[name], time_zone).isoformat()
+        except ValueError as error:
+            raise Unloadable(f"{name}: {error}") from None
+    stored = pg_safe(record)
+    if stored != record:
+        stored = {**stored, ORIGINAL_KEY: original_text(record)}
+    payload = canonical_json(stored)
     fields = (
         portal_id,
-        str(int(record[entity.id_field])),
-        str(stamp) if stamp else "\\N",
+        str(record_id),
+        stamp,
         hashlib.md5(payload.encode()).hexdigest(),
         _copy_escape(payload),
-        partition_key,
+        partition_of(record),
     )
     return "\t".join(fields) + "\n"
+
+
+def _quarantine(
+    cur: Any, entity: RawEntity, portal_id: str, window: str, record: Mapping[str, Any], reason: str
+) -> None:
+    payload = original_text(record)
+    record_id = record.get(entity.id_field) if isinstance(record, Mapping) else None
+    cur.execute(
+        """
+        insert into raw.quarantine
+            (portal_id, entity, record_id, change_window, payload, payload_hash, reason)
+        values (%s, %s, %s, %s, %s, %s, %s)
+        on conflict (portal_id, entity, payload_hash) do update
+            set last_seen_at = now(), reason = excluded.reason, change_window = excluded.change_window
+        """,
+        (
+            portal_id,
+            entity.table,
+            None if record_id is None else pg_safe(str(record_id)),
+            window,
+            payload,
+            hashlib.md5(payload.encode()).hexdigest(),
+            reason,
+        ),
+    )
 
 
 def load_versions(
@@ -60,16 +132,21 @@ def load_versions(
     portal_id: str,
     partition_key: str | PartitionOf,
     records: Iterable[Mapping[str, Any]],
+    time_zone: str | None = None,
+    window: str = "",
 ) -> LoadResult:
     """Store each record as a version; a version already stored only gets its ``last_seen_at`` bumped.
 
     ``partition_key`` is a constant or a function of the record (a backfill loads many days at once
-    and attributes each version to the day of its change stamp). Runs in the caller's transaction:
-    commit after the whole window is loaded, so a crash leaves either the whole window or nothing.
+    and attributes each version to the day of its change stamp). ``time_zone`` is the portal's: the zone of
+    a change stamp without an offset (without it such a record is quarantined). ``window`` names the read
+    in the quarantine. Runs in the caller's transaction: commit after the whole window is loaded, so a crash
+    leaves either the whole window or nothing.
     """
     partition_of = partition_key if callable(partition_key) else (lambda _record: partition_key)
     target = sql.Identifier("raw", entity.table)
     received = added = 0
+    reasons: Counter[str] = Counter()
     rows = iter(records)
     with conn.cursor() as cur:
         cur.execute(
@@ -78,7 +155,14 @@ def load_versions(
             " partition_key text) on commit drop"
         )
         while chunk := list(islice(rows, CHUNK_ROWS)):
-            buffer = io.StringIO("".join(_copy_line(entity, portal_id, partition_of(r), r) for r in chunk))
+            lines = []
+            for record in chunk:
+                try:
+                    lines.append(_copy_line(entity, portal_id, partition_of, record, time_zone))
+                except Unloadable as reason:
+                    _quarantine(cur, entity, portal_id, window, record, str(reason))
+                    reasons[str(reason).split(":")[0]] += 1
+            buffer = io.StringIO("".join(lines))
             cur.execute("truncate _raw_incoming")
             cur.copy_expert(f"copy _raw_incoming ({INCOMING_COLUMNS}) from stdin", buffer)
             cur.execute(
@@ -96,4 +180,6 @@ def load_versions(
             )
             added += sum(1 for (inserted,) in cur.fetchall() if inserted)
             received += len(chunk)
-    return LoadResult(rows_received=received, versions_added=added)
+    return LoadResult(
+        rows_received=received, versions_added=added, quarantined=sum(reasons.values()), reasons=reasons
+    )

@@ -68,6 +68,24 @@ def create_raw_tables(cur: Cursor) -> None:
         )
         """
     )
+    # Records that could not be stored or typed (orchestration/warehouse/raw_load.py): the original as
+    # ASCII-escaped JSON text (exact, whatever it held), why, and which read saw it first and last.
+    cur.execute(
+        """
+        create table if not exists raw.quarantine (
+            portal_id     text        not null,
+            entity        text        not null,
+            record_id     text,
+            change_window text        not null,
+            payload       text        not null,
+            payload_hash  text        not null,
+            reason        text        not null,
+            first_seen_at timestamptz not null default now(),
+            last_seen_at  timestamptz not null default now(),
+            primary key (portal_id, entity, payload_hash)
+        )
+        """
+    )
     for entity in RAW_ENTITIES.values():
         table = sql.Identifier("raw", entity.table)
         cur.execute(

@@ -59,7 +59,7 @@ def test_raw_equals_the_portal_under_injected_faults(
         assert len(stored) == len(set(stored)), f"{table}: doubled versions"
         assert sorted(stored) == sorted(truth), f"{table}: lost or extra versions"
     checks = harness.check_results(changes)
-    assert len(checks) == 12
+    assert len(checks) == 16  # 4 feeds × 4 checks
     assert all(evaluation.passed for evaluation in checks.values()), {
         key: evaluation.metadata for key, evaluation in checks.items() if not evaluation.passed
     }

@@ -14,10 +14,12 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Hostile, HostileCase
+from bitrix24_emulator.server.hostile import BAD_ID_BASE
 from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
 from orchestration.sync import SyncFailedError, sync
+from orchestration.warehouse.raw_load import ORIGINAL_KEY
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -84,3 +86,51 @@ def test_the_scheduled_job_fails_on_a_failed_check(small_portal, fresh_database,
     assert not result.success
     assert [check.asset_key.to_user_string() for check in result.get_asset_check_evaluations()
             if not check.passed] == ["raw/users"]  # fmt: skip
+
+
+def test_odd_records_are_quarantined_and_the_rest_loads(small_portal, fresh_database, monkeypatch, tmp_path):
+    """#18 point 1: a deal with U+0000 or a lone surrogate loads cleaned (its original kept in the payload);
+    one without DATE_MODIFY or with DATE_MODIFY null goes to raw.quarantine; every other deal loads, the sync
+    passes with a warning, and the next sync too. Above B24_QUARANTINE_MAX_SHARE the sync fails, in words."""
+    first, last = (date.fromisoformat(day) for day in harness.history_days(small_portal))
+    hostile = Hostile((HostileCase("bad_records", "crm.deal.list", 0, times=0),))
+    monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
+    monkeypatch.setenv("B24_QUARANTINE_MAX_SHARE", "0.05")  # 2 of 158 deals: a warning
+    lines: list[str] = []
+    with running_emulator(small_portal, fast=True, hostile=hostile) as emu:
+        defs = harness.definitions(harness.impatient(emu.webhook_url))
+        with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
+            for _ in range(2):  # the next sync reads the same odd records again: still fine, nothing doubled
+                summaries = sync(defs, instance, first, last, progress=lines.append)
+            monkeypatch.setenv("B24_QUARANTINE_MAX_SHARE", "0.001")
+            strict = harness.definitions(harness.impatient(emu.webhook_url))
+            with pytest.raises(SyncFailedError) as failure:
+                sync(strict, instance, first, last)
+
+    assert any(summary.asset == "raw/deals" for summary in summaries)
+    quarantined = harness.query(
+        fresh_database,
+        "select entity, record_id, reason, payload from raw.quarantine order by record_id",
+    )
+    assert [row[:3] for row in quarantined] == [
+        ("deals", str(BAD_ID_BASE + 3), "DATE_MODIFY empty"),
+        ("deals", str(BAD_ID_BASE + 4), "DATE_MODIFY missing"),
+    ]
+    assert '"DATE_MODIFY":null' in quarantined[0][3] and "DATE_MODIFY" not in quarantined[1][3]
+    real = {deal_id for deal_id, _ in harness.portal_versions(small_portal, "deals")}
+    stored = {deal_id for deal_id, _ in harness.current_versions(fresh_database, "deals")}
+    assert stored == real | {BAD_ID_BASE + 1, BAD_ID_BASE + 2}  # every real deal, the cleaned two
+    cleaned = dict(
+        harness.query(
+            fresh_database,
+            "select id, payload from raw.deals where id > %s order by id",
+            (BAD_ID_BASE,),
+        )
+    )
+    assert cleaned[BAD_ID_BASE + 1]["TITLE"] == "Nulin the title"
+    assert cleaned[BAD_ID_BASE + 2]["TITLE"] == "Lone \ufffd surrogate"
+    assert "\\u0000" in cleaned[BAD_ID_BASE + 1][ORIGINAL_KEY]  # the original, exact, beside the clean one
+    assert "\\ud800" in cleaned[BAD_ID_BASE + 2][ORIGINAL_KEY]
+    assert "warning: raw/deals no_quarantined_records: 2 records set aside in raw.quarantine" in lines, lines
+    assert "2 of " in str(failure.value) and "records of raw/deals quarantined" in str(failure.value)
+    assert "more than B24_QUARANTINE_MAX_SHARE (0.1%)" in str(failure.value), failure.value
