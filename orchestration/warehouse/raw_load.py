@@ -1,6 +1,7 @@
 """Bulk-load observed record versions into a raw table with COPY, idempotently.
 
-A record that cannot be stored or typed (no usable ID, a change stamp missing, null or not a datetime) goes to
+A record that cannot be stored or typed (no usable ID, a change stamp missing or null, a datetime that is
+none by :func:`~orchestration.warehouse.values.portal_datetime`) goes to
 ``raw.quarantine`` with the reason instead, and the rest of the window loads: one odd record never rejects a
 feed. Strings are made storable by :func:`~orchestration.warehouse.values.pg_safe`; when that changed
 anything, the original record (ASCII-escaped JSON text, exact) rides along in the payload (``ORIGINAL_KEY``).
@@ -85,6 +86,12 @@ def _copy_line(
             stamp = portal_datetime(record[name], time_zone).isoformat()
         except ValueError as error:
             raise Unloadable(f"{name}: {error}") from None
+    for name in entity.datetime_fields:
+        if record.get(name) not in (None, ""):
+            try:
+                portal_datetime(record[name], time_zone)
+            except ValueError as error:
+                raise Unloadable(f"{name}: {error}") from None
     stored = pg_safe(record)
     if stored != record:
         stored = {**stored, ORIGINAL_KEY: original_text(record)}

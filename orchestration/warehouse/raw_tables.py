@@ -32,6 +32,9 @@ class RawEntity:
     table: str
     id_field: str = "ID"
     change_stamp_field: str | None = None
+    # the other datetimes staging types (b24_timestamp): a record with one that is not a datetime is
+    # quarantined by the loader, never cast into a wrong moment or a failed dbt run
+    datetime_fields: tuple[str, ...] = ()
 
 
 RAW_ENTITIES: dict[str, RawEntity] = {
@@ -46,8 +49,16 @@ RAW_ENTITIES: dict[str, RawEntity] = {
         # crm.category.list returns camelCase items with a lower-case id.
         RawEntity("pipelines", id_field="id"),
         RawEntity("stages"),
-        RawEntity("deals", change_stamp_field="DATE_MODIFY"),
-        RawEntity("activities", change_stamp_field="LAST_UPDATED"),
+        RawEntity(
+            "deals",
+            change_stamp_field="DATE_MODIFY",
+            datetime_fields=("DATE_CREATE", "MOVED_TIME", "LAST_ACTIVITY_TIME"),
+        ),
+        RawEntity(
+            "activities",
+            change_stamp_field="LAST_UPDATED",
+            datetime_fields=("CREATED", "START_TIME", "END_TIME", "DEADLINE"),
+        ),
         RawEntity("stage_history", change_stamp_field="CREATED_TIME"),
         RawEntity("calls", change_stamp_field="CALL_START_DATE"),
         RawEntity("timeline_comments", change_stamp_field="CREATED"),

@@ -18,7 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_DISPLAY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+# The same three forms as the staging macro b24_timestamp (dbt_project/macros/bitrix24/bitrix24_values.sql).
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_DISPLAY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?")
 
 
 def _clean_text(text: str) -> str:
@@ -47,13 +49,16 @@ def portal_datetime(value: Any, time_zone: str | None) -> datetime:
         raise ValueError(f"{value!r} has no UTC offset")
     if display:
         day, month, year, hour, minute, second = (int(part or 0) for part in display.groups())
-        return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(time_zone))
+        try:
+            return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(time_zone))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a datetime") from None
+    if not _ISO.fullmatch(text):
+        raise ValueError(f"{value!r} is not a datetime")
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+    except ValueError:  # the shape is right, the values are not (month 13, hour 25)
         raise ValueError(f"{value!r} is not a datetime") from None
-    if "T" not in text and " " not in text:  # a bare date is not a moment
-        raise ValueError(f"{value!r} is a date, not a datetime")
     if parsed.tzinfo is not None:
         return parsed
     if time_zone is None:

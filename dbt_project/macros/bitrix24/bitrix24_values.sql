@@ -8,9 +8,24 @@
       when ({{ text_expr }}) in ('N', 'false', '0') then false end)
 {%- endmacro %}
 
-{#- An ISO-8601 datetime with offset -> timestamptz (stored in UTC); '' -> NULL. -#}
+{#- A portal datetime -> timestamptz (stored in UTC); '' -> NULL. One rule, the loader's
+    (orchestration/warehouse/values.py portal_datetime): ISO-8601 with an offset as it says; ISO-8601
+    without one in the portal's time zone (what the portal means, docs/bitrix24-api.md § Value formats);
+    the display format dd.mm.yyyy[ hh:mm[:ss]] day-first in the portal's time zone. The loader quarantines
+    anything else, so the last branch (a plain cast) only meets values that would fail loudly. -#}
 {% macro b24_timestamp(text_expr) -%}
-nullif({{ text_expr }}, '')::timestamptz
+{%- set value = "btrim(" ~ text_expr ~ ")" -%}
+{%- set zone = var("portal_time_zone") -%}
+(case
+    when nullif({{ value }}, '') is null then null
+    when {{ value }} ~ '(Z|[+-]\d{2}:?\d{2})$' then ({{ value }})::timestamptz
+    when {{ value }} ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}'
+        then ({{ value }})::timestamp at time zone '{{ zone }}'
+    when {{ value }} ~ '^\d{2}\.\d{2}\.\d{4}( \d{2}:\d{2}(:\d{2})?)?$'
+        then (to_date(left({{ value }}, 10), 'DD.MM.YYYY')
+              + coalesce(nullif(substr({{ value }}, 12), ''), '00:00')::time) at time zone '{{ zone }}'
+    else ({{ value }})::timestamptz
+end)
 {%- endmacro %}
 
 {#- An id or integer sent as a string -> bigint; '', '0'-less empties -> NULL. -#}
