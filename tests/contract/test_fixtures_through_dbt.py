@@ -76,6 +76,13 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
         {"ID": "7365", "TYPE_ID": "2", "OWNER_ID": "38", "CREATED_TIME": "2024-09-03T10:00:00+02:00",
          "CATEGORY_ID": "1", "STAGE_SEMANTIC_ID": "P", "STAGE_ID": "C1:PREPARATION"},
     ],
+    # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION
+    "calls": [
+        {**_rows("voximplant.statistic.get")[1], "ID": "901", "CALL_ID": "unknown-code",
+         "CALL_FAILED_CODE": "777", "CALL_DURATION": "23"},
+        {**_rows("voximplant.statistic.get")[1], "ID": "902", "CALL_ID": "no-duration",
+         "CALL_FAILED_CODE": "200", "CALL_DURATION": None},
+    ],
     # an outgoing call on deal 37 made by the bot: not a contact by a real employee
     "activities": [
         {**_rows("crm.activity.list")[0], "ID": "21", "OWNER_ID": "37", "OWNER_TYPE_ID": "2",
@@ -202,16 +209,34 @@ def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
     assert rows(
         warehouse,
         "select call_row_id, portal_user_id, direction, failed_code, duration_seconds, call_vote,"
-        " crm_activity_id, started_at from staging.stg_bitrix24__calls order by call_row_id",
+        " crm_activity_id, started_at from staging.stg_bitrix24__calls where call_row_id < 900"
+        " order by call_row_id",
     ) == [
         (1, 1, "outgoing", "603-S", 0, None, 7739, at("2025-08-06T14:08:40+01:00")),
         (7, 1269, "incoming", "200", 95, 5, 7943, at("2026-03-10T11:19:38+01:00")),
     ]
     # the mart reads the same call: connected (code 200, duration > 0)
-    assert rows(warehouse, "select call_id, is_connected from marts.calls order by call_id") == [
+    assert rows(
+        warehouse, "select call_id, is_connected from marts.calls where statistic_id < 900 order by call_id"
+    ) == [
         ("11018129443EB80D.1754478570.11438214", False),
         ("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779", True),
     ]
+
+
+def test_unknown_call_values_are_kept_not_reinterpreted(warehouse: WarehouseLocation) -> None:
+    """#18 point 2: an unknown status code with 23 s of talk is a connected 23 s call (it was read as not
+    connected); a 200 without a duration is connected with its duration unknown (it was read as 0 s)."""
+    assert rows(
+        warehouse,
+        "select call_row_id, failed_code, failed_code_known from staging.stg_bitrix24__calls"
+        " where call_row_id > 900 order by call_row_id",
+    ) == [(901, "777", False), (902, "200", True)]
+    assert rows(
+        warehouse,
+        "select statistic_id, is_connected, duration_seconds from marts.calls"
+        " where statistic_id > 900 order by statistic_id",
+    ) == [(901, True, 23), (902, True, None)]
 
 
 def test_departments_are_typed(warehouse: WarehouseLocation) -> None:

@@ -1,6 +1,10 @@
 {#- voximplant.statistic.get rows (docs/bitrix24-api.md § voximplant.statistic.get): values are strings;
     CALL_TYPE 1 outgoing, 2 incoming, 3 incoming with redirect, 4 callback, 5 info call; CALL_FAILED_CODE
-    '200' means the call went through. -#}
+    '200' means the call went through. A code outside the vendor's list is kept as it came (failed_code,
+    failed_code_known false; a warn test counts them) and never read as "not connected": the talk time
+    decides (docs/metrics.md, "Unknown values"). A missing CALL_DURATION is NULL (unknown), not 0 s. -#}
+{%- set failed_codes = ['200', '304', '603', '603-S', '403', '404', '486', '484', '503', '480', '402', '423',
+                        'OTHER'] -%}
 {{
     config(
         materialized='incremental',
@@ -43,16 +47,23 @@ final as (
             when 5 then 'info'
         end as direction,
         payload ->> 'CALL_FAILED_CODE' as failed_code,
+        coalesce(payload ->> 'CALL_FAILED_CODE' in ('{{ failed_codes | join("', '") }}'), false)
+            as failed_code_known,
         payload ->> 'CALL_FAILED_REASON' as failed_reason,
 
         -- attributes
         payload ->> 'PORTAL_NUMBER' as portal_number,
         payload ->> 'PHONE_NUMBER' as phone_number,
-        coalesce(nullif(payload ->> 'CALL_DURATION', '')::int, 0) as duration_seconds,
+        nullif(payload ->> 'CALL_DURATION', '')::int as duration_seconds,
         -- connected: the call went through AND there was talk (a 200 dropped at once is not); the one
-        -- definition report 2 and the first-touch rule share (docs/metrics.md)
-        payload ->> 'CALL_FAILED_CODE' = '200'
-            and coalesce(nullif(payload ->> 'CALL_DURATION', '')::int, 0) > 0 as is_connected,
+        -- definition report 2 and the first-touch rule share (docs/metrics.md). A 200 of unknown duration
+        -- went through; an unknown code counts by its talk time alone.
+        case
+            when payload ->> 'CALL_FAILED_CODE' = '200'
+                then coalesce(nullif(payload ->> 'CALL_DURATION', '')::int > 0, true)
+            when payload ->> 'CALL_FAILED_CODE' in ('{{ failed_codes | join("', '") }}') then false
+            else coalesce(nullif(payload ->> 'CALL_DURATION', '')::int > 0, false)
+        end as is_connected,
         nullif(nullif(payload ->> 'CALL_VOTE', ''), '0')::int as call_vote,
         nullif(payload ->> 'COST', '')::numeric as cost,
         payload ->> 'COST_CURRENCY' as cost_currency,
