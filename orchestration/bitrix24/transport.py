@@ -169,11 +169,19 @@ class Transport:
             else:
                 transient += 1
                 if transient > self.policy.max_retries or not self.policy.repeat_unanswered:
-                    raise self._unreachable(method, detail)
+                    if cause in (Cause.TIMEOUT, Cause.CONNECTION):
+                        raise self._unreachable(method, detail)
+                    raise self._unusable(method, detail, transient)
                 self._pause(self.policy.backoff(transient))
 
     def _unreachable(self, method: str, detail: str) -> Bitrix24UnreachableError:
         message = self._scrub(f"Bitrix24 portal {self.auth.host} unreachable for {method}: {detail}")
+        return Bitrix24UnreachableError(message.splitlines()[0], method=method)
+
+    def _unusable(self, method: str, detail: str, attempts: int) -> Bitrix24UnreachableError:
+        """The portal answers, but not with a usable REST answer (an HTML page, a cut-off body, a 5xx)."""
+        times = f"{attempts} times in a row" if attempts > 1 else "once (the call is not repeated)"
+        message = self._scrub(f"Bitrix24 portal {self.auth.host} answered {method} {times} with {detail}")
         return Bitrix24UnreachableError(message.splitlines()[0], method=method)
 
     def _attempt(
@@ -203,6 +211,14 @@ class Transport:
         code = str(body.get("error", "") or "")
         if status == 200 and not code and "result" in body:
             return body, status, None, ""
+        if status == 200 and not code:
+            keys = ", ".join(sorted(map(str, body))[:5]) or "none"
+            raise Bitrix24ResponseError(
+                f"Bitrix24 {method}: HTTP 200 but the answer has no 'result' (its keys: {keys}) — not a"
+                " Bitrix24 REST answer; is something between b24ops and the portal (a proxy) answering?",
+                status=status,
+                method=method,
+            )
         description = str(body.get("error_description", "") or "")
         cause = retry_cause(code, status)
         if cause is None:
@@ -234,12 +250,7 @@ class Transport:
                 method=method,
             )
         cause = Cause.SERVER_ERROR if status >= 500 else Cause.BAD_BODY
-        return (
-            None,
-            status,
-            cause,
-            f"HTTP {status} with a body that is not a JSON object ({len(response.content)} bytes)",
-        )
+        return None, status, cause, f"HTTP {status} and {describe_body(response.content)}"
 
     def _count_socket_retries(self, response: requests.Response) -> None:
         retries = getattr(response.raw, "retries", None)
@@ -248,6 +259,26 @@ class Transport:
             name = type(error).__name__.lower() if error is not None else ""
             self.stats.retried((Cause.TIMEOUT if "timeout" in name else Cause.CONNECTION).value)
             self.stats.http_requests += 1  # urllib3 sent it again: the portal's rate bucket counted both
+
+
+def describe_body(content: bytes) -> str:
+    """What a body that is not a JSON object is, in words (never its content: it may echo the request)."""
+    head = content[:512].lstrip().lower()
+    if not content.strip():
+        return "an empty body"
+    if head.startswith(b"<"):  # an error page, a login page, PHP's own warnings
+        return f"an HTML page instead of JSON ({len(content):,} bytes)"
+    text = content.decode("utf-8", "replace")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            # it read up to the end and wanted more (an open string is reported where it started)
+            if error.msg.startswith("Unterminated string") or error.pos >= len(text.rstrip()) - 1:
+                return f"a JSON body cut off after {len(content):,} bytes"
+            return f"a malformed JSON body ({len(content):,} bytes)"
+        return f"JSON that is not an object ({len(content):,} bytes)"
+    return f"a body that is not JSON ({len(content):,} bytes)"
 
 
 def _reset_at(body: dict[str, Any] | None) -> float | None:

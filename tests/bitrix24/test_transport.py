@@ -266,3 +266,36 @@ def test_while_the_portal_blocks_a_method_the_stats_say_which_and_until_when() -
         client.call("crm.deal.list")
     assert ("crm.deal.list", reset_at) in seen
     assert client.stats.operating_wait is None
+
+
+def test_an_answer_without_result_is_named_for_what_it_is() -> None:
+    """#18 point 6: not a bare "HTTP 200", and not retried (a proxy answering will answer the same)."""
+    answer = Reply(200, {"time": {"start": 0}, "note": "maintenance"})
+    with scripted_portal(lambda seen: answer) as portal, pytest.raises(Bitrix24ResponseError) as info:
+        make_client(portal.webhook_url).call("crm.deal.list")
+    assert len(portal.seen) == 1
+    assert str(info.value).startswith(
+        "Bitrix24 crm.deal.list: HTTP 200 but the answer has no 'result' (its keys: note, time)"
+    ), info.value
+    assert_clean(info.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (Reply(500, "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"), "HTTP 500 and an HTML page"),
+        (
+            Reply(200, '{"result": [{"ID": "1", "TITLE": "cut'),
+            "HTTP 200 and a JSON body cut off after",
+        ),
+    ],
+    ids=["html", "truncated-json"],
+)
+def test_a_reachable_portal_answering_garbage_is_not_called_unreachable(reply: Reply, said: str) -> None:
+    with scripted_portal(lambda seen: reply) as portal, pytest.raises(Bitrix24UnreachableError) as info:
+        make_client(portal.webhook_url, max_retries=2).call("crm.deal.list")
+    message = str(info.value)
+    assert "unreachable" not in message
+    head = f"Bitrix24 portal 127.0.0.1:{portal.port} answered crm.deal.list 3 times in a row with {said}"
+    assert message.startswith(head), message
+    assert_clean(info.value)
