@@ -10,10 +10,22 @@ import os
 import stat
 from pathlib import Path
 
+import dagster as dg
+import pytest
 import yaml
 
-from orchestration.assets.dbt import connected, dbt_resource, portal_vars, reuse_parse
+from orchestration.assets.dbt import (
+    build_or_explain,
+    connected,
+    dbt_resource,
+    portal_vars,
+    prepared_project,
+    reuse_parse,
+)
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from orchestration.warehouse.raw_load import load_versions
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
 
 PASSWORD = "not-a-real-password-0815"
 LOCATION = WarehouseLocation("/nonexistent/socket-dir", 5433, "dbt_user", PASSWORD, "profile_test", False)
@@ -47,3 +59,27 @@ def test_a_run_through_the_rendered_profile_reuses_the_parse() -> None:
         messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
         invocation.wait()
     assert not [m for m in messages if FULL_PARSE in m]
+
+
+@pytest.mark.integration
+def test_a_failing_dbt_test_is_named_not_the_command_line(fresh_database) -> None:
+    """#18 point 6: dagster-dbt says only "The dbt CLI process with command … failed"; the failure names the
+    test (the sync prints that message as its root cause, see orchestration/run_errors.py)."""
+    conn = connect(fresh_database)
+    try:
+        load_versions(
+            conn,
+            RAW_ENTITIES["deals"],
+            portal_id="default",
+            partition_key="2026-10-02",
+            records=[{"ID": "1", "DATE_MODIFY": "2026-10-02T10:00:00+03:00", "DATE_CREATE": ""}],
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    prepared_project()  # the manifest dagster-dbt reads the test's events against
+    with connected(dbt_resource(), fresh_database) as dbt, pytest.raises(dg.Failure) as failure:
+        list(build_or_explain(dbt, ["build", "--select", "stg_bitrix24__deals"], None))
+    assert failure.value.description.startswith(
+        "dbt build failed: test not_null_stg_bitrix24__deals_created_at failed: Got 1 result"
+    ), failure.value.description

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -209,6 +210,43 @@ def window_vars(window: ChangeWindow) -> dict[str, str]:
     return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat()}
 
 
+def dbt_failures(run_results: Mapping[str, Any]) -> list[str]:
+    """One phrase per node dbt failed or errored on, from its ``run_results.json``: the node named first."""
+    phrases = []
+    for result in run_results.get("results", []):
+        if result.get("status") not in ("fail", "error"):
+            continue
+        kind, _, name = str(result.get("unique_id", "")).partition(".")
+        name = name.split(".", 1)[-1] if "." in name else name  # drop the project name
+        name = re.sub(r"\.[0-9a-f]{10}$", "", name)  # and the hash dbt appends to a test's name
+        message = " ".join(str(result.get("message") or "").split())[:200]
+        phrases.append(f"{kind} {name} {'failed' if result['status'] == 'fail' else 'errored'}: {message}")
+    return phrases
+
+
+def build_or_explain(
+    dbt: DbtCliResource, args: list[str], context: dg.AssetExecutionContext | None
+) -> Iterator[Any]:
+    """``dbt <args>``'s events; when it fails, a :class:`dagster.Failure` naming the failing tests and models
+    (dagster-dbt's own error names only the command line: the test is far above in the log)."""
+    invocation = dbt.cli(
+        args, context=context, raise_on_error=False, manifest=None if context else dbt_project.manifest_path
+    )
+    yield from invocation.stream()
+    if invocation.is_successful():
+        return
+    try:
+        failures = dbt_failures(invocation.get_artifact("run_results.json"))
+    except (OSError, ValueError):  # dbt stopped before writing its results (a parse error, a lost database)
+        failures = []
+    raise dg.Failure(
+        description="dbt "
+        + args[0]
+        + " failed: "
+        + ("; ".join(failures) if failures else "see the dbt log (no run results were written)")
+    )
+
+
 def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
     """The dbt models as two asset definitions, from ``project``'s manifest (see :func:`prepared_project`)."""
 
@@ -229,7 +267,7 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         variables = json.dumps(portal_vars(bitrix24.portal_id))
         with connected(dbt, warehouse.location()) as warehouse_dbt:
             reuse_parse(variables, project, warehouse_dbt)
-            yield from warehouse_dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+            yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -249,6 +287,6 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
         variables = json.dumps({**portal_vars(bitrix24.portal_id), **window_vars(window_of(context))})
         with connected(dbt, warehouse.location()) as warehouse_dbt:
-            yield from warehouse_dbt.cli([*PRODUCTION_BUILD, "--vars", variables], context=context).stream()
+            yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
 
     return [dbt_models, dbt_windowed_marts]
