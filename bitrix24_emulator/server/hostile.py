@@ -6,6 +6,11 @@ Protocol cases, applied to a method's answer after it ran (each at most ``times`
   ``total``/``next`` of the full page: a client that stops at a short page silently loses the rest.
 * ``total_beyond_rows`` — the list withholds its last ``rows`` records (pages past them come back empty)
   while ``total`` still counts them (``user.get`` saying 60 and listing 50).
+* ``duplicate_rows`` — every page repeats its first row right after it (an offset list then also shows an
+  ID on two pages when its pages overlap). On a keyset list (``>ID``) this breaks the filter's promise, and
+  the client refuses the answer rather than guess.
+* ``unauthorized`` — the ``rows``-th answer of the method (counted from 1) is ``401 NO_AUTH_FOUND``, as when
+  the webhook is deleted or its user fired in the middle of a run.
 * ``bad_records`` — every read of the list ends with :data:`BAD_RECORDS`: copies of the read's last record
   under new IDs (above every real one, so the ID order holds) with a string holding U+0000, a lone
   surrogate, no ``DATE_MODIFY`` at all, ``DATE_MODIFY: null``; ``total`` does not count them. A portal's
@@ -19,10 +24,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from bitrix24_emulator.server.envelope import RestError
 from bitrix24_emulator.server.methods import Result
 from bitrix24_emulator.server.paging import PAGE
 
-CASES = ("short_page", "total_beyond_rows", "bad_records")
+CASES = ("short_page", "total_beyond_rows", "bad_records", "duplicate_rows", "unauthorized")
 # The records ``bad_records`` appends: (ID offset above the portal's highest ID, change to the copied record).
 BAD_ID_BASE = 1_000_000
 BAD_RECORDS: tuple[tuple[int, dict[str, Any]], ...] = (
@@ -30,6 +36,8 @@ BAD_RECORDS: tuple[tuple[int, dict[str, Any]], ...] = (
     (2, {"TITLE": "Lone \ud800 surrogate"}),
     (3, {"DATE_MODIFY": None}),
     (4, {"DATE_MODIFY": ...}),  # Ellipsis: the key is left out
+    # loads as it is: a 100,000-character title of quotes, backslashes, tabs, newlines and COPY's \N
+    (5, {"TITLE": ("\"quoted\" 'single' back\\slash \\N tab\t line\n" * 2000)[:100_000]}),
 )
 
 
@@ -52,6 +60,16 @@ class Hostile:
         if unknown:
             raise ValueError(f"unknown hostile cases: {sorted(unknown)}")
 
+    def refuse(self, method: str) -> None:
+        """Raise the ``401`` of an ``unauthorized`` case whose turn it is (before the method runs)."""
+        for number, case in enumerate(self.cases):
+            if case.case == "unauthorized" and case.method == method:
+                with self._lock:
+                    self._served[number] = self._served.get(number, 0) + 1
+                    turn = self._served[number] == case.rows
+                if turn:
+                    raise RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+
     def apply(self, method: str, start: int, result: Result) -> Result:
         """The answer a hostile portal gives instead of ``result`` (a page starting at offset ``start``)."""
         for number, case in enumerate(self.cases):
@@ -62,6 +80,11 @@ class Hostile:
                 result = Result(rows[: case.rows], result.total, result.next, case.rows, result.scanned)
             elif case.case == "bad_records":
                 result = _with_bad_records(result)
+            elif case.case == "duplicate_rows" and rows:
+                doubled = [rows[0], rows[0], *rows[1:]]
+                result = Result(
+                    doubled, result.total, result.next, len(doubled), result.scanned, result.counted
+                )
             elif case.case == "total_beyond_rows" and result.total:
                 kept = max(0, min(len(rows), result.total - case.rows - start))
                 if kept < len(rows) and self._take(number, case):

@@ -154,6 +154,7 @@ class Service:
             raise RestError(429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")
         started = self.clock.now()
         params = Params(raw)
+        self.config.hostile.refuse(method)
         with self.state.lock:
             result = handler(
                 Call(method, params, self.state, credential, self._seed(), self.config.methods, started)
