@@ -179,9 +179,13 @@ class Transport:
         return Bitrix24UnreachableError(message.splitlines()[0], method=method)
 
     def _unusable(self, method: str, detail: str, attempts: int) -> Bitrix24UnreachableError:
-        """The portal answers, but not with a usable REST answer (an HTML page, a cut-off body, a 5xx)."""
-        times = f"{attempts} times in a row" if attempts > 1 else "once (the call is not repeated)"
-        message = self._scrub(f"Bitrix24 portal {self.auth.host} answered {method} {times} with {detail}")
+        """The portal answered, but its last answer was no usable REST answer (an HTML page, a cut-off body, a
+        5xx); earlier attempts may have failed otherwise (timeouts), so only the last one is described."""
+        tries = f"{attempts} attempts" if attempts > 1 else "1 attempt, not repeated"
+        host = self.auth.host
+        message = self._scrub(
+            f"Bitrix24 portal {host} gave no usable answer to {method} ({tries}); the last: {detail}"
+        )
         return Bitrix24UnreachableError(message.splitlines()[0], method=method)
 
     def _attempt(

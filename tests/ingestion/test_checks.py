@@ -29,7 +29,8 @@ NEXT_DAY = ChangeWindow(date(2026, 10, 21), date(2026, 10, 21), ZONE)
 
 def _deal(deal_id: int, modified: str, **changes: Any) -> dict[str, Any]:
     record: dict[str, Any] = {name: "1" for name in MART_FIELDS["deals"]}
-    record.update(ID=str(deal_id), DATE_MODIFY=modified, **changes)
+    # the datetimes are datetimes: the loader quarantines a record whose DATE_CREATE is not one
+    record.update(ID=str(deal_id), DATE_MODIFY=modified, DATE_CREATE=modified, **changes)
     return {name: value for name, value in record.items() if value is not None}
 
 
