@@ -14,7 +14,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 from orchestration.warehouse.values import pg_safe, portal_datetime
-from tests.support.dbt import run_dbt
+from testkit.dbt import run_dbt
 
 MOSCOW = "Europe/Moscow"
 # value -> the moment it means on a Moscow portal (None: not a datetime)
