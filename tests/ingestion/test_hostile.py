@@ -74,7 +74,7 @@ def test_the_scheduled_job_fails_on_a_failed_check(small_portal, fresh_database,
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     with running_emulator(small_portal, fast=True, hostile=hostile) as emu:
         defs = build_definitions(Settings(webhook_url=emu.webhook_url, plan="unlimited"))
-        schedule = next(s for s in defs.schedules or [] if s.name == "raw_today")
+        schedule = next(s for s in defs.schedules or [] if s.name == "portal_sync_today")
         job = defs.resolve_job_def(schedule.job_name)
         with dg.DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(
