@@ -67,14 +67,39 @@ def send(client: Bitrix24Client, recipient_id: int, text: str) -> int:
     return answer.result
 
 
-def copy_to_chat(client: Bitrix24Client, chat_dialog_id: str, text: str) -> str | None:
+def copy_to_chat(
+    conn: Connection,
+    client: Bitrix24Client,
+    chat_dialog_id: str,
+    key: str,
+    text: str,
+    now: datetime,
+    outcome: Outcome,
+) -> None:
     """The optional chat copy, after the notification went out: its failure is reported, never a reason to
-    send the notification again (the row stays ``sent``)."""
+    send the notification again (the row stays ``sent``). A chat that refused it (an error answer, e.g.
+    ``ACCESS_ERROR``: § im.message.add) gets it again from the next pass; no answer at all is not retried
+    (the post may have arrived)."""
     try:
         client.call(CHAT_METHOD, {"DIALOG_ID": chat_dialog_id, "MESSAGE": text})
+    except Bitrix24UnreachableError as exc:
+        error = f"chat copy to {chat_dialog_id} not confirmed: {exc} — not re-posted (it may have arrived)"
+        state.update(conn, key, now, last_error=error)
     except Bitrix24Error as exc:
-        return f"chat copy to {chat_dialog_id} not posted: {exc}"
-    return None
+        error = f"chat copy to {chat_dialog_id} not posted: {exc} — the next run retries"
+        state.update(conn, key, now, last_error=error, chat_pending=True)
+    else:
+        return
+    outcome.errors.append(f"{key}: {error}")
+
+
+def retry_chat_copies(
+    conn: Connection, client: Bitrix24Client, kind: str, chat_dialog_id: str, now: datetime, outcome: Outcome
+) -> None:
+    """Post again the chat copies a chat refused in an earlier pass (each claimed first)."""
+    for key, _recipient, text in state.pending_chat_copies(conn, kind):
+        if chat_dialog_id and state.claim_chat_copy(conn, key, now):
+            copy_to_chat(conn, client, chat_dialog_id, key, text, now, outcome)
 
 
 def deliver_open(
@@ -87,6 +112,7 @@ def deliver_open(
 ) -> Outcome:
     """One pass over the open ``kind`` rows of the ledger (the caller holds the delivery lock)."""
     outcome = Outcome()
+    retry_chat_copies(conn, client, kind, chat_dialog_id, now, outcome)
     for row in state.open_deliveries(conn, kind):
         key, recipient = row["delivery_key"], row["recipient_id"]
         text = render(row)
@@ -120,8 +146,6 @@ def deliver_open(
         else:
             state.update(conn, key, now, status="sent", sent_at=now, portal_message_id=portal_id)
             outcome.note(key, recipient, "sent")
-            chat_error = copy_to_chat(client, chat_dialog_id, text) if chat_dialog_id else None
-            if chat_error:
-                state.update(conn, key, now, last_error=chat_error)
-                outcome.errors.append(f"{key}: {chat_error}")
+            if chat_dialog_id:
+                copy_to_chat(conn, client, chat_dialog_id, key, text, now, outcome)
     return outcome

@@ -6,6 +6,9 @@ idempotency key, moved through its states by single-row updates that each commit
             → sent | failed (the portal refused: the next run retries) | unknown (no answer: never re-sent)
     pending, held, failed → cancelled (the request was touched or closed meanwhile)
 
+A ``sent`` row whose chat copy the chat refused has ``chat_pending``; each pass claims it (clears the flag,
+committed) before posting again, and sets it back only on another refusal: at most once there too.
+
 ``sending`` is committed *before* the request leaves (claim-then-send). A run that dies after the claim
 leaves the row in ``sending``; the next run, holding the lock, marks it ``unknown`` and does not send it
 again: at most once (docs/decisions.md, "Alerts: at most once").
@@ -41,6 +44,9 @@ create table if not exists alerts.deliveries (
 );
 create index if not exists deliveries_open on alerts.deliveries (status) where status in
     ('pending', 'held', 'failed', 'sending');
+-- the chat copy of a sent message that the chat refused: the next pass posts it again (ledgers made before
+-- the column existed get it here)
+alter table alerts.deliveries add column if not exists chat_pending boolean not null default false;
 """
 
 # one delivery pass per kind at a time: a session lock, released when the connection closes (or dies)
@@ -128,6 +134,32 @@ def claim(conn: Connection, key: str, message: str, now: datetime) -> bool:
                set status = 'sending', attempts = attempts + 1, claimed_at = %s, message = %s, updated_at = %s
                where delivery_key = %s and status in %s""",
             (now, message, now, key, OPEN),
+        )
+        claimed = cur.rowcount == 1
+    conn.commit()
+    return claimed
+
+
+def pending_chat_copies(conn: Connection, kind: str) -> list[tuple[str, int, str]]:
+    """(key, recipient, message) of the sent ``kind`` rows whose chat copy is still to be posted."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """select delivery_key, recipient_id, message from alerts.deliveries
+               where kind = %s and status = 'sent' and chat_pending order by sent_at, delivery_key""",
+            (kind,),
+        )
+        rows = [(key, int(recipient), message) for key, recipient, message in cur.fetchall()]
+    conn.commit()
+    return rows
+
+
+def claim_chat_copy(conn: Connection, key: str, now: datetime) -> bool:
+    """Clear ``chat_pending`` and commit before the copy is posted again (a second claim gets nothing)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """update alerts.deliveries set chat_pending = false, updated_at = %s
+               where delivery_key = %s and chat_pending""",
+            (now, key),
         )
         claimed = cur.rowcount == 1
     conn.commit()

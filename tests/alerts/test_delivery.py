@@ -25,8 +25,11 @@ def _client(url: str) -> Bitrix24Client:
     return Bitrix24Client(ClientSettings(webhook_url=url, plan="unlimited", repeat_unanswered=False))
 
 
-def test_a_rejected_chat_copy_never_resends_the_notification(fresh_database: WarehouseLocation) -> None:
-    """The ledger row stays 'sent' with the chat's error: the next pass sends nothing again."""
+def test_a_rejected_chat_copy_is_retried_and_never_resends_the_notification(
+    fresh_database: WarehouseLocation,
+) -> None:
+    """The chat refuses (vendor 403 ACCESS_ERROR): the row stays 'sent', the pass reports the chat's error,
+    and each next pass posts the copy again — only the copy — until the chat takes it, once."""
     now = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
     conn = connect(fresh_database)
     try:
@@ -45,11 +48,19 @@ def test_a_rejected_chat_copy_never_resends_the_notification(fresh_database: War
             first = deliver_open(conn, client, "sla", lambda _: "late", now, closed)
             second = deliver_open(conn, client, "sla", lambda _: "late", now, closed)
             assert [d.kind for d in emu.outbox()] == ["notify"]
+            emu.add_chat(8, writable=True)  # the chat's owner lets the webhook's user post again
+            third = deliver_open(conn, client, "sla", lambda _: "late", now, closed)
+            fourth = deliver_open(conn, client, "sla", lambda _: "late", now, closed)
+            assert [(d.kind, d.dialog_id, d.message) for d in emu.outbox()] == [
+                ("notify", str(USER), "late"),
+                ("message", "chat8", "late"),
+            ]
         assert first.counts["sent"] == 1 and "ACCESS_ERROR" in first.errors[0]
-        assert second.counts == {}
+        assert "the next run retries" in first.errors[0]
+        assert second.counts == {} and "ACCESS_ERROR" in second.errors[0]
+        assert third.counts == {} and third.errors == [] and fourth.errors == []
         with conn.cursor() as cur:
-            cur.execute("select status, last_error from alerts.deliveries")
-            ((status, error),) = cur.fetchall()
-        assert status == "sent" and "ACCESS_ERROR" in error
+            cur.execute("select status, chat_pending, attempts from alerts.deliveries")
+            assert cur.fetchall() == [("sent", False, 1)]
     finally:
         conn.close()
