@@ -62,10 +62,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     project = prepared_project()
     dbt_assets = build_dbt_assets(project)
-    _, dbt_windowed_marts = dbt_assets
+    dbt_models, dbt_windowed_marts = dbt_assets
     portal_sync = portal_sync_job(dbt_assets)
     operational_jobs, operational_schedules = build_operational(
-        dbt_windowed_marts, schedules_on=settings.schedules_on
+        dbt_models, dbt_windowed_marts, schedules_on=settings.schedules_on
     )
     return dg.Definitions(
         assets=[

@@ -18,15 +18,16 @@ from orchestration.paths import PROJECT_ROOT
 
 
 def test_each_tick_runs_todays_window_with_the_marts_and_the_alerts() -> None:
-    tick = datetime(2026, 11, 16, 10, 15, tzinfo=ZoneInfo("Europe/Moscow"))
+    tick = datetime(2026, 11, 16, 10, 10, tzinfo=ZoneInfo("Europe/Moscow"))
     operational_today = defs.get_schedule_def("operational_today")
     request = operational_today(dg.build_schedule_context(scheduled_execution_time=tick))
     assert request.partition_key == "2026-11-16"
-    assert OPERATIONAL_CRON == "*/15 8-19 * * 1-5"
+    assert OPERATIONAL_CRON == "*/10 8-19 * * 1-5"
     job = defs.resolve_job_def("operational_refresh")
     keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert {
         "raw/deals",
+        "staging/stg_bitrix24__deals",  # the marts read staging, not raw
         "marts/managerControl_Deal",
         "marts/sla_alerts",
         "alerts/sla_alert_deliveries",
