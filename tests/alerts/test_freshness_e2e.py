@@ -24,7 +24,8 @@ from orchestration.sync import sync
 from orchestration.warehouse.location import WarehouseLocation
 from tests.support.freshness import SkippingClock, schedule_ticks, simulate, summary
 
-pytestmark = pytest.mark.integration
+# a sync and two passes with real dbt: minutes, more than the default 900 s on a loaded 2-core machine
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 # the generated history ends on Sunday 2026-11-01; the simulated day is the Monday after it
 MONDAY = date(2026, 11, 2)
