@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 import pytest
@@ -37,7 +37,11 @@ NEW_DEALS = {
     9004: ("9", "2026-11-17T12:00:00+03:00"),  # Tuesday: a webhook without the im scope
     9005: ("8", "2026-11-17T12:00:00+03:00"),  # Tuesday: a fired employee (ACTIVE false) is responsible
     9006: ("4", "2026-11-17T13:00:00+03:00"),  # Tuesday: the head of department 3 is responsible himself
+    9007: ("6", "2026-11-16T11:00:00+03:00"),  # Monday: edited by its responsible 5 minutes later
+    9008: ("7", "2026-11-17T14:00:00+03:00"),  # Tuesday: touched between level 1 and level 2 (by the test)
 }
+# deals their responsible touched (an edit: docs/metrics.md, deal_edit) at this instant
+TOUCHED = {9007: "2026-11-16T11:05:00+03:00"}
 
 
 def with_new_deals(portal: PortalData) -> PortalData:
@@ -50,7 +54,8 @@ def with_new_deals(portal: PortalData) -> PortalData:
             "TITLE": f"Заявка {deal_id}",
             "ASSIGNED_BY_ID": responsible,
             "DATE_CREATE": created,
-            "DATE_MODIFY": created,
+            "DATE_MODIFY": TOUCHED.get(deal_id, created),
+            "MODIFY_BY_ID": responsible,
             "MOVED_TIME": created,
             "LAST_ACTIVITY_TIME": created,
             "BEGINDATE": created,
@@ -82,13 +87,21 @@ class Pipeline:
         finally:
             conn.close()
 
-    def rebuild(self, snapshot: datetime) -> None:
-        """The deal mart and the alerts as of ``snapshot`` (real dbt)."""
+    def rebuild(self, snapshot: datetime, *, staging: bool = False) -> None:
+        """The deal mart and the alerts as of ``snapshot`` (real dbt); ``staging``: from the deals' raw
+        versions on (a test wrote some)."""
         variables = json.dumps({"snapshot_at": snapshot.isoformat()})
-        run_dbt(self.location, "run", "--select", "managerControl_Deal sla_alerts", "--vars", variables)
+        models = "managerControl_Deal sla_alerts"
+        if staging:
+            models = f"stg_bitrix24__deals int_deal_contacts_unioned int_deals_first_touched {models}"
+        run_dbt(self.location, "run", "--select", models, "--vars", variables)
 
     def deliver(
-        self, now: datetime, webhook_url: str | None = None, asset: dg.AssetsDefinition = sla_alert_deliveries
+        self,
+        now: datetime,
+        webhook_url: str | None = None,
+        asset: dg.AssetsDefinition = sla_alert_deliveries,
+        language: Literal["ru", "en"] = "ru",
     ) -> dg.ExecuteInProcessResult:
         """A delivery asset, materialised by Dagster at ``now`` (the emulator's clock is set to it too)."""
         self.clock.advance(now.timestamp() - self.clock.now())
@@ -98,14 +111,14 @@ class Pipeline:
             resources={
                 "warehouse": WarehouseResource(url=self.location.libpq_url()),
                 "bitrix24": Bitrix24Resource(webhook_url=webhook_url or self.emulator.webhook_url),
-                "alerts": AlertsResource(enabled=True, language="ru"),
+                "alerts": AlertsResource(enabled=True, language=language),
             },
             run_config={"ops": {op_name: {"config": {"as_of": now.isoformat()}}}},
             raise_on_error=False,
         )
 
-    def digest(self, now: datetime) -> dg.ExecuteInProcessResult:
-        return self.deliver(now, asset=morning_digests)
+    def digest(self, now: datetime, language: Literal["ru", "en"] = "ru") -> dg.ExecuteInProcessResult:
+        return self.deliver(now, asset=morning_digests, language=language)
 
     def due_at(self, deal_id: int, level: int) -> datetime:
         ((due,),) = self.query(

@@ -3,8 +3,16 @@ delivery asset → the emulator's outbox. Each test moves the same pipeline forw
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
+import dagster as dg
 import pytest
 
 from bitrix24_emulator.server import Webhook
@@ -13,6 +21,8 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.alerts import state
 from orchestration.alerts.sla import delivery_key, listed_alerts
 from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.raw_load import load_versions
+from orchestration.warehouse.raw_tables import RAW_ENTITIES
 from tests.alerts.conftest import Pipeline, at
 
 pytestmark = pytest.mark.integration
@@ -66,6 +76,18 @@ def test_escalation_to_the_head_after_n_plus_m(pipeline: Pipeline) -> None:
     assert pipeline.query(
         "select alert_level, recipient_id from marts.sla_alerts where request_id = 9006 order by 1"
     ) == [(1, 4), (2, 3)]
+
+
+def test_a_deal_touched_in_time_never_alerts(pipeline: Pipeline) -> None:
+    later = at("2026-11-16T11:31:00+03:00")  # past both levels, had deal 9007 stayed untouched
+    pipeline.rebuild(later)
+    assert pipeline.query(
+        'select first_touch_kind, response_working_minutes from marts."managerControl_Deal" '
+        "where deal_id = 9007"
+    ) == [("deal_edit", 5)]
+    assert pipeline.query("select * from marts.sla_alerts where request_id = 9007") == []
+    assert pipeline.deliver(later).success
+    assert pipeline.messages_about(9007) == [] and ledger(pipeline, 9007) == []
 
 
 def test_every_due_alert_reached_its_recipient_exactly_once(pipeline: Pipeline) -> None:
@@ -137,9 +159,13 @@ def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: 
     )
     assert status == "failed" and "insufficient_scope" in error
 
-    # the fired employee: the portal creates no notification (result false) — failed, and said so
+    # the fired employee: the portal creates no notification (result false, as for a user it does not
+    # know) — failed, and said so in the run and in its metadata (the Dagster UI)
     result = pipeline.deliver(now + MINUTE)
     assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "sla:deal:9005:1" in failure and "no notification created for user 8" in failure
+    assert "the next run retries" in failure
     assert ledger(pipeline, 9005) == [(1, "failed", 8)]
     assert pipeline.messages_about(9005) == []
     # the scope is back: the next run sends the failed alert, once
@@ -147,30 +173,176 @@ def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: 
     assert user == 9 and ledger(pipeline, 9004)[0][1] == "sent"
 
 
-def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline: Pipeline) -> None:
-    def digests() -> list[tuple[int | None, str, float]]:
-        return [
-            (d.user_id, d.message, d.sent_at)
-            for d in pipeline.emulator.outbox()
-            if d.message.startswith("Сводка")
-        ]
+# a manager's line of the digest and its totals line, per language (orchestration/alerts/messages.py)
+DIGEST_LINE = {
+    "ru": re.compile(
+        r"^(?P<name>.+): сделок (?P<created>\d+), без контакта (?P<untouched>\d+), ср\. реакция "
+        r"(?P<response>\S+) раб\. мин; звонков (?P<calls>\d+), состоялось (?P<connected>\d+)"
+    ),
+    "en": re.compile(
+        r"^(?P<name>.+): deals (?P<created>\d+), untouched (?P<untouched>\d+), avg response "
+        r"(?P<response>\S+) working min; calls (?P<calls>\d+), connected (?P<connected>\d+)"
+    ),
+}
+DIGEST_TOTALS = {
+    "ru": re.compile(r"^Сделок новых: (\d+), без контакта: (\d+)\. Звонков: (\d+), состоялось: (\d+)\.$"),
+    "en": re.compile(r"^New deals: (\d+), untouched: (\d+)\. Calls: (\d+), connected: (\d+)\.$"),
+}
+DIGEST_TITLE = {"ru": "Сводка за {day}", "en": "Summary for {day}"}
+DIGEST_FLAGS = {  # report 2's pattern flags as the digest names them
+    "ru": {
+        "dials_a_lot_rarely_connects": "много набирает, редко дозванивается",
+        "connects_but_cannot_hold": "дозванивается, но не удерживает",
+    },
+    "en": {
+        "dials_a_lot_rarely_connects": "dials a lot, rarely connects",
+        "connects_but_cannot_hold": "connects but cannot hold the client",
+    },
+}
 
-    assert pipeline.digest(at("2026-11-17T07:00:00+03:00")).success  # before anyone works: nothing
-    assert digests() == []
-    start = at("2026-11-17T09:00:00+03:00")
-    assert pipeline.digest(start).success
-    assert pipeline.digest(start + 15 * MINUTE).success  # the next pass sends nothing more
-    heads = {
+
+def digests(pipeline: Pipeline, language: str, day: date) -> list[tuple[int | None, str, float]]:
+    title = DIGEST_TITLE[language].format(day=day.isoformat())
+    return [
+        (d.user_id, d.message, d.sent_at)
+        for d in pipeline.emulator.outbox()
+        if d.message.split("\n", 1)[0] == title
+    ]
+
+
+def cli_report(pipeline: Pipeline, kind: str, day: date, departments: list[int]) -> list[dict[str, Any]]:
+    """``b24ops report KIND`` for one day and a department tree, as JSON (the user's own command)."""
+    env = {**os.environ, "WAREHOUSE_URL": pipeline.location.libpq_url()}
+    scope = [arg for department in departments for arg in ("--department", str(department))]
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "report", kind, "--from", day.isoformat(),
+         "--to", day.isoformat(), *scope, "--format", "json"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_digest_is_the_reports(pipeline: Pipeline, head: int, text: str, day: date, language: str) -> None:
+    """Every number of ``head``'s digest equals report 1 and report 2 (the CLI) of their department tree
+    for ``day``, and the new deals add up to the deal mart's count for that tree."""
+    departments = [
+        department
+        for (department,) in pipeline.query(
+            "select department_id from marts.dim_departments where head_user_id = %s", (head,)
+        )
+    ]
+    deals = {row["manager_name"]: row for row in cli_report(pipeline, "deals", day, departments)}
+    calls = {row["manager_id"]: row for row in cli_report(pipeline, "calls", day, departments)}
+    lines = text.splitlines()
+    managers = {m["name"]: m for m in map(DIGEST_LINE[language].match, lines) if m}
+    assert set(managers) == set(deals) and deals  # one line per manager of the tree, no one else
+    for name, line in managers.items():
+        deal = deals[name]
+        call = calls.get(deal["manager_id"], {})
+        response = deal["avg_response_incl_untouched"]
+        assert (
+            int(line["created"]),
+            int(line["untouched"]),
+            None if line["response"] == "—" else Decimal(line["response"]),
+            int(line["calls"]),
+            int(line["connected"]),
+        ) == (
+            deal["deals_created"],
+            deal["deals_untouched"],
+            None if response is None else Decimal(str(response)),
+            call.get("calls_total", 0),
+            call.get("calls_connected", 0),
+        ), name
+        for flag, words in DIGEST_FLAGS[language].items():
+            assert (words in line.string) == bool(call.get(flag)), (name, flag)
+    (totals,) = [m for m in map(DIGEST_TOTALS[language].match, lines) if m]
+    ((created,),) = pipeline.query(
+        """select count(*) from marts."managerControl_Deal" as deals
+           join marts.dim_managers as managers on managers.manager_id = deals.responsible_id
+           join marts.dim_departments as departments on departments.department_id = managers.department_id
+           where deals.created_date = %s and departments.ancestor_department_ids && %s::bigint[]""",
+        (day, departments),
+    )
+    assert int(totals[1]) == created == sum(row["deals_created"] for row in deals.values())
+    assert int(totals[3]) == sum(row.get("calls_total", 0) for row in calls.values())
+
+
+def heads(pipeline: Pipeline) -> list[int]:
+    return sorted(
         head
         for (head,) in pipeline.query(
             "select distinct head_user_id from marts.dim_departments where head_user_id is not null"
         )
-    }
-    sent = digests()
-    assert sorted(user for user, _, _ in sent) == sorted(heads)  # all heads here work 9:00-18:00 Moscow time
+    )
+
+
+def failed_only_for_the_fired_employee(result: dg.ExecuteInProcessResult) -> bool:
+    """The run's only failure is the fired employee's alert, retried (and refused) on every run."""
+    failures = [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
+    return all(set(re.findall(r"sla:deal:\d+:\d", m)) == {"sla:deal:9005:1"} for m in failures)
+
+
+def test_touched_after_level_1_no_escalation_even_when_a_late_run_loads_the_older_version(
+    pipeline: Pipeline,
+) -> None:
+    crossed = at("2026-11-17T14:16:00+03:00")
+    pipeline.rebuild(crossed)
+    assert failed_only_for_the_fired_employee(pipeline.deliver(crossed))
+    assert [user for user, _, _ in pipeline.messages_about(9008)] == [7]
+    # the responsible edits the deal at 14:20; a run reads the new version, then a late run (it read the
+    # portal before the edit) loads the older one after it — the newer version must stay the current one
+    ((untouched,),) = pipeline.query("select payload from raw.deals where id = 9008")
+    touched = {**untouched, "DATE_MODIFY": "2026-11-17T14:20:00+03:00", "MODIFY_BY_ID": "7"}
+    conn = connect(pipeline.location)
+    try:
+        for version in (touched, untouched):
+            load_versions(
+                conn,
+                RAW_ENTITIES["deals"],
+                portal_id="default",
+                partition_key="2026-11-17",
+                records=[version],
+            )
+            conn.commit()
+    finally:
+        conn.close()
+    escalation_due = at("2026-11-17T14:31:00+03:00")
+    pipeline.rebuild(escalation_due, staging=True)
+    assert pipeline.query("select modified_at from staging.stg_bitrix24__deals where deal_id = 9008") == [
+        (at("2026-11-17T14:20:00+03:00"),)
+    ]
+    assert pipeline.query("select * from marts.sla_alerts where request_id = 9008") == []
+    assert failed_only_for_the_fired_employee(pipeline.deliver(escalation_due))
+    assert [user for user, _, _ in pipeline.messages_about(9008)] == [7]  # no escalation to the head
+    assert ledger(pipeline, 9008) == [(1, "sent", 7)]
+
+
+def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline: Pipeline) -> None:
+    monday = date(2026, 11, 16)
+    assert pipeline.digest(at("2026-11-17T07:00:00+03:00")).success  # before anyone works: nothing
+    assert digests(pipeline, "ru", monday) == []
+    start = at("2026-11-17T09:00:00+03:00")
+    assert pipeline.digest(start).success
+    assert pipeline.digest(start + 15 * MINUTE).success  # the next pass sends nothing more
+    sent = digests(pipeline, "ru", monday)
+    assert sorted(user for user, _, _ in sent) == heads(pipeline)  # all heads work 9:00-18:00 Moscow time
     assert {sent_at for _, _, sent_at in sent} == {start.timestamp()}
-    # the head of department 3 (user 4): Monday's numbers of their team, as report 1 and 2 give them
+    for head, text, _ in sent:
+        assert_digest_is_the_reports(pipeline, head, text, monday, "ru")
+    # the head of department 3 (user 4): Monday's deals 9001 (untouched) and 9007 (touched) of user 6
     ((name,),) = pipeline.query("select manager_name from marts.dim_managers where manager_id = 6")
     (text,) = [text for user, text, _ in sent if user == 4]
-    assert text.startswith("Сводка за 2026-11-16\n")
-    assert any(line.startswith(f"{name}: сделок 1, без контакта 1,") for line in text.splitlines())
+    assert any(line.startswith(f"{name}: сделок 2, без контакта 1,") for line in text.splitlines())
+
+
+def test_english_digest_of_the_next_working_day_equals_the_reports(pipeline: Pipeline) -> None:
+    tuesday = date(2026, 11, 17)
+    start = at("2026-11-18T09:00:00+03:00")
+    assert pipeline.digest(start, language="en").success
+    assert pipeline.digest(start + 15 * MINUTE, language="en").success
+    sent = digests(pipeline, "en", tuesday)
+    assert sorted(user for user, _, _ in sent) == heads(pipeline)  # one per head on the second day too
+    for head, text, _ in sent:
+        assert_digest_is_the_reports(pipeline, head, text, tuesday, "en")
+    assert len(digests(pipeline, "ru", date(2026, 11, 16))) == len(sent)  # Monday's were not sent again
