@@ -1,4 +1,4 @@
-"""The working-day cadence: a run of today's window every 15 minutes, and a run queue that lets one run of a
+"""The working-day cadence: a run of today's window every 10 minutes, and a run queue that lets one run of a
 window through at a time."""
 
 from __future__ import annotations
