@@ -3,7 +3,7 @@
 A generated portal served by the emulator with the standard plan's cloud limits and live changes; the
 Dagster schedules' own ticks between ``--from`` and ``--to`` (portal time, on the Monday after the
 generated history) run their jobs in process against a scratch database; the clock runs in real time
-during each run and skips the idle time between ticks (tests/support/freshness.py). Prints one line per
+during each run and skips the idle time between ticks (testkit/freshness.py). Prints one line per
 run and a JSON summary: the largest lag of a change behind the portal, and the largest share of the
 request and operating budgets any 10 (and 60) minutes used.
 
@@ -29,7 +29,7 @@ from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.location import resolve_warehouse
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from tests.support.freshness import SkippingClock, simulate, summary
+from testkit.freshness import SkippingClock, simulate, summary
 
 MONDAY = date(2026, 11, 2)  # the day after the generated history, a working day
 

@@ -3,7 +3,7 @@ small share of the portal's request budget, and a late run never puts older data
 
 One live emulator portal with the standard plan's cloud limits; the schedule's own ticks run the job
 ``operational_refresh`` in process on a real Dagster instance and real PostgreSQL/dbt, while the portal
-changes between and during the runs (tests/support/freshness.py). The whole working day is
+changes between and during the runs (testkit/freshness.py). The whole working day is
 bench/freshness.py (docs/benchmarks.md, "Freshness"); here a short stretch of a morning.
 """
 
@@ -22,7 +22,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.definitions import build_definitions, defs
 from orchestration.sync import sync
 from orchestration.warehouse.location import WarehouseLocation
-from tests.support.freshness import SkippingClock, schedule_ticks, simulate, summary
+from testkit.freshness import SkippingClock, schedule_ticks, simulate, summary
 
 # a sync and two passes with real dbt: minutes, more than the default 900 s on a loaded 2-core machine
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
@@ -65,12 +65,12 @@ def live_portal(
 
 def test_the_cadence_drops_outside_working_hours() -> None:
     """A pass of today's window at least every 10 minutes from 08:00 to 20:00 on weekdays; outside that,
-    only the 3-hourly ``raw_today``."""
+    only the 3-hourly ``portal_sync_today``."""
     week = datetime.fromisoformat(f"{MONDAY}T00:00:00+03:00")
     ticks = [
         t
         for t in schedule_ticks(defs, week, week + timedelta(days=7))
-        if t.schedule in ("operational_today", "raw_today")
+        if t.schedule in ("operational_today", "portal_sync_today")
     ]
 
     def working(at: datetime) -> bool:
@@ -82,7 +82,7 @@ def test_the_cadence_drops_outside_working_hours() -> None:
         assert inside[-1] >= week + timedelta(days=day, hours=19, minutes=50)
         assert max(b - a for a, b in zip(inside, inside[1:], strict=False)) <= timedelta(minutes=10)
     outside = [t for t in ticks if not working(t.at)]
-    assert {t.schedule for t in outside} == {"raw_today"}
+    assert {t.schedule for t in outside} == {"portal_sync_today"}
     assert len(outside) == 7 * 8 - 5 * 4  # every 3 hours, less the four inside each working day
 
 

@@ -4,8 +4,8 @@ The emulator runs with the standard plan's cloud limits and a :class:`SkippingCl
 real time while a run executes (the pipeline is not faster because the day is simulated, and the live
 portal keeps changing meanwhile, from a background thread) and jumps over the idle time between two ticks
 (with the portal's changes of that time placed at their own instants on the way). The ticks are the
-Dagster schedules' own: every tick of ``operational_today`` (and of ``raw_today``) in the simulated span
-runs the job ``operational_refresh`` for the tick's day, in process, on a real Dagster instance.
+Dagster schedules' own: every tick of ``operational_today`` (and of ``portal_sync_today``) in the
+simulated span runs its job for its day, in process, on a real Dagster instance.
 
 Freshness is measured per change the marts show: a new deal (its row in ``managerControl_Deal``) or a
 new call (its row in ``calls``). A change's lag is the instant the run that first brought it into the marts
@@ -136,7 +136,7 @@ def schedule_ticks(defs: dg.Definitions, start: datetime, end: datetime) -> list
     """The ticks in [start, end) of the schedules that read a day's changes, with the run each requests."""
     ticks: list[Tick] = []
     for schedule in defs.schedules:
-        if schedule.job_name not in (JOB, "raw_ingestion"):
+        if schedule.job_name not in (JOB, "portal_sync"):
             continue
         times = schedule_execution_time_iterator(
             start.timestamp(), schedule.cron_schedule, schedule.execution_timezone
