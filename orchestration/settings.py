@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -125,6 +127,13 @@ class Settings(BaseSettings):
             raw = value.get_secret_value() if isinstance(value, SecretStr) else value
             named[self.variable(field)] = ("on" if raw else "off") if isinstance(raw, bool) else str(raw)
         return named
+
+
+def portal_today(time_zone: str, now: datetime | None = None) -> date:
+    """The date in the portal's ``time_zone`` (B24_PORTAL_TIME_ZONE) at ``now`` (default: the clock): the day
+    its daily partitions and snapshots call today. Every date default (the CLI's periods, the demo portal's
+    last day, the absence window of raw/absences) is this date, never the machine's or UTC's (#19 point 1)."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(time_zone)).date()
 
 
 def load_settings() -> Settings:

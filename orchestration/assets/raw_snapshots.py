@@ -22,6 +22,7 @@ from orchestration.assets.raw_schema import raw_table_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.settings import portal_today
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 
@@ -206,7 +207,7 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
         ids: set[str] = set()
         with warehouse.connection() as conn:
             snapshot = SnapshotContext(
-                today=date.today(), user_ids=_current_user_ids(conn, bitrix24.portal_id)
+                today=portal_today(portal_time_zone()), user_ids=_current_user_ids(conn, bitrix24.portal_id)
             )
             result = load_versions(
                 conn,

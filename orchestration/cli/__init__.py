@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,10 +19,12 @@ from rich.table import Table
 
 from orchestration.cli.demo_portal import loaded_portal, portal_name, remember_portal
 from orchestration.cli.emulator import launch_emulator, start_emulator, stop_emulator
+from orchestration.cli.help_format import HumanCommand, HumanGroup
 from orchestration.cli.language import configured_language
 from orchestration.cli.managers_report import print_managers_per_department
+from orchestration.cli.periods import DEFAULT_DAYS, PeriodError, report_period
 from orchestration.cli.report_table import REPORT, extract_summary_table, report_table, report_title
-from orchestration.cli.reports import Slice, as_csv, as_json, portal_today, run_report
+from orchestration.cli.reports import SORT_COLUMNS, Slice, as_csv, as_json, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.i18n import gettext_for
 from orchestration.paths import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -39,8 +41,12 @@ if TYPE_CHECKING:
 # them: importing them costs seconds (the settings: half of what is left) that `--help` and the quick
 # commands must not pay (docs/benchmarks.md; tests/cli/test_import_cost.py).
 
-app = typer.Typer(help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True)
-warehouse_app = typer.Typer(help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set).")
+app = typer.Typer(
+    cls=HumanGroup, help="Bitrix24 sales-operations analytics: export, model, report.", no_args_is_help=True
+)
+warehouse_app = typer.Typer(
+    cls=HumanGroup, help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set)."
+)
 app.add_typer(warehouse_app, name="warehouse")
 
 # Without a terminal rich assumes 80 columns, which cuts asset names in the tables and wraps the bars.
@@ -68,7 +74,7 @@ ONE_LINE_ERRORS = {
     "orchestration.bitrix24.errors": "Bitrix24Error",
     "orchestration.sync": "SyncFailedError",
 }
-REPORT_DAYS = 30  # the reports' default period: the last 30 days up to today
+DAY_FORMAT = "%Y-%m-%d"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -112,8 +118,16 @@ def _storage_url(location: WarehouseLocation) -> str:
     return dagster_storage_url(location, settings().reveal("dagster_storage_url"))
 
 
+def clock() -> datetime:
+    """Now: the one clock of the CLI's date defaults (a test replaces it to stand at a chosen instant)."""
+    return datetime.now(UTC)
+
+
 def _today() -> date:
-    return portal_today(settings().portal_time_zone)
+    """Today in the portal's time zone: the default last day of every period the CLI picks."""
+    from orchestration.settings import portal_today
+
+    return portal_today(settings().portal_time_zone, clock())
 
 
 def _sync_with_progress(
@@ -179,19 +193,19 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-@app.command()
+@app.command(cls=HumanCommand)
 @one_line_errors
 def demo(
-    seed: int = typer.Option(42, help="Emulator seed: the same seed gives the same portal."),
-    managers: int = typer.Option(70, help="Managers in the emulated sales department."),
-    days: int = typer.Option(90, help="Days of history in the emulated portal."),
+    seed: int = typer.Option(42, metavar="N", help="Emulator seed: the same seed gives the same portal."),
+    managers: int = typer.Option(70, metavar="N", help="Managers in the emulated sales department."),
+    days: int = typer.Option(90, metavar="N", help="Days of history in the emulated portal."),
     full: bool = typer.Option(
         False, "--full", help="Sync the portal's whole history even if this demo portal is already loaded."
     ),
 ) -> None:
     """Start the warehouse and the local Bitrix24 emulator, materialise every asset, print what was built.
 
-    The emulated portal ends today (in the portal's time zone) and its history starts ``days`` days
+    The emulated portal ends today (in the portal's time zone) and its history starts --days days
     earlier; the sync covers exactly those days (only today when the same portal is already loaded) and
     the reports the last 30 days up to today.
     """
@@ -227,7 +241,7 @@ def demo(
     console.print(extract_summary_table(summaries))
     language = _language(settings())  # B24OPS_LANGUAGE (the emulator is reached by webhook: not asked)
     print_managers_per_department(location, console, language)
-    first = today - timedelta(days=REPORT_DAYS - 1)
+    first, _ = report_period(today)
     for kind in ("deals", "calls"):
         result = run_report(location, kind, first, today, Slice())
         named = f"{gettext_for(language)(REPORT)} {report_title(kind, first, today, language)}"
@@ -237,7 +251,7 @@ def demo(
     console.print(f"next: [bold]make up[/] opens the Dagster UI at http://{UI_HOST}:{settings().ui_port}")
 
 
-@app.command()
+@app.command(cls=HumanCommand)
 @one_line_errors
 def up() -> None:
     """Start the Dagster UI and daemon on 127.0.0.1 (and the emulator when no B24_WEBHOOK_URL is set)."""
@@ -286,7 +300,7 @@ def up() -> None:
     )
 
 
-@app.command()
+@app.command(cls=HumanCommand)
 def check() -> None:
     """Validate the configuration: warehouse reachable, portal reachable, webhook scopes sufficient."""
     from orchestration.cli.check import run_checks  # the Bitrix24 client: only `check` needs it here
@@ -302,13 +316,15 @@ def check() -> None:
         raise typer.Exit(1)
 
 
-@app.command("sync")
+@app.command("sync", cls=HumanCommand)
 @one_line_errors
 def sync_command(
     from_day: datetime = typer.Option(
-        ..., "--from", formats=["%Y-%m-%d"], help="First day (portal time zone)."
+        ..., "--from", formats=[DAY_FORMAT], metavar="YYYY-MM-DD", help="First day (portal time zone)."
     ),
-    to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
+    to_day: datetime = typer.Option(
+        ..., "--to", formats=[DAY_FORMAT], metavar="YYYY-MM-DD", help="Last day, included."
+    ),
 ) -> None:
     """Materialise ingestion and marts for a range of days through Dagster (as a UI backfill does).
 
@@ -348,30 +364,79 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=HumanCommand)
 @one_line_errors
 def report(
     kind: ReportKind = typer.Argument(
-        ..., help="deals = report 1 (deal handling), calls = report 2 (call traffic)."
+        ...,
+        metavar="KIND",
+        help="deals = report 1 (deal handling), calls = report 2 (call traffic).",
+        show_default=False,
     ),
     from_day: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First day; default 30 days ago."
+        None, "--from", formats=[DAY_FORMAT], metavar="YYYY-MM-DD", help="First day of the period."
     ),
     to_day: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last day; default today in the portal's time zone."
+        None,
+        "--to",
+        formats=[DAY_FORMAT],
+        metavar="YYYY-MM-DD",
+        help="Last day of the period (included); default today in the portal's time zone.",
     ),
-    department: list[int] = typer.Option([], help="Department ID (sub-departments included); repeatable."),
-    manager: list[int] = typer.Option([], help="Manager (user) ID; repeatable."),
-    team: str | None = typer.Option(None, help="A team from marts.teams."),
-    sort: str | None = typer.Option(None, help="Column to sort by, descending."),
-    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+    last_days: int | None = typer.Option(
+        None,
+        "--last",
+        metavar="DAYS",
+        help=f"The last DAYS days up to --to (e.g. 7, 30 or 90); without any period option: {DEFAULT_DAYS}.",
+    ),
+    this_month: bool = typer.Option(False, "--this-month", help="From the 1st of this month to today."),
+    department: list[int] = typer.Option(
+        [], metavar="ID", help="Only this department and its sub-departments; repeat for several."
+    ),
+    manager: list[int] = typer.Option(
+        [], metavar="ID", help="Only this manager (user ID); repeat for several."
+    ),
+    team: str | None = typer.Option(
+        None, metavar="NAME", help="Only the members of this team (marts.teams)."
+    ),
+    sort: str | None = typer.Option(
+        None,
+        metavar="COLUMN",
+        help="Sort by this column, largest first. deals: "
+        + ", ".join(SORT_COLUMNS["deals"])
+        + ". calls: "
+        + ", ".join(SORT_COLUMNS["calls"])
+        + ". Default: the first of each.",
+        show_default=False,
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        metavar="table|csv|json",
+        help="A table for the terminal; csv or json for other tools.",
+    ),
     lang: Language | None = typer.Option(
-        None, "--lang", help="Labels in ru or en; default B24OPS_LANGUAGE. CSV and JSON keep column names."
+        None,
+        "--lang",
+        metavar="ru|en",
+        help="Labels in ru or en; default B24OPS_LANGUAGE. CSV and JSON keep column names.",
     ),
 ) -> None:
-    """Report 1 or report 2 per manager for a period, from the marts."""
-    last = to_day.date() if to_day else _today()
-    first = from_day.date() if from_day else last - timedelta(days=REPORT_DAYS - 1)
+    """Report 1 or report 2 per manager for a period, from the marts.
+
+    The period is the last 30 days up to today (in the portal's time zone) unless --from/--to, --last
+    or --this-month say otherwise.
+    """
+    try:
+        first, last = report_period(
+            _today(),
+            first=from_day.date() if from_day else None,
+            last=to_day.date() if to_day else None,
+            days=last_days,
+            this_month=this_month,
+        )
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc)) from None
     scope = Slice(tuple(department), tuple(manager), team)
     try:
         result = run_report(_warehouse(), kind.value, first, last, scope, sort)
@@ -388,6 +453,7 @@ def report(
 
 @app.command(
     "emulator",
+    cls=HumanCommand,
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     add_help_option=False,
 )
@@ -397,9 +463,9 @@ def emulator_command(ctx: typer.Context) -> None:
     os.execv(sys.executable, [sys.executable, "-m", "bitrix24_emulator", *ctx.args])
 
 
-@app.command()
+@app.command(cls=HumanCommand)
 def down() -> None:
-    """Stop everything ``up`` and ``demo`` started (by recorded PID) and the embedded warehouse."""
+    """Stop everything `up` and `demo` started (by recorded PID) and the embedded warehouse."""
     for name in recorded_services():
         stopped = stop_emulator() if name == "emulator" else stop_background(name)
         if stopped:
@@ -408,27 +474,29 @@ def down() -> None:
         console.print("stopped the embedded warehouse")
 
 
-@warehouse_app.command("start")
+@warehouse_app.command("start", cls=HumanCommand)
 @one_line_errors
 def warehouse_start() -> None:
     """Start (or reach) the warehouse and create its schemas."""
     console.print(_warehouse().redacted())
 
 
-@warehouse_app.command("stop")
+@warehouse_app.command("stop", cls=HumanCommand)
 def warehouse_stop() -> None:
     """Stop the embedded warehouse (a WAREHOUSE_URL server is not ours to stop)."""
     console.print("stopped" if stop_embedded() else "the embedded warehouse was not running")
 
 
-@warehouse_app.command("url")
+@warehouse_app.command("url", cls=HumanCommand)
 @one_line_errors
 def warehouse_url() -> None:
     """Print the warehouse URL (password masked)."""
     console.print(_warehouse().redacted(), highlight=False)
 
 
-@warehouse_app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@warehouse_app.command(
+    "dbt", cls=HumanCommand, context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
 @one_line_errors
 def warehouse_dbt(ctx: typer.Context) -> None:
     """Run dbt on the warehouse with the project's profile: b24ops warehouse dbt build --full-refresh.
@@ -445,7 +513,7 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     os.execve(dbt, command, child_environment(location.dbt_env()))
 
 
-@warehouse_app.command("psql")
+@warehouse_app.command("psql", cls=HumanCommand)
 @one_line_errors
 def warehouse_psql() -> None:
     """Open psql on the warehouse."""

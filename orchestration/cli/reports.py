@@ -14,10 +14,9 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
@@ -98,7 +97,27 @@ CALLS = f"""
 """
 
 REPORTS = {"deals": DEALS, "calls": CALLS}
-DEFAULT_ORDER = {"deals": "avg_response_incl_untouched", "calls": "calls_total"}
+# What --sort offers (its help lists them), the default first; any other column of the report sorts too.
+SORT_COLUMNS = {
+    "deals": (
+        "avg_response_incl_untouched",
+        "avg_response_working_minutes",
+        "deals_created",
+        "deals_touched",
+        "deals_untouched",
+        "deals_with_overdue_activities",
+        "open_deals_without_planned_activities",
+    ),
+    "calls": (
+        "calls_total",
+        "calls_outgoing",
+        "calls_incoming",
+        "calls_connected",
+        "calls_missed",
+        "connect_rate",
+    ),
+}
+DEFAULT_ORDER = {kind: columns[0] for kind, columns in SORT_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -136,11 +155,6 @@ def run_report(
             return Report(columns, list(cur.fetchall()))
     finally:
         conn.close()
-
-
-def portal_today(time_zone: str) -> date:
-    """Today in the portal's ``time_zone`` (B24_PORTAL_TIME_ZONE): the day its daily partitions call today."""
-    return datetime.now(ZoneInfo(time_zone)).date()
 
 
 def _plain(value: Any) -> Any:
