@@ -37,6 +37,9 @@ run_coordinator:
         limit: 1
 telemetry:
   enabled: false
+# no "new user experience" pop-up on the first visit of the UI (DagsterInstance.nux_enabled)
+nux:
+  enabled: false
 """
 
 

@@ -228,11 +228,13 @@ def sync(
             raise SyncFailedError(failure_message(step, result, failed_checks))
         for line in warned_check_lines(result):
             progress(f"warning: {line}")
-        # A run over many partitions records one materialisation per partition, all with the run's metadata.
-        by_asset = {}
+        # A run over many partitions records one materialisation per partition: each its own rows, the
+        # run's cost on one of them (orchestration/assets/run_metadata.py), so the sums are the run's.
+        by_asset: dict[str, ExtractSummary] = {}
         for event in result.get_asset_materialization_events():
             summary = ExtractSummary.from_event(event)
-            by_asset.setdefault(summary.asset, summary)
+            earlier = by_asset.get(summary.asset)
+            by_asset[summary.asset] = earlier + summary if earlier else summary
         summaries += by_asset.values()
     return [summary for summary in summaries if summary.asset.startswith("raw/")]
 
@@ -289,13 +291,24 @@ class ExtractSummary:
     retries: int
     pacing_wait_seconds: float
 
+    def __add__(self, other: ExtractSummary) -> ExtractSummary:
+        """Two partitions of one asset's run together."""
+        return ExtractSummary(
+            self.asset,
+            self.rows + other.rows,
+            self.http_requests + other.http_requests,
+            self.retries + other.retries,
+            self.pacing_wait_seconds + other.pacing_wait_seconds,
+        )
+
     @classmethod
     def from_event(cls, event: dg.DagsterEvent) -> ExtractSummary:
         materialization = event.step_materialization_data.materialization
         metadata = {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
         return cls(
             asset=materialization.asset_key.to_user_string(),
-            rows=int(metadata.get("rows", 0) or 0),
+            # a comment older than its deal's window is stored under its own day, counted with the run
+            rows=int(metadata.get("rows", 0) or 0) + int(metadata.get("rows_outside_window", 0) or 0),
             http_requests=int(metadata.get("http_requests", 0) or 0),
             retries=int(metadata.get("retries", 0) or 0),
             pacing_wait_seconds=float(metadata.get("pacing_wait_seconds", 0.0) or 0.0),

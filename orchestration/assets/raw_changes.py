@@ -18,6 +18,7 @@ import dagster as dg
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
 from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
+from orchestration.assets.run_metadata import record_window
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.warehouse.raw_load import load_versions
@@ -126,16 +127,7 @@ def _build_change_asset(feed: ChangeFeed) -> dg.AssetsDefinition:
             f"raw.{feed.table} {window.describe()}: {result.rows_received} rows, "
             f"{result.versions_added} new versions"
         )
-        return dg.MaterializeResult(
-            metadata={
-                **client.stats.as_metadata(),
-                "window": window.describe(),
-                "days": (window.last_day - window.first_day).days + 1,
-                "rows": result.rows_received,
-                "new_versions": result.versions_added,
-                **quarantine_metadata(result),
-            }
-        )
+        return record_window(context, window, result, client.stats, quarantine_metadata(result))
 
     return _changes
 

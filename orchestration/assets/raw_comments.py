@@ -24,6 +24,7 @@ import dagster as dg
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
 from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
+from orchestration.assets.run_metadata import record_window
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.batch import MAX_COMMANDS
 from orchestration.resources import Bitrix24Resource, WarehouseResource
@@ -146,14 +147,10 @@ def timeline_comments(
         f"raw.timeline_comments {window.describe()}: {len(deal_ids)} deals, {result.rows_received} comments;"
         f" further pages: {reader.paging}"
     )
-    return dg.MaterializeResult(
-        metadata={
-            **client.stats.as_metadata(),
-            "window": window.describe(),
-            "deals": len(deal_ids),
-            "new_versions": result.versions_added,
-            "rows": result.rows_received,
-            "comment_paging": reader.paging,
-            **quarantine_metadata(result),
-        }
+    return record_window(
+        context,
+        window,
+        result,
+        client.stats,
+        {"deals": len(deal_ids), "comment_paging": reader.paging, **quarantine_metadata(result)},
     )

@@ -19,6 +19,7 @@ import dagster as dg
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
 from orchestration.assets.raw_schema import raw_table_metadata
+from orchestration.assets.run_metadata import snapshot_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.resources import Bitrix24Resource, WarehouseResource
@@ -224,12 +225,7 @@ def _build_snapshot_asset(spec: SnapshotSpec) -> dg.AssetsDefinition:
             f"raw.{spec.table}: {result.rows_received} rows, {result.versions_added} new versions"
         )
         return dg.MaterializeResult(
-            metadata={
-                **client.stats.as_metadata(),
-                "rows": result.rows_received,
-                "new_versions": result.versions_added,
-                **quarantine_metadata(result),
-            },
+            metadata={**snapshot_metadata(result, client.stats), **quarantine_metadata(result)},
             check_results=[count_check(spec, len(ids), client.stats)] if spec.listed_by else [],
         )
 

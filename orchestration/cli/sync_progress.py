@@ -61,10 +61,10 @@ class StepCounters:
                 self._clients[self._running].append(stats)
 
     def materialized(self, step_key: str, asset: str, rows: int) -> None:
-        # Every partition of a single-run backfill carries the metadata of the whole run: count rows once.
+        # Every partition of a single-run backfill records its own rows (assets/run_metadata.py): add them.
         with self._lock:
             self._partitions[step_key] += 1
-            self._rows[step_key].setdefault(asset, rows)
+            self._rows[step_key][asset] = self._rows[step_key].get(asset, 0) + rows
 
     def requests(self, step_key: str | None = None) -> int:
         with self._lock:

@@ -40,6 +40,11 @@ class LoadResult:
     versions_added: int
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # quarantine reasons, counted
+    # rows and new versions per partition key (the day a version is attributed to): a backfill's run loads
+    # many days, and each day's materialisation records its own share (orchestration/assets/run_metadata.py).
+    # A quarantined record has no day: it counts in rows_received only.
+    rows_by_partition: Counter[str] = field(default_factory=Counter)
+    versions_by_partition: Counter[str] = field(default_factory=Counter)
 
     @property
     def quarantined_share(self) -> float:
@@ -71,8 +76,8 @@ def _copy_line(
     partition_of: PartitionOf,
     record: Mapping[str, Any],
     time_zone: str | None,
-) -> str:
-    """The COPY line of ``record``, or :class:`Unloadable` saying why it has none."""
+) -> tuple[str, str]:
+    """The partition key and COPY line of ``record``, or :class:`Unloadable` saying why it has none."""
     try:
         record_id = int(record[entity.id_field])
     except (KeyError, TypeError, ValueError):
@@ -102,9 +107,9 @@ def _copy_line(
         stamp,
         hashlib.md5(payload.encode()).hexdigest(),
         _copy_escape(payload),
-        partition_of(record),
+        key := partition_of(record),
     )
-    return "\t".join(fields) + "\n"
+    return key, "\t".join(fields) + "\n"
 
 
 def _quarantine(
@@ -152,7 +157,8 @@ def load_versions(
     """
     partition_of = partition_key if callable(partition_key) else (lambda _record: partition_key)
     target = sql.Identifier("raw", entity.table)
-    received = added = 0
+    received = 0
+    loaded_by_partition, added = Counter[str](), Counter[str]()
     reasons: Counter[str] = Counter()
     rows = iter(records)
     with conn.cursor() as cur:
@@ -165,10 +171,13 @@ def load_versions(
             lines = []
             for record in chunk:
                 try:
-                    lines.append(_copy_line(entity, portal_id, partition_of, record, time_zone))
+                    key, line = _copy_line(entity, portal_id, partition_of, record, time_zone)
                 except Unloadable as reason:
                     _quarantine(cur, entity, portal_id, window, record, str(reason))
                     reasons[str(reason).split(":")[0]] += 1
+                else:
+                    lines.append(line)
+                    loaded_by_partition[key] += 1
             buffer = io.StringIO("".join(lines))
             cur.execute("truncate _raw_incoming")
             cur.copy_expert(f"copy _raw_incoming ({INCOMING_COLUMNS}) from stdin", buffer)
@@ -181,12 +190,17 @@ def load_versions(
                     from _raw_incoming
                     order by portal_id, id, payload_hash, partition_key
                     on conflict (portal_id, id, payload_hash) do update set last_seen_at = now()
-                    returning (xmax = 0) as inserted
+                    returning (xmax = 0) as inserted, partition_key
                     """
                 ).format(target=target)
             )
-            added += sum(1 for (inserted,) in cur.fetchall() if inserted)
+            added.update(key for inserted, key in cur.fetchall() if inserted)
             received += len(chunk)
     return LoadResult(
-        rows_received=received, versions_added=added, quarantined=sum(reasons.values()), reasons=reasons
+        rows_received=received,
+        versions_added=added.total(),
+        quarantined=sum(reasons.values()),
+        reasons=reasons,
+        rows_by_partition=loaded_by_partition,
+        versions_by_partition=added,
     )
