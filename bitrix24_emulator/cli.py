@@ -52,6 +52,10 @@ def serve(
         float, typer.Option(help="Live-mode mutations per second (0 = static portal).")
     ] = 0.0,
     faults: Annotated[float, typer.Option(help="Probability that a request gets a random fault.")] = 0.0,
+    answer_delay: Annotated[
+        float,
+        typer.Option(help="Seconds every REST answer waits first, as on a busy machine (0 = at once)."),
+    ] = 0.0,
     fault_seed: int = 0,
     hostile: Annotated[
         list[str] | None,
@@ -107,6 +111,7 @@ def serve(
         faults=Faults(probability=faults, seed=fault_seed),
         hostile=Hostile(tuple(parse_case(text) for text in hostile or [])),
         methods=MethodOptions(comment_list_full_filter=comment_list_full_filter),
+        answer_delay_s=answer_delay,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -50,7 +50,12 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
         "warehouse": WarehouseResource(
             url=settings.dagster_config("warehouse_url"), quarantine_max_share=settings.quarantine_max_share
         ),
-        "bitrix24": Bitrix24Resource(**credentials, portal_id=settings.portal_id, plan=settings.plan),
+        "bitrix24": Bitrix24Resource(
+            **credentials,
+            portal_id=settings.portal_id,
+            plan=settings.plan,
+            timeout_s=settings.request_timeout_s,
+        ),
         "dbt": dbt_resource(),
         "superset": superset_resource(settings),
         "alerts": alerts_resource(settings),

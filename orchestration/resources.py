@@ -59,13 +59,17 @@ class Bitrix24Resource(dg.ConfigurableResource):
     token_store_path: str = ""  # empty: .data/bitrix24-oauth.json
     portal_id: str = DEFAULT_PORTAL_ID  # stored on every raw row of this portal; the dbt models read it back
     plan: str = "standard"
+    timeout_s: float = 30.0  # B24_REQUEST_TIMEOUT: the wait for one answer before the client tries again
 
     def client(self, *, repeat_unanswered: bool = True) -> Bitrix24Client:
         """``repeat_unanswered=False`` for sending: a request the portal may have executed is not repeated."""
         if self.webhook_url:
             return Bitrix24Client(
                 ClientSettings(
-                    webhook_url=self.webhook_url, plan=self.plan, repeat_unanswered=repeat_unanswered
+                    webhook_url=self.webhook_url,
+                    plan=self.plan,
+                    timeout_s=self.timeout_s,
+                    repeat_unanswered=repeat_unanswered,
                 )
             )
         if not (self.oauth_client_id and self.oauth_client_secret and self.client_endpoint):
@@ -79,6 +83,7 @@ class Bitrix24Resource(dg.ConfigurableResource):
             raise ValueError(f"no OAuth refresh token: set B24_OAUTH_REFRESH_TOKEN or restore {store.path}")
         settings = ClientSettings(
             plan=self.plan,
+            timeout_s=self.timeout_s,
             oauth_tokens=tokens,
             oauth_client_id=self.oauth_client_id,
             oauth_client_secret=self.oauth_client_secret,

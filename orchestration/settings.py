@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     history_start: str = Field("2025-01-01", **_env("B24_HISTORY_START"))
     # records of one read that may be set aside (raw.quarantine) before the read fails: 0.01 = 1 %
     quarantine_max_share: float = Field(0.01, ge=0.0, le=1.0, **_env("B24_QUARANTINE_MAX_SHARE"))
+    # How long the client waits for one answer before it tries again (the local emulator gets longer: a
+    # busy machine answers late, and asking again only queues the same work twice; see the CLI's demo).
+    request_timeout_s: float = Field(30.0, gt=0, **_env("B24_REQUEST_TIMEOUT"))
     oauth_client_id: str = Field("", **_env("B24_OAUTH_CLIENT_ID"))
     oauth_client_secret: SecretStr | None = Field(None, **_env("B24_OAUTH_CLIENT_SECRET"))
     oauth_endpoint: str = Field("", **_env("B24_OAUTH_ENDPOINT"))

@@ -89,3 +89,17 @@ def test_a_secret_set_in_code_is_not_looked_up_in_the_environment(monkeypatch) -
         "B24_WEBHOOK_URL": "http://127.0.0.1:1/rest/1/emulator/",
         "B24_SCHEDULES": "on",
     }
+
+
+def test_the_demos_client_waits_longer_for_the_local_emulator() -> None:
+    """#19 point 11: B24_REQUEST_TIMEOUT reaches the Bitrix24 resource, and the demo's emulator settings
+    raise it far above the 30 s a cloud portal gets (a busy machine answers late; asking again only adds
+    work)."""
+    from orchestration.cli import LOCAL_EMULATOR_TIMEOUT_S, _emulator_settings
+    from orchestration.definitions import build_resources
+
+    assert Settings().request_timeout_s == 30.0
+    demo = Settings().model_copy(update=_emulator_settings("http://127.0.0.1:1/rest/1/secret/"))
+    assert build_resources(demo)["bitrix24"].timeout_s == LOCAL_EMULATOR_TIMEOUT_S >= 300
+    custom = Settings.model_validate({"B24_REQUEST_TIMEOUT": "90"})
+    assert build_resources(custom)["bitrix24"].timeout_s == 90.0

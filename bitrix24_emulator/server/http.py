@@ -109,6 +109,8 @@ class PortalHandler(BaseHTTPRequestHandler):
             self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html; charset=utf-8")
             return
         number = service.counters.request()
+        if service.config.answer_delay_s > 0:
+            time.sleep(service.config.answer_delay_s)
         fault = service.config.faults.pick(number)
         if fault is not None:
             service.counters.fault(fault)

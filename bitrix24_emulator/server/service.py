@@ -63,6 +63,9 @@ class ServerConfig:
     portal_deleted_status: int = 410  # the PYSDK's parse_response expects 410; the docs table says 500
     require_https: bool = False  # plain-HTTP REST calls answer 400 INVALID_REQUEST "Https required."
     methods: MethodOptions = field(default_factory=MethodOptions)
+    # Every REST answer waits this long first, as on a machine too busy to answer quickly (the CLI's
+    # --answer-delay): how the client's timeout and retries are tried against a slow portal.
+    answer_delay_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.portal_state not in ("active", "deleted", "payment_required"):

@@ -169,7 +169,9 @@ class Transport:
             else:
                 transient += 1
                 if transient > self.policy.max_retries or not self.policy.repeat_unanswered:
-                    if cause in (Cause.TIMEOUT, Cause.CONNECTION):
+                    if cause is Cause.TIMEOUT:
+                        raise self._unreachable(method, detail + self._timeout_advice(transient))
+                    if cause is Cause.CONNECTION:
                         raise self._unreachable(method, detail)
                     raise self._unusable(method, detail, transient)
                 self._pause(self.policy.backoff(transient))
@@ -188,6 +190,16 @@ class Transport:
         )
         return Bitrix24UnreachableError(message.splitlines()[0], method=method)
 
+    def _timeout_advice(self, attempts: int) -> str:
+        """What to do when every try of a call timed out: the portal — or, for the local emulator, this
+        machine — is too busy to answer in time (#19 point 11: a demo on a loaded machine)."""
+        tries = attempts * (1 + (self.policy.socket_retries if self.policy.repeat_unanswered else 0))
+        return (
+            f" — no answer within {self.policy.timeout_s:g} s in {tries} tries; the portal (or, for the local"
+            " emulator, this machine) is too busy: run it again when it is less loaded, or let each answer"
+            f" take longer with B24_REQUEST_TIMEOUT (seconds; now {self.policy.timeout_s:g})"
+        )
+
     def _attempt(
         self, method: str, params: dict[str, Any]
     ) -> tuple[dict[str, Any] | None, int | None, Cause | None, str]:
@@ -201,7 +213,9 @@ class Transport:
         except requests.Timeout as exc:
             return None, None, Cause.TIMEOUT, f"{type(exc).__name__}: {exc}"
         except requests.RequestException as exc:
-            return None, None, Cause.CONNECTION, network_reason(exc)
+            # urllib3's own read retries end in a ConnectionError whose reason is the read timeout
+            reason = network_reason(exc)
+            return None, None, Cause.TIMEOUT if reason == "timed out" else Cause.CONNECTION, reason
         finally:
             self.stats.last_response_at = self.clock.now()
         self._count_socket_retries(response)

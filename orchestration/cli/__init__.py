@@ -178,11 +178,17 @@ def _sync_with_progress(
     return summaries
 
 
+# The local emulator never cuts a request off (--fast): an answer that is late means this machine is busy
+# (the demo failed after 38 minutes on a loaded machine with the client's 30 s), and asking again only
+# queues a second copy of the same work behind the first. So the client waits up to ten minutes.
+LOCAL_EMULATOR_TIMEOUT_S = 600.0
+
+
 def _emulator_settings(url: str) -> dict[str, object]:
     from pydantic import SecretStr
 
     # The emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
-    return {"webhook_url": SecretStr(url), "plan": "unlimited"}
+    return {"webhook_url": SecretStr(url), "plan": "unlimited", "request_timeout_s": LOCAL_EMULATOR_TIMEOUT_S}
 
 
 def _shown(path: Path) -> str:

@@ -23,6 +23,7 @@ from orchestration.bitrix24 import (  # noqa: E402
     Bitrix24Error,
     Bitrix24MethodNotFoundError,
     Bitrix24ScopeError,
+    Bitrix24UnreachableError,
     ClientSettings,
 )
 from tests.support.emulated import HISTORY_END
@@ -93,6 +94,28 @@ def test_exact_exports_under_injected_faults(portal: PortalData, seed: int) -> N
         injected, served = sum(emu.counters.faults.values()), emu.counters.requests
     assert injected / served >= 0.10, emu.counters.snapshot()
     assert sum(client.stats.retries_by_cause.values()) >= injected - emu.counters.faults.get("slow", 0)
+
+
+def test_a_busy_portal_is_waited_for_and_a_hopeless_one_named_with_what_to_do(portal: PortalData) -> None:
+    """#19 point 11: the demo's local emulator on a loaded machine answered later than the client's 30 s
+    and the demo failed with "unreachable for batch: timed out", no hint. At test scale: every answer
+    takes 0.5 s; a client waiting 0.2 s per answer gives up naming the wait, the tries and what to do; one
+    waiting long enough (as the demo's client now waits for the local emulator) exports everything."""
+    with running_emulator(portal, fast=True, answer_delay_s=0.5) as emu:
+        hopeless = ClientSettings(
+            webhook_url=emu.webhook_url, plan="unlimited", timeout_s=0.2, backoff_base_s=0.01, max_retries=1
+        )
+        with pytest.raises(Bitrix24UnreachableError) as failure:
+            Bitrix24Client(hopeless).call("user.get")
+        patient = ClientSettings(
+            webhook_url=emu.webhook_url, plan="unlimited", timeout_s=3, backoff_base_s=0.01
+        )
+        client = Bitrix24Client(patient)
+        export_all(client, portal)
+    message = str(failure.value)
+    assert "unreachable for user.get: timed out — no answer within 0.2 s in 8 tries" in message, message
+    assert "too busy" in message and "B24_REQUEST_TIMEOUT (seconds; now 0.2)" in message, message
+    assert client.stats.retries_by_cause == {}  # nothing asked twice
 
 
 def test_paced_stream_is_never_refused_by_the_cloud_rate_limit(portal: PortalData) -> None:
