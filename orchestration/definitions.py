@@ -66,7 +66,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Everything, configured by ``settings`` (default: the environment now)."""
     settings = settings or load_settings()
     project = prepared_project()
-    dbt_assets = build_dbt_assets(project)
+    dbt_assets = build_dbt_assets(project, settings.sales_department_ids)
     dbt_models, dbt_windowed_marts = dbt_assets
     portal_sync = portal_sync_job(dbt_assets)
     operational_jobs, operational_schedules = build_operational(

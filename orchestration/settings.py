@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # How long the client waits for one answer before it tries again (the local emulator gets longer: a
     # busy machine answers late, and asking again only queues the same work twice; see the CLI's demo).
     request_timeout_s: float = Field(30.0, gt=0, **_env("B24_REQUEST_TIMEOUT"))
+    # The departments the sales reports cover by default (each with its sub-departments), as department
+    # IDs separated by commas; empty: detected in dbt (int_departments_in_sales_report).
+    sales_departments: str = Field(
+        "", pattern=r"^\s*(\d+\s*(,\s*\d+\s*)*)?$", **_env("B24_SALES_DEPARTMENTS")
+    )
     oauth_client_id: str = Field("", **_env("B24_OAUTH_CLIENT_ID"))
     oauth_client_secret: SecretStr | None = Field(None, **_env("B24_OAUTH_CLIENT_SECRET"))
     oauth_endpoint: str = Field("", **_env("B24_OAUTH_ENDPOINT"))
@@ -85,6 +90,11 @@ class Settings(BaseSettings):
     superset_db_password: SecretStr | None = Field(None, **_env("SUPERSET_DB_PASSWORD"))
     superset_secret_key: SecretStr | None = Field(None, **_env("SUPERSET_SECRET_KEY"))
     superset_metadata_url: SecretStr | None = Field(None, **_env("SUPERSET_METADATA_URL"))
+
+    @property
+    def sales_department_ids(self) -> tuple[int, ...]:
+        """B24_SALES_DEPARTMENTS as IDs; () means "detect" (the dbt var ``sales_department_ids``)."""
+        return tuple(int(part) for part in self.sales_departments.split(",") if part.strip())
 
     @classmethod
     def variable(cls, field: str) -> str:

@@ -199,10 +199,16 @@ WINDOWED_MARTS = f"tag:{PARTITIONED_TAG}"
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def portal_vars(portal_id: str = DEFAULT_PORTAL_ID) -> dict[str, str]:
-    """Which portal's raw rows the models read (the ingestion resource's ``portal_id``), and its time zone
-    (the partitions')."""
-    return {"portal_id": portal_id, "portal_time_zone": portal_time_zone()}
+def portal_vars(
+    portal_id: str = DEFAULT_PORTAL_ID, sales_department_ids: tuple[int, ...] = ()
+) -> dict[str, object]:
+    """Which portal's raw rows the models read (the ingestion resource's ``portal_id``), its time zone (the
+    partitions'), and the sales departments of B24_SALES_DEPARTMENTS (empty: detected in dbt)."""
+    return {
+        "portal_id": portal_id,
+        "portal_time_zone": portal_time_zone(),
+        "sales_department_ids": list(sales_department_ids),
+    }
 
 
 def window_vars(window: ChangeWindow) -> dict[str, str]:
@@ -247,8 +253,11 @@ def build_or_explain(
     )
 
 
-def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
-    """The dbt models as two asset definitions, from ``project``'s manifest (see :func:`prepared_project`)."""
+def build_dbt_assets(
+    project: DbtProject, sales_department_ids: tuple[int, ...] = ()
+) -> list[dg.AssetsDefinition]:
+    """The dbt models as two asset definitions, from ``project``'s manifest (see :func:`prepared_project`);
+    ``sales_department_ids`` is B24_SALES_DEPARTMENTS (the models' ``sales_department_ids`` var)."""
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -264,7 +273,7 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Build and test staging, intermediate, the dimensions and the seeds."""
-        variables = json.dumps(portal_vars(bitrix24.portal_id))
+        variables = json.dumps(portal_vars(bitrix24.portal_id, sales_department_ids))
         with connected(dbt, warehouse.location()) as warehouse_dbt:
             reuse_parse(variables, project, warehouse_dbt)
             yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
@@ -285,7 +294,9 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
-        variables = json.dumps({**portal_vars(bitrix24.portal_id), **window_vars(window_of(context))})
+        variables = json.dumps(
+            {**portal_vars(bitrix24.portal_id, sales_department_ids), **window_vars(window_of(context))}
+        )
         with connected(dbt, warehouse.location()) as warehouse_dbt:
             yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
 

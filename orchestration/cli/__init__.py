@@ -405,6 +405,12 @@ def report(
     team: str | None = typer.Option(
         None, metavar="NAME", help="Only the members of this team (marts.teams)."
     ),
+    all_staff: bool = typer.Option(
+        False,
+        "--all-staff",
+        help="Everyone, not only the sales departments (B24_SALES_DEPARTMENTS, or those whose employees own"
+        " deals), which the report shows when no --department, --manager or --team is given.",
+    ),
     sort: str | None = typer.Option(
         None,
         metavar="COLUMN",
@@ -431,7 +437,8 @@ def report(
     """Report 1 or report 2 per manager for a period, from the marts.
 
     The period is the last 30 days up to today (in the portal's time zone) unless --from/--to, --last
-    or --this-month say otherwise.
+    or --this-month say otherwise. The people are the sales departments' unless --department, --manager,
+    --team or --all-staff say otherwise.
     """
     try:
         first, last = report_period(
@@ -443,7 +450,7 @@ def report(
         )
     except PeriodError as exc:
         raise typer.BadParameter(str(exc)) from None
-    scope = Slice(tuple(department), tuple(manager), team)
+    scope = Slice(tuple(department), tuple(manager), team, all_staff)
     try:
         result = run_report(_warehouse(), kind.value, first, last, scope, sort)
     except ValueError as exc:

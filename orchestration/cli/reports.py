@@ -24,17 +24,25 @@ from orchestration.warehouse.location import WarehouseLocation
 
 @dataclass(frozen=True)
 class Slice:
-    """Which employees a report covers: all, or the intersection of the given filters."""
+    """Which employees a report covers: the intersection of the given filters; without any filter the
+    sales report's people (``dim_managers.is_in_sales_report``, dbt's rule); everyone with ``all_staff``."""
 
     departments: tuple[int, ...] = ()  # a department includes its sub-departments
     managers: tuple[int, ...] = ()
     team: str | None = None
+    all_staff: bool = False
+
+    @property
+    def sales_only(self) -> bool:
+        """Whether the sales-report default applies: no one was chosen by name, department or team."""
+        return not (self.all_staff or self.departments or self.managers or self.team)
 
     def params(self) -> dict[str, Any]:
         return {
             "departments": list(self.departments) or None,
             "managers": list(self.managers) or None,
             "team": self.team,
+            "sales_only": self.sales_only,
         }
 
 
@@ -49,6 +57,7 @@ SCOPE = """
           and (%(managers)s::bigint[] is null or managers.manager_id = any(%(managers)s::bigint[]))
           and (%(team)s::text is null or managers.manager_id in (
                 select teams.manager_id from marts.teams as teams where teams.team_name = %(team)s))
+          and (not %(sales_only)s or managers.is_in_sales_report)
     )
 """
 

@@ -7,14 +7,16 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
+from typer.testing import CliRunner
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.history import backlog_truth
 from bitrix24_emulator.testing import running_emulator
+from orchestration.assets.dbt import connected, dbt_resource, portal_vars
 from orchestration.cli.report_table import COLUMN_LABELS, FLAG_LABELS
 from orchestration.definitions import build_definitions
 from orchestration.i18n import gettext_for
@@ -66,7 +68,7 @@ def query(location, sql, params=()):
 
 
 def test_deals_report_counts_match_the_deal_mart(built):
-    rows = json.loads(report(built, "deals", "--format", "json"))
+    rows = json.loads(report(built, "deals", "--format", "json", "--all-staff"))
     employees = query(built, "select count(*) from marts.dim_managers")[0][0]
     assert len(rows) == employees
     direct = dict(query(built, """
@@ -78,7 +80,7 @@ def test_deals_report_counts_match_the_deal_mart(built):
 
 
 def test_calls_report_flags_match_the_monthly_pattern_mart(built):
-    rows = json.loads(report(built, "calls", "--format", "json"))
+    rows = json.loads(report(built, "calls", "--format", "json", "--all-staff"))
     monthly = {
         manager: (a, b)
         for manager, a, b in query(built, """
@@ -104,7 +106,7 @@ def test_department_filter_includes_sub_departments(built):
     (root_id,) = query(
         built, "select department_id from marts.dim_departments where parent_department_id is null"
     )[0]
-    everyone = json.loads(report(built, "calls", "--format", "json"))
+    everyone = json.loads(report(built, "calls", "--format", "json", "--all-staff"))
     under_root = json.loads(report(built, "calls", "--format", "json", "--department", str(root_id)))
     in_departments = [r for r in everyone if r["department_name"] is not None]
     assert {r["manager_id"] for r in under_root} == {r["manager_id"] for r in in_departments}
@@ -151,6 +153,72 @@ def test_a_period_without_data_shows_no_data_not_zero(built):
     table = report(built, "deals", "--format", "csv", first=before[0], last=before[1])
     csv_rows = list(csv.DictReader(io.StringIO(table)))
     assert csv_rows and all(row["deals_with_overdue_activities"] == "" for row in csv_rows)
+
+
+def test_reports_show_the_sales_departments_by_default_and_everyone_on_demand(built):
+    """#19 point 8: without a filter the reports show the sales tree (detected: the departments whose
+    employees own deals), not the director, the accountants or a head of sales without deals."""
+    managers = dict(query(built, "select manager_id, is_in_sales_report from marts.dim_managers"))
+    default = json.loads(report(built, "deals", "--format", "json"))
+    everyone = json.loads(report(built, "deals", "--format", "json", "--all-staff"))
+    assert {row["manager_id"] for row in everyone} == set(managers)
+    assert {row["manager_id"] for row in default} == {m for m, in_sales in managers.items() if in_sales}
+    left_out = {position for (position,) in query(built, """
+        select work_position from marts.dim_managers where not is_in_sales_report""")}  # fmt: skip
+    assert left_out == {"Генеральный директор", "Бухгалтер", "Коммерческий директор"}
+    owners = {
+        manager
+        for (manager,) in query(built, 'select distinct responsible_id from marts."managerControl_Deal"')
+    }
+    assert owners and all(managers[owner] for owner in owners if owner in managers)
+    # a filter chooses people itself: the accountants by their department
+    (accounting,) = query(
+        built, "select department_id from marts.dim_departments where department_name = 'Бухгалтерия'"
+    )[0]
+    chosen = json.loads(report(built, "deals", "--format", "json", "--department", str(accounting)))
+    assert chosen and all(not managers[row["manager_id"]] for row in chosen)
+
+
+def test_configured_sales_departments_replace_the_detection(built):
+    """B24_SALES_DEPARTMENTS reaches dbt as the var sales_department_ids: the tree of those departments."""
+    (accounting,) = query(
+        built, "select department_id from marts.dim_departments where department_name = 'Бухгалтерия'"
+    )[0]
+
+    def rebuild(sales_department_ids: tuple[int, ...]) -> None:
+        variables = json.dumps(portal_vars(sales_department_ids=sales_department_ids))
+        with connected(dbt_resource(), built) as dbt:
+            dbt.cli(
+                ["run", "--select", "int_departments_in_sales_report dim_managers", "--vars", variables]
+            ).wait()
+
+    rebuild((accounting,))
+    try:
+        chosen = query(built, """
+            select managers.work_position, sales.chosen_by
+            from marts.dim_managers as managers
+            join intermediate.int_departments_in_sales_report as sales using (department_id)
+            where managers.is_in_sales_report""")  # fmt: skip
+        assert chosen and set(chosen) == {("Бухгалтер", "B24_SALES_DEPARTMENTS")}
+    finally:
+        rebuild(())  # the module's other tests read the detected scope
+    assert query(built, "select count(*) from marts.dim_managers where is_in_sales_report")[0][0] > 2
+
+
+def test_the_default_period_ends_on_the_portals_today_not_utcs(built, monkeypatch):
+    """#19 point 1, through the command: at 22:30 UTC on 27 November it is 28 November in Moscow, and the
+    report's default period is the 30 days up to the 28th (the snapshot's day), not up to the 27th."""
+    import orchestration.cli as cli
+
+    monkeypatch.setattr(cli, "clock", lambda: datetime(2026, 11, 27, 22, 30, tzinfo=UTC))
+    cli.settings.cache_clear()
+    env = {"WAREHOUSE_URL": built.libpq_url(), "B24_PORTAL_TIME_ZONE": "Europe/Moscow", "COLUMNS": "300"}
+    try:
+        result = CliRunner().invoke(cli.app, ["report", "deals"], env=env, prog_name="b24ops")
+    finally:
+        cli.settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "deals: 2026-10-30 – 2026-11-28" in result.output, result.output[:500]
 
 
 def _table(text):

@@ -6,8 +6,8 @@ from pathlib import Path
 import yaml
 
 from orchestration.instance import open_instance
+from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import dagster_storage_url
-from tests.support.paths import PROJECT_ROOT
 
 
 def test_the_instance_shows_no_first_visit_popup(fresh_database, tmp_path: Path) -> None:

@@ -8,6 +8,10 @@ departments as (
     select * from {{ ref('stg_bitrix24__departments') }}
 ),
 
+sales_report as (
+    select * from {{ ref('int_departments_in_sales_report') }}
+),
+
 final as (
     select
         -- ids
@@ -20,10 +24,13 @@ final as (
         users.work_position,
         departments.department_name,
         parents.department_name as parent_department_name,
-        users.is_active
+        users.is_active,
+        -- the sales reports' default scope (int_departments_in_sales_report): the CLI and the dashboards
+        coalesce(sales_report.is_in_sales_report, false) as is_in_sales_report
     from users
     left join departments on departments.department_id = users.primary_department_id
     left join departments as parents on parents.department_id = departments.parent_department_id
+    left join sales_report on sales_report.department_id = users.primary_department_id
     where users.user_type = 'employee'
 )
 
