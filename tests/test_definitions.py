@@ -21,7 +21,23 @@ EXPECTED_GRAPH = {
     "staging/stg_bitrix24__departments": ("staging", ["raw/deletions", "raw/departments"]),
     "staging/stg_bitrix24__calendar_settings": ("staging", ["raw/calendar_settings", "raw/deletions"]),
     "staging/stg_bitrix24__absences": ("staging", ["raw/absences", "raw/deletions"]),
-    "marts/dim_managers": ("marts", ["staging/stg_bitrix24__departments", "staging/stg_bitrix24__users"]),
+    "marts/dim_managers": (
+        "marts",
+        [
+            "intermediate/int_departments_in_sales_report",
+            "staging/stg_bitrix24__departments",
+            "staging/stg_bitrix24__users",
+        ],
+    ),
+    "intermediate/int_departments_in_sales_report": (
+        "intermediate",
+        [
+            "intermediate/int_departments_ancestors",
+            "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__departments",
+            "staging/stg_bitrix24__users",
+        ],
+    ),
     "alerts/sla_alert_deliveries": ("alerts", ["marts/sla_alerts"]),
     "alerts/morning_digests": (
         "alerts",

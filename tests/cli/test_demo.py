@@ -80,7 +80,7 @@ def test_the_portal_ends_today_and_the_sync_starts_at_its_first_day(demo: DemoRu
 @pytest.mark.parametrize("kind", ["deals", "calls"])
 def test_every_report_column_is_populated(demo: DemoRun, kind: str) -> None:
     report = demo.reports[kind]
-    assert len(report.rows) > MANAGERS
+    assert len(report.rows) >= MANAGERS  # the sales departments' employees (#19 point 8)
     empty = [
         column
         for index, column in enumerate(report.columns)
