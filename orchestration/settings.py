@@ -73,7 +73,8 @@ class Settings(BaseSettings):
 
     # SLA alerts to managers and morning digests (orchestration/alerts/): off unless B24_ALERTS=on.
     alerts_on: bool = Field(False, **_env("B24_ALERTS"))
-    alerts_language: str = Field("ru", **_env("B24_ALERTS_LANGUAGE"))  # ru or en
+    # unset: B24OPS_LANGUAGE, else Russian (see alert_texts_language)
+    alerts_language: Literal["ru", "en"] | None = Field(None, **_env("B24_ALERTS_LANGUAGE"))
     alerts_chat: str = Field("", **_env("B24_ALERTS_CHAT"))  # also post each alert here (DIALOG_ID: chat42)
     dashboard_url: str = Field("", **_env("B24_DASHBOARD_URL"))  # the link at the end of the digest
 
@@ -90,6 +91,12 @@ class Settings(BaseSettings):
     superset_db_password: SecretStr | None = Field(None, **_env("SUPERSET_DB_PASSWORD"))
     superset_secret_key: SecretStr | None = Field(None, **_env("SUPERSET_SECRET_KEY"))
     superset_metadata_url: SecretStr | None = Field(None, **_env("SUPERSET_METADATA_URL"))
+
+    @property
+    def alert_texts_language(self) -> Literal["ru", "en"]:
+        """The alerts' and digests' language: B24_ALERTS_LANGUAGE, else the product's B24OPS_LANGUAGE (one
+        switch for everything), else Russian — the language of the managers of a Bitrix24 portal (#16)."""
+        return self.alerts_language or self.language or "ru"
 
     @property
     def sales_department_ids(self) -> tuple[int, ...]:

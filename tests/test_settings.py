@@ -6,7 +6,8 @@ import ast
 import re
 from pathlib import Path
 
-from pydantic import SecretStr
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from orchestration.paths import PROJECT_ROOT
 from orchestration.settings import Settings
@@ -103,3 +104,12 @@ def test_the_demos_client_waits_longer_for_the_local_emulator() -> None:
     assert build_resources(demo)["bitrix24"].timeout_s == LOCAL_EMULATOR_TIMEOUT_S >= 300
     custom = Settings.model_validate({"B24_REQUEST_TIMEOUT": "90"})
     assert build_resources(custom)["bitrix24"].timeout_s == 90.0
+
+
+def test_alerts_follow_the_products_language_unless_set_on_their_own() -> None:
+    # One switch for everything (B24OPS_LANGUAGE); the alerts' own setting wins; neither: Russian (#16).
+    assert Settings(language=None, alerts_language=None).alert_texts_language == "ru"
+    assert Settings(language="en", alerts_language=None).alert_texts_language == "en"
+    assert Settings(language="en", alerts_language="ru").alert_texts_language == "ru"
+    with pytest.raises(ValidationError):
+        Settings(alerts_language="de")

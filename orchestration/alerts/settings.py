@@ -25,7 +25,7 @@ class AlertsResource(dg.ConfigurableResource):
 def alerts_resource(settings: Settings) -> AlertsResource:
     return AlertsResource(
         enabled=settings.alerts_on,
-        language="en" if settings.alerts_language.lower() == "en" else "ru",
+        language=settings.alert_texts_language,
         chat_dialog_id=settings.alerts_chat,
         dashboard_url=settings.dashboard_url,
     )
