@@ -1,6 +1,8 @@
 """The morning digest: each head of department gets, once per day at the start of their working day, report 1
 and report 2 of their last working day for their department tree — the same queries as ``b24ops report``
-(orchestration/cli/reports.py), so the digest and the reports cannot disagree.
+(orchestration/cli/reports.py), so the digest and the reports cannot disagree — then the headline numbers
+against the same weekday of the previous 4 weeks and the requests still untouched in the tree, both from dbt's
+functions (marts.department_headline, marts.department_untouched).
 
 A head is anyone named ``UF_HEAD`` of a department; heading several departments gives one digest over all of
 them. The digest is put in the ledger only by a pass that finds the head working: the first pass of their
@@ -35,6 +37,23 @@ _LAST_WORKING_DAY = """
     select (max(interval_start) at time zone %(zone)s)::date from intermediate.int_working_intervals
     where user_id = %(user)s and interval_start < %(today)s
 """
+
+
+# the morning digest's headline numbers against the previous 4 weeks, and its untouched requests: dbt's
+# functions (dbt_project/macros/reports/digest_functions.sql), the rules in docs/metrics.md
+_HEADLINE = "select * from marts.department_headline(%(day)s, %(departments)s::bigint[])"
+_UNTOUCHED = "select * from marts.department_untouched(%(departments)s::bigint[], %(limit)s)"
+# how many of the oldest untouched requests the digest lists (the total count is always given)
+UNTOUCHED_LISTED = 10
+
+
+def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        columns = [column.name for column in cur.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    conn.commit()
+    return rows
 
 
 def delivery_key(day: date, head_id: int) -> str:
@@ -96,6 +115,9 @@ def run_digests(
         scope = Slice(departments=tuple(departments))
         deals = run_report(location, "deals", day, day, scope, sort="deals_created")
         calls = run_report(location, "calls", day, day, scope)
-        return digest_text(day, deals, calls, language, dashboard_url)
+        params = {"day": day, "departments": departments, "limit": UNTOUCHED_LISTED}
+        headline = _rows(conn, _HEADLINE, params)
+        untouched = _rows(conn, _UNTOUCHED, params)
+        return digest_text(day, deals, calls, language, dashboard_url, headline=headline, untouched=untouched)
 
     return deliver_open(conn, client, KIND, render, now)

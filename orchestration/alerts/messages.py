@@ -4,6 +4,7 @@ request's title, numbers from the marts and links to the portal."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -61,12 +62,74 @@ DIGEST_TEMPLATES = {
     "dials": N_("dials a lot, rarely connects"),
     "cannot_hold": N_("connects but cannot hold the client"),
     "dashboard": N_("Dashboard: {url}"),
+    "headline": N_("Against the same weekday of the previous 4 weeks:"),
+    "headline_line": N_("{metric}: {value}, usually {baseline} ({change})"),
+    "untouched": N_("Still untouched: {total}."),
+    "untouched_oldest": N_("The oldest:"),
+    "untouched_line": N_('#{request_id} "{title}": {responsible}, waiting {minutes} working min'),
+}
+# the headline metrics of marts.department_headline, as the digest names them
+HEADLINE_NAMES = {
+    "deals_created": N_("new deals"),
+    "avg_response_incl_untouched": N_("avg response, working min"),
+    "calls_total": N_("calls"),
+    "connect_rate": N_("connect rate"),
 }
 
 
-def digest_text(day: date, deals: Any, calls: Any, language: str, dashboard_url: str) -> str:
+def _number(value: Decimal | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def headline_lines(headline: Sequence[dict[str, Any]], language: str) -> list[str]:
+    """marts.department_headline's rows: the day's value, the 4 weeks' baseline and the change, as dbt
+    computed them (the digest only prints)."""
+    _ = gettext_for(language)
+    lines = [_(DIGEST_TEMPLATES["headline"])]
+    for row in headline:
+        change = row["change_percent"]
+        lines.append(
+            _(DIGEST_TEMPLATES["headline_line"]).format(
+                metric=_(HEADLINE_NAMES[row["metric"]]),
+                value=_number(row["day_value"]),
+                baseline=_number(row["baseline"]),
+                change="—" if change is None else f"{change:+} %",
+            )
+        )
+    return lines
+
+
+def untouched_lines(untouched: Sequence[dict[str, Any]], language: str) -> list[str]:
+    """marts.department_untouched's rows: the total count, then the oldest requests listed."""
+    _ = gettext_for(language)
+    total = untouched[0]["untouched_total"] if untouched else 0
+    lines = [_(DIGEST_TEMPLATES["untouched"]).format(total=total)]
+    if untouched:
+        lines.append(_(DIGEST_TEMPLATES["untouched_oldest"]))
+    lines.extend(
+        _(DIGEST_TEMPLATES["untouched_line"]).format(
+            request_id=row["request_id"],
+            title=row["title"] or "—",
+            responsible=row["responsible_name"] or "—",
+            minutes=_number(row["pending_working_minutes"]),
+        )
+        for row in untouched
+    )
+    return lines
+
+
+def digest_text(
+    day: date,
+    deals: Any,
+    calls: Any,
+    language: str,
+    dashboard_url: str,
+    headline: Sequence[dict[str, Any]] = (),
+    untouched: Sequence[dict[str, Any]] | None = None,
+) -> str:
     """Report 1 and report 2 of ``day`` (orchestration/cli/reports.py ``Report`` objects), one line per
-    manager; the totals are sums of counts only (an average of averages would be wrong)."""
+    manager; the totals are sums of counts only (an average of averages would be wrong). Then the
+    headline numbers against the previous 4 weeks and the requests still untouched, when given."""
     _ = gettext_for(language)
     words = {key: _(template) for key, template in DIGEST_TEMPLATES.items()}
     call_rows = {row["manager_id"]: row for row in _rows(calls)}
@@ -103,6 +166,10 @@ def digest_text(day: date, deals: Any, calls: Any, language: str, dashboard_url:
                 flags=f" ({'; '.join(flags)})" if flags else "",
             )
         )
+    if headline:
+        lines.extend(headline_lines(headline, language))
+    if untouched is not None:
+        lines.extend(untouched_lines(untouched, language))
     if dashboard_url:
         lines.append(words["dashboard"].format(url=dashboard_url))
     return "\n".join(lines)

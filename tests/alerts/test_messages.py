@@ -59,3 +59,51 @@ def test_sla_alert_in_english_has_no_secret_only_the_portal_link() -> None:
         'Escalation: deal "Order" (#9001, responsible: Anna) has had no contact for 31 working minutes '
         "(limit 30). https://portal.example/crm/deal/details/9001/"
     )
+
+
+HEADLINE = [
+    {"metric": "deals_created", "day_value": Decimal("3"), "baseline": Decimal("2.5"), "change_percent": Decimal("20.0")},
+    {"metric": "avg_response_incl_untouched", "day_value": None, "baseline": None, "change_percent": None},
+    {"metric": "calls_total", "day_value": Decimal("42"), "baseline": Decimal("0"), "change_percent": None},
+    {"metric": "connect_rate", "day_value": Decimal("0.25"), "baseline": Decimal("0.5"), "change_percent": Decimal("-50.0")},
+]  # fmt: skip
+UNTOUCHED = [
+    {"request_id": 9001, "title": "Заявка", "responsible_name": "Анна Петрова",
+     "pending_working_minutes": Decimal("61"), "untouched_total": 3},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "ru",
+            "К тому же дню недели за 4 предыдущие недели:\n"
+            "новых сделок: 3, обычно 2.5 (+20.0 %)\n"
+            "ср. реакция, раб. мин: —, обычно — (—)\n"
+            "звонки: 42, обычно 0 (—)\n"
+            "доля дозвонов: 0.25, обычно 0.5 (-50.0 %)\n"
+            "Без контакта сейчас: 3.\n"
+            "Самые давние:\n"
+            "№9001 «Заявка»: Анна Петрова, ждёт 61 раб. мин",
+        ),
+        (
+            "en",
+            "Against the same weekday of the previous 4 weeks:\n"
+            "new deals: 3, usually 2.5 (+20.0 %)\n"
+            "avg response, working min: —, usually — (—)\n"
+            "calls: 42, usually 0 (—)\n"
+            "connect rate: 0.25, usually 0.5 (-50.0 %)\n"
+            "Still untouched: 3.\n"
+            "The oldest:\n"
+            '#9001 "Заявка": Анна Петрова, waiting 61 working min',
+        ),
+    ],
+)
+def test_digest_headline_and_untouched_in_both_languages(language: str, expected: str) -> None:
+    text = digest_text(date(2026, 11, 16), DEALS, CALLS, language, "", headline=HEADLINE, untouched=UNTOUCHED)
+    assert text.split("\n", 4)[4] == expected
+    nothing = digest_text(date(2026, 11, 16), DEALS, CALLS, language, "", untouched=[])
+    assert (
+        nothing.splitlines()[-1] == {"ru": "Без контакта сейчас: 0.", "en": "Still untouched: 0."}[language]
+    )

@@ -6,7 +6,7 @@
     (orchestration/alerts) sends the rows with is_due, each (request, level) once, in the recipient's
     working time.
     Requests are deals today; leads slot in as another branch of `requests` with the same columns. -#}
-{{ config(tags=['partitioned_daily']) }}
+{{ config(tags=['partitioned_daily'], post_hook="{{ create_department_untouched_function(this) }}") }}
 {%- set level1_default = var('sla_level1_working_minutes', 15) -%}
 {%- set level2_default = var('sla_level2_working_minutes', 15) -%}
 {%- set lookback_hours = var('sla_alert_lookback_hours', 72) -%}
