@@ -62,11 +62,14 @@ def test_sla_alert_in_english_has_no_secret_only_the_portal_link() -> None:
 
 
 HEADLINE = [
-    {"metric": "deals_created", "day_value": Decimal("3"), "baseline": Decimal("2.5"), "change_percent": Decimal("20.0")},
-    {"metric": "avg_response_incl_untouched", "day_value": None, "baseline": None, "change_percent": None},
-    {"metric": "calls_total", "day_value": Decimal("42"), "baseline": Decimal("0"), "change_percent": None},
-    {"metric": "connect_rate", "day_value": Decimal("0.25"), "baseline": Decimal("0.5"), "change_percent": Decimal("-50.0")},
-]  # fmt: skip
+    dict(zip(("metric", "day_value", "baseline", "change_percent"), row, strict=True))
+    for row in (
+        ("deals_created", Decimal("3"), Decimal("2.5"), Decimal("20.0")),
+        ("avg_response_incl_untouched", None, None, None),
+        ("calls_total", Decimal("42"), Decimal("0"), None),
+        ("connect_rate", Decimal("0.25"), Decimal("0.5"), Decimal("-50.0")),
+    )
+]
 UNTOUCHED = [
     {"request_id": 9001, "title": "Заявка", "responsible_name": "Анна Петрова",
      "pending_working_minutes": Decimal("61"), "untouched_total": 3},
