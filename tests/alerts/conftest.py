@@ -145,7 +145,8 @@ def pipeline(
         env.setenv("WAREHOUSE_URL", module_database.libpq_url())
         home = tmp_path_factory.mktemp("dagster")
         with dg.DagsterInstance.ephemeral(tempdir=str(home)) as instance:
-            # the reference data (employees, departments, calendar, absences) and the two days of new deals;
-            # the generated history's deals play no part here
-            sync(build_definitions(), instance, date(2026, 11, 16), date(2026, 11, 17))
+            # the reference data (employees, departments, calendar, absences), the two days of new deals, and
+            # the 4 weeks before them: the morning digest compares a day with the same weekday of those weeks
+            # (the generated history, 2026-10-23..11-01, gives it a Monday and a Tuesday)
+            sync(build_definitions(), instance, date(2026, 10, 19), date(2026, 11, 17))
         yield Pipeline(module_database, emulator, clock)

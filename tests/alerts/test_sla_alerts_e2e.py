@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import dagster as dg
@@ -19,11 +19,12 @@ from bitrix24_emulator.server import Webhook
 from bitrix24_emulator.server.auth import ALL_SCOPES
 from bitrix24_emulator.testing import running_emulator
 from orchestration.alerts import state
+from orchestration.alerts.digest import UNTOUCHED_LISTED
 from orchestration.alerts.sla import delivery_key, listed_alerts
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
-from tests.alerts.conftest import Pipeline, at
+from tests.alerts.conftest import NEW_DEALS, TOUCHED, Pipeline, at
 
 pytestmark = pytest.mark.integration
 
@@ -223,7 +224,9 @@ def cli_report(pipeline: Pipeline, kind: str, day: date, departments: list[int])
     return json.loads(result.stdout)
 
 
-def assert_digest_is_the_reports(pipeline: Pipeline, head: int, text: str, day: date, language: str) -> None:
+def assert_digest_is_the_reports(
+    pipeline: Pipeline, head: int, text: str, day: date, language: str
+) -> list[int]:
     """Every number of ``head``'s digest equals report 1 and report 2 (the CLI) of their department tree
     for ``day``, and the new deals add up to the deal mart's count for that tree."""
     departments = [
@@ -266,6 +269,148 @@ def assert_digest_is_the_reports(pipeline: Pipeline, head: int, text: str, day: 
     )
     assert int(totals[1]) == created == sum(row["deals_created"] for row in deals.values())
     assert int(totals[3]) == sum(row.get("calls_total", 0) for row in calls.values())
+    return departments
+
+
+# the digest's headline lines and untouched requests, per language (orchestration/alerts/messages.py)
+HEADLINE_LINE = {
+    "ru": re.compile(r"^(?P<metric>[^:]+): (?P<value>\S+), обычно (?P<baseline>\S+) \((?P<change>[^)]+)\)$"),
+    "en": re.compile(r"^(?P<metric>[^:]+): (?P<value>\S+), usually (?P<baseline>\S+) \((?P<change>[^)]+)\)$"),
+}
+HEADLINE_METRICS = {
+    "ru": ["новых сделок", "ср. реакция, раб. мин", "звонки", "доля дозвонов"],
+    "en": ["new deals", "avg response, working min", "calls", "connect rate"],
+}
+UNTOUCHED_TOTAL = {
+    "ru": re.compile(r"^Без контакта сейчас: (\d+)\.$"),
+    "en": re.compile(r"^Still untouched: (\d+)\.$"),
+}
+UNTOUCHED_LINE = {
+    "ru": re.compile(r"^№(?P<id>\d+) «.*»: (?P<name>.+), ждёт (?P<minutes>\S+) раб\. мин$"),
+    "en": re.compile(r'^#(?P<id>\d+) ".*": (?P<name>.+), waiting (?P<minutes>\S+) working min$'),
+}
+# the same weekday's sums over a department tree, the day itself apart from the 4 weeks before it
+WEEKDAY_SUMS = """
+    with managers as (
+        select managers.manager_id from marts.dim_managers as managers
+        join marts.dim_departments as departments on departments.department_id = managers.department_id
+        where departments.ancestor_department_ids && %(departments)s::bigint[]
+    ),
+    deals as (
+        select report_date = %(day)s as is_day, count(distinct report_date) as days, sum(deals_created),
+            sum(response_working_minutes_sum) + sum(pending_working_minutes_sum)
+        from marts.fct_manager_daily_deals
+        where manager_id in (select manager_id from managers)
+            and (%(day)s - report_date) in (0, 7, 14, 21, 28)
+        group by 1
+    ),
+    calls as (
+        select report_date = %(day)s as is_day, count(distinct report_date) as days, sum(calls_total),
+            sum(calls_outgoing_connected), sum(calls_outgoing)
+        from marts.fct_manager_daily_calls
+        where manager_id in (select manager_id from managers)
+            and (%(day)s - report_date) in (0, 7, 14, 21, 28)
+        group by 1
+    )
+    select * from deals full join calls using (is_day)
+"""
+UNTOUCHED_IN_TREE = """
+    select deals.deal_id, managers.manager_name, deals.pending_working_minutes
+    from marts."managerControl_Deal" as deals
+    join marts.dim_departments as departments on departments.department_id = deals.department_id
+    left join marts.dim_managers as managers on managers.manager_id = deals.responsible_id
+    where deals.is_untouched and deals.is_open and departments.ancestor_department_ids && %s::bigint[]
+    order by deals.created_at, deals.deal_id
+"""
+
+
+def rounded(value: Decimal | None, places: str) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def expected_headline(pipeline: Pipeline, day: date, departments: list[int]) -> list[tuple[Any, ...]]:
+    """The 4-week comparison computed here from the marts' sums: (value, baseline, change %) per metric."""
+    sums = {row[0]: row[1:] for row in pipeline.query(WEEKDAY_SUMS, {"day": day, "departments": departments})}
+    zero = (None, None, None, None, None, None, None)
+    _, created, waited, _, calls, connected, outgoing = sums.get(True, zero)
+    (
+        weeks_deal_days,
+        weeks_created,
+        weeks_waited,
+        weeks_call_days,
+        weeks_calls,
+        weeks_connected,
+        weeks_outgoing,
+    ) = sums.get(False, zero)
+
+    def ratio(top: Any, bottom: Any, places: str) -> Decimal | None:
+        return None if top is None or not bottom else rounded(Decimal(top) / Decimal(bottom), places)
+
+    metrics = [
+        (Decimal(created or 0), ratio(weeks_created, weeks_deal_days, "0.1")),
+        (ratio(waited, created, "0.1"), ratio(weeks_waited, weeks_created, "0.1")),
+        (Decimal(calls or 0), ratio(weeks_calls, weeks_call_days, "0.1")),
+        (ratio(connected, outgoing, "0.0001"), ratio(weeks_connected, weeks_outgoing, "0.0001")),
+    ]
+    return [
+        (
+            value,
+            baseline,
+            None if value is None or not baseline else rounded((value - baseline) * 100 / baseline, "0.1"),
+        )
+        for value, baseline in metrics
+    ]
+
+
+def number(text: str) -> Decimal | None:
+    return None if text == "—" else Decimal(text)
+
+
+def assert_headline_and_untouched(
+    pipeline: Pipeline, text: str, day: date, departments: list[int], language: str
+) -> list[int]:
+    """The digest's 4-week comparison equals one computed here from the marts for the head's tree, and its
+    untouched requests are the deal mart's open untouched deals of the tree, the oldest first. Returns the
+    ids of all of those deals."""
+    lines = text.splitlines()
+    headline = [m for m in map(HEADLINE_LINE[language].match, lines) if m]
+    assert [m["metric"] for m in headline] == HEADLINE_METRICS[language]
+    printed = [
+        (number(m["value"]), number(m["baseline"]), None if m["change"] == "—" else Decimal(m["change"][:-2]))
+        for m in headline
+    ]
+    assert printed == expected_headline(pipeline, day, departments)
+
+    untouched = pipeline.query(UNTOUCHED_IN_TREE, (departments,))
+    (total,) = [int(m[1]) for m in map(UNTOUCHED_TOTAL[language].match, lines) if m]
+    assert total == len(untouched)
+    listed = [
+        (int(m["id"]), m["name"], Decimal(m["minutes"]))
+        for m in map(UNTOUCHED_LINE[language].match, lines)
+        if m
+    ]
+    assert listed == [(deal, name, Decimal(minutes)) for deal, name, minutes in untouched[:UNTOUCHED_LISTED]]
+    return [deal for deal, _, _ in untouched]
+
+
+def new_deals_untouched_by(pipeline: Pipeline, departments: list[int]) -> set[int]:
+    """The portal's truth for the hand-placed deals (all synced by the fixture, whatever the mart's snapshot):
+    never touched by their responsible (9007 from the start, 9008 by test_touched_after_level_1...), the
+    responsible in the head's tree."""
+    in_tree = {
+        str(manager)
+        for (manager,) in pipeline.query(
+            """select managers.manager_id from marts.dim_managers as managers
+               join marts.dim_departments as departments on departments.department_id = managers.department_id
+               where departments.ancestor_department_ids && %s::bigint[]""",
+            (departments,),
+        )
+    }
+    return {
+        deal
+        for deal, (responsible, _) in NEW_DEALS.items()
+        if deal not in {*TOUCHED, 9008} and responsible in in_tree
+    }
 
 
 def heads(pipeline: Pipeline) -> list[int]:
@@ -320,16 +465,19 @@ def test_touched_after_level_1_no_escalation_even_when_a_late_run_loads_the_olde
 
 def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline: Pipeline) -> None:
     monday = date(2026, 11, 16)
+    start = at("2026-11-17T09:00:00+03:00")
+    pipeline.rebuild(start)  # the deal mart as the morning's pass sees it (the untouched requests)
     assert pipeline.digest(at("2026-11-17T07:00:00+03:00")).success  # before anyone works: nothing
     assert digests(pipeline, "ru", monday) == []
-    start = at("2026-11-17T09:00:00+03:00")
     assert pipeline.digest(start).success
     assert pipeline.digest(start + 15 * MINUTE).success  # the next pass sends nothing more
     sent = digests(pipeline, "ru", monday)
     assert sorted(user for user, _, _ in sent) == heads(pipeline)  # all heads work 9:00-18:00 Moscow time
     assert {sent_at for _, _, sent_at in sent} == {start.timestamp()}
     for head, text, _ in sent:
-        assert_digest_is_the_reports(pipeline, head, text, monday, "ru")
+        departments = assert_digest_is_the_reports(pipeline, head, text, monday, "ru")
+        untouched = assert_headline_and_untouched(pipeline, text, monday, departments, "ru")
+        assert set(untouched) & set(NEW_DEALS) == new_deals_untouched_by(pipeline, departments)
     # the head of department 3 (user 4): Monday's deals 9001 (untouched) and 9007 (touched) of user 6
     ((name,),) = pipeline.query("select manager_name from marts.dim_managers where manager_id = 6")
     (text,) = [text for user, text, _ in sent if user == 4]
@@ -339,10 +487,13 @@ def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline
 def test_english_digest_of_the_next_working_day_equals_the_reports(pipeline: Pipeline) -> None:
     tuesday = date(2026, 11, 17)
     start = at("2026-11-18T09:00:00+03:00")
+    pipeline.rebuild(start)
     assert pipeline.digest(start, language="en").success
     assert pipeline.digest(start + 15 * MINUTE, language="en").success
     sent = digests(pipeline, "en", tuesday)
     assert sorted(user for user, _, _ in sent) == heads(pipeline)  # one per head on the second day too
     for head, text, _ in sent:
-        assert_digest_is_the_reports(pipeline, head, text, tuesday, "en")
+        departments = assert_digest_is_the_reports(pipeline, head, text, tuesday, "en")
+        untouched = assert_headline_and_untouched(pipeline, text, tuesday, departments, "en")
+        assert set(untouched) & set(NEW_DEALS) == new_deals_untouched_by(pipeline, departments)
     assert len(digests(pipeline, "ru", date(2026, 11, 16))) == len(sent)  # Monday's were not sent again

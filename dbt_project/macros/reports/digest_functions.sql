@@ -6,7 +6,9 @@
     department trees (marts.department_subtree, as `b24ops report` slices) against the same weekday of the
     4 previous weeks: counts are averaged per day the marts hold (a day before the history is not a zero),
     ratios are the formula over the pooled sums of those days (never an average of daily ratios).
-    change_percent is (value − baseline) / baseline × 100; NULL without a baseline or when it is 0. -#}
+    Counts' baselines are rounded to 0.1, the average response to 0.1 working minute, the connect rate to
+    4 decimals (as report 2); change_percent is (value − baseline) / baseline × 100 to 0.1, NULL without a
+    baseline or when it is 0. -#}
 {% macro create_department_headline_function(daily_calls) %}
 {%- set schema = daily_calls.schema -%}
 create or replace function {{ schema }}.department_headline(p_day date, p_department_ids bigint[])
@@ -47,7 +49,7 @@ calls as (
 headline as (
     select 1 as position, 'deals_created' as name,
         coalesce((select created::numeric from deals where is_day), 0) as value,
-        (select created::numeric / days_held from deals where not is_day) as base
+        round((select created::numeric / days_held from deals where not is_day), 1) as base
     union all
     select 2, 'avg_response_incl_untouched',
         (select round({{ schema }}.average_response_incl_untouched(response_sum, pending_sum, created), 1)
@@ -57,13 +59,13 @@ headline as (
     union all
     select 3, 'calls_total',
         coalesce((select total::numeric from calls where is_day), 0),
-        (select total::numeric / days_held from calls where not is_day)
+        round((select total::numeric / days_held from calls where not is_day), 1)
     union all
     select 4, 'connect_rate',
         (select round({{ schema }}.connect_rate(outgoing_connected, outgoing), 4) from calls where is_day),
         (select round({{ schema }}.connect_rate(outgoing_connected, outgoing), 4) from calls where not is_day)
 )
-select headline.name, headline.value, round(headline.base, 4),
+select headline.name, headline.value, headline.base,
     round((headline.value - headline.base) * 100 / nullif(headline.base, 0), 1)
 from headline
 order by headline.position;
