@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from orchestration.cli.reports import Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
@@ -76,12 +77,22 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
         {"ID": "7365", "TYPE_ID": "2", "OWNER_ID": "38", "CREATED_TIME": "2024-09-03T10:00:00+02:00",
          "CATEGORY_ID": "1", "STAGE_SEMANTIC_ID": "P", "STAGE_ID": "C1:PREPARATION"},
     ],
-    # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION
+    # #18 point 2: no responsible (ASSIGNED_BY_ID null), counted under the unassigned manager
+    "deals": [
+        {**_rows("crm.deal.list")[0], "ID": "43", "ASSIGNED_BY_ID": None,
+         "DATE_CREATE": "2024-09-04T11:00:00+02:00"},
+    ],
+    # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION;
+    # an outgoing call without PORTAL_USER_ID (unassigned) and one by employee 1, both in UNASSIGNED_PERIOD
     "calls": [
         {**_rows("voximplant.statistic.get")[1], "ID": "901", "CALL_ID": "unknown-code",
          "CALL_FAILED_CODE": "777", "CALL_DURATION": "23"},
         {**_rows("voximplant.statistic.get")[1], "ID": "902", "CALL_ID": "no-duration",
          "CALL_FAILED_CODE": "200", "CALL_DURATION": None},
+        {**_rows("voximplant.statistic.get")[0], "ID": "903", "CALL_ID": "no-user", "PORTAL_USER_ID": None,
+         "CALL_START_DATE": "2024-09-04T12:00:00+02:00"},
+        {**_rows("voximplant.statistic.get")[0], "ID": "904", "CALL_ID": "by-employee",
+         "CALL_START_DATE": "2024-09-04T13:00:00+02:00"},
     ],
     # an outgoing call on deal 37 made by the bot: not a contact by a real employee
     "activities": [
@@ -136,7 +147,7 @@ def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
         "select deal_id, pipeline_id, stage_id, responsible_id, opportunity, created_at"
         " from staging.stg_bitrix24__deals order by deal_id",
     )
-    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42]
+    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42, 43]
     assert staged[0] == (37, 1, "C1:NEW", 1, Decimal("19999.99"), at("2024-09-02T18:37:18+02:00"))
 
 
@@ -230,12 +241,12 @@ def test_unknown_call_values_are_kept_not_reinterpreted(warehouse: WarehouseLoca
     assert rows(
         warehouse,
         "select call_row_id, failed_code, failed_code_known from staging.stg_bitrix24__calls"
-        " where call_row_id > 900 order by call_row_id",
+        " where call_row_id in (901, 902) order by call_row_id",
     ) == [(901, "777", False), (902, "200", True)]
     assert rows(
         warehouse,
         "select statistic_id, is_connected, duration_seconds from marts.calls"
-        " where statistic_id > 900 order by statistic_id",
+        " where statistic_id in (901, 902) order by statistic_id",
     ) == [(901, True, 23), (902, True, None)]
 
 
@@ -282,6 +293,7 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
         (903, None, "employee"),
     ]
     assert rows(warehouse, "select manager_id from marts.dim_managers order by manager_id") == [
+        (0,),  # the unassigned manager
         (1,),
         (3,),
         (6,),
@@ -309,3 +321,42 @@ def test_a_bot_absent_from_user_get_is_not_a_real_employee(warehouse: WarehouseL
     assert rows(
         warehouse, f"select count(*) from intermediate.int_deal_contacts_unioned where contact_by = {BOT_ID}"
     ) == [(0,)]
+
+
+UNASSIGNED_PERIOD = (date(2024, 9, 1), date(2024, 9, 10))
+
+
+def test_records_without_an_employee_count_under_unassigned(warehouse: WarehouseLocation) -> None:
+    # #18 point 2: deal 43 (no ASSIGNED_BY_ID) and call 903 (no PORTAL_USER_ID) are the unassigned
+    # manager's, so the per-manager rows of both reports sum to every deal and call of the period
+    first, last = UNASSIGNED_PERIOD
+    period = f"'{first}'::date, '{last}'::date"
+    within = f"between '{first}' and '{last}'"
+    assert rows(
+        warehouse, "select manager_name, department_id from marts.dim_managers where manager_id = 0"
+    ) == [("Unassigned", None)]
+    assert rows(
+        warehouse,
+        f"select (select sum(deals_created)::bigint from marts.manager_deal_handling({period})),"
+        f" (select deals_created from marts.manager_deal_handling({period}) where manager_id = 0),"
+        f' (select count(*) from marts."managerControl_Deal" where created_date {within})',
+    ) == [(3, 1, 3)]
+    assert rows(
+        warehouse,
+        f"select (select sum(calls_total)::bigint from marts.manager_call_traffic({period})),"
+        f" (select calls_total from marts.manager_call_traffic({period}) where manager_id = 0),"
+        f" (select count(*) from marts.calls where call_date {within})",
+    ) == [(2, 1, 2)]
+    # the backlog snapshot's per-manager rows sum to every open deal too
+    [(by_manager_sum, open_deals)] = rows(
+        warehouse,
+        "select (select sum(open_deals)::bigint from marts.fct_manager_daily_backlog_snapshots),"
+        ' (select count(*) filter (where is_open) from marts."managerControl_Deal")',
+    )
+    assert by_manager_sum == open_deals
+    # b24ops report lists the row
+    for kind, column in (("deals", "deals_created"), ("calls", "calls_total")):
+        report = run_report(warehouse, kind, first, last, Slice())
+        by_manager = {row[0]: row for row in report.rows}
+        assert by_manager[0][1] == "Unassigned"
+        assert by_manager[0][report.columns.index(column)] == 1

@@ -138,7 +138,8 @@ deal_open as (
 holders as (
     select
         versions.id as deal_id,
-        {{ b24_bigint("versions.payload ->> 'ASSIGNED_BY_ID'") }} as manager_id,
+        -- no responsible: the unassigned manager's (macros/reports/unassigned.sql)
+        {{ manager_or_unassigned(b24_bigint("versions.payload ->> 'ASSIGNED_BY_ID'")) }} as manager_id,
         case when row_number() over held > 1 then {{ portal_date('versions.change_stamp') }} end as from_date,
         lead({{ portal_date('versions.change_stamp') }}) over held as to_date
     from deal_versions as versions

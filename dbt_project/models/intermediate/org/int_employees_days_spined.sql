@@ -1,6 +1,7 @@
 {#- Every employee × every portal day from the first deal or call (or var reports_start) to the snapshot day:
     the grain of the per-manager daily reports, so that an employee with no deals or calls on a day still
-    shows zeros instead of vanishing. -#}
+    shows zeros instead of vanishing. Plus the unassigned manager (macros/reports/unassigned.sql) every day:
+    the home of calls and deals that name no employee. -#}
 with
 
 users as (
@@ -43,6 +44,11 @@ final as (
     cross join users
     -- the same people as dim_managers: employees, fired ones included (their history stays)
     where users.user_type = 'employee'
+
+    union all
+
+    select days.report_date, {{ unassigned_manager_id() }}, null::bigint
+    from days
 )
 
 select * from final

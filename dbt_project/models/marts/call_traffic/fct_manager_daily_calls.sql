@@ -1,6 +1,8 @@
 {#- Report 2 per employee × portal day, additive measures. Derived rates are computed at query time from
     the sums: average talk time = talk_seconds_connected / calls_connected, connect rate =
-    calls_outgoing_connected / calls_outgoing. Info calls (no employee) belong to nobody and are left out.
+    calls_outgoing_connected / calls_outgoing. Info calls (automatic, no employee) belong to nobody and are
+    left out; any other call without an employee (PORTAL_USER_ID null) counts under the unassigned manager
+    (macros/reports/unassigned.sql), so the rows sum to the portal's calls.
 
     Incremental (delete+insert on report_date): a window run re-computes the days of the window's calls
     (macros/deal_handling/days_changed_in_window.sql), every manager of each such day. -#}
@@ -40,7 +42,7 @@ calls as not materialized (
 
 per_day as (
     select
-        manager_id,
+        {{ manager_or_unassigned('manager_id') }} as manager_id,
         call_date as report_date,
         count(*) as calls_total,
         count(*) filter (where is_outgoing_attempt) as calls_outgoing,
@@ -50,7 +52,7 @@ per_day as (
         count(*) filter (where is_missed) as calls_missed,
         coalesce(sum(duration_seconds) filter (where is_connected), 0) as talk_seconds_connected
     from calls
-    where manager_id is not null
+    where not (manager_id is null and direction = 'info')
     group by 1, 2
 ),
 

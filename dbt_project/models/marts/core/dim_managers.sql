@@ -32,6 +32,12 @@ final as (
     left join departments as parents on parents.department_id = departments.parent_department_id
     left join sales_report on sales_report.department_id = users.primary_department_id
     where users.user_type = 'employee'
+
+    union all
+
+    -- calls and deals that name no employee (macros/reports/unassigned.sql); in no department
+    select
+        {{ unassigned_manager_id() }}, null, null, 'Unassigned', null, null, null, true
 )
 
 select * from final

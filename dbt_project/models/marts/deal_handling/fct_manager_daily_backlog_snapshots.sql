@@ -33,14 +33,14 @@ snapshot as (
 
 per_manager as (
     select
-        responsible_id as manager_id,
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         count(*) filter (where is_open) as open_deals,
         -- the backlog is open deals' (a closed deal's forgotten to-do is not the manager's queue)
         count(*) filter (where is_open and has_overdue_activities) as deals_with_overdue_activities,
         count(*) filter (where has_no_planned_activities) as open_deals_without_planned_activities,
         sum(overdue_activity_count) as overdue_activities
     from deals
-    group by responsible_id
+    group by 1
 ),
 
 final as (

@@ -66,7 +66,8 @@ backlog as not materialized (
 
 deal_cohorts as (
     select
-        responsible_id as manager_id,
+        -- a deal without a responsible (ASSIGNED_BY_ID null) under the unassigned manager
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         created_date as report_date,
         count(*) as deals_created,
         count(*) filter (where not is_untouched) as deals_touched,
