@@ -354,6 +354,12 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
         ' (select count(*) filter (where is_open) from marts."managerControl_Deal")',
     )
     assert by_manager_sum == open_deals
+    # the deal keeps its empty responsible; nobody's working calendar: no response time, 0 minutes waited
+    assert rows(
+        warehouse,
+        "select responsible_id, response_working_minutes, pending_working_minutes"
+        ' from marts."managerControl_Deal" where deal_id = 43',
+    ) == [(None, None, 0)]
     # b24ops report lists the row
     for kind, column in (("deals", "deals_created"), ("calls", "calls_total")):
         report = run_report(warehouse, kind, first, last, Slice())

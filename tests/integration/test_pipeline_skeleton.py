@@ -61,9 +61,12 @@ def test_materialisation_fills_raw_tables_and_dim_managers(
         for row in small_portal.tables["users"].rows
         if small_portal.tables["users"].as_dict(row).get("USER_TYPE", "employee") == "employee"
     )
-    assert _scalar(fresh_database, "select count(*) from marts.dim_managers") == employees
+    # every employee, plus the unassigned manager (id 0, no department: docs/metrics.md)
     assert (
-        _scalar(fresh_database, "select count(*) from marts.dim_managers where department_name is null") == 0
+        _scalar(fresh_database, "select count(*) from marts.dim_managers where manager_id <> 0") == employees
+    )
+    assert (
+        _scalar(fresh_database, "select count(*) from marts.dim_managers where department_name is null") == 1
     )
 
 

@@ -5,7 +5,8 @@
                                     its bottom quartile
       connects_but_cannot_hold      connected calls at or above the department's median and average talk
                                     time in its bottom quartile
-    Peers are the employees of the same department and period with at least one outgoing attempt; with
+    Peers are the employees of the same department and period with at least one outgoing attempt (not the
+    unassigned manager, who is no person and gets no flags); with
     fewer than var call_pattern_min_peers (3) of them quartiles mean nothing and the flags stay false.
     Used by the mart fct_manager_call_patterns (per month) and by the SQL function
     marts.manager_call_patterns(from, to) (any period: the CLI report and ad-hoc SQL). -#}
@@ -32,7 +33,8 @@ department_thresholds as (
         percentile_cont({{ median }}) within group (order by calls_connected) as connected_median,
         percentile_cont({{ low }}) within group (order by average_talk_seconds) as talk_seconds_low
     from rated
-    where calls_outgoing > 0
+    -- the unassigned manager is nobody's peer (macros/reports/unassigned.sql)
+    where calls_outgoing > 0 and manager_id <> {{ unassigned_manager_id() }}
     group by 1, 2
 ),
 
@@ -62,6 +64,7 @@ call_patterns as (
         -- flags
         coalesce(
             department_thresholds.peers >= {{ min_peers }}
+            and rated.manager_id <> {{ unassigned_manager_id() }}
             and rated.calls_outgoing > 0
             and rated.calls_outgoing >= department_thresholds.outgoing_high
             and rated.connect_rate <= department_thresholds.connect_rate_low,
@@ -69,6 +72,7 @@ call_patterns as (
         ) as dials_a_lot_rarely_connects,
         coalesce(
             department_thresholds.peers >= {{ min_peers }}
+            and rated.manager_id <> {{ unassigned_manager_id() }}
             and rated.calls_connected > 0
             and rated.calls_connected >= department_thresholds.connected_median
             and rated.average_talk_seconds <= department_thresholds.talk_seconds_low,
