@@ -46,6 +46,10 @@ FLAG_LABELS = {
 }
 REPORT_NAMES = {"deals": N_("deals"), "calls": N_("calls")}
 REPORT = N_("report")  # the demo's titles: "report deals: …"
+# Calls and deals that name no employee count under this manager (dbt_project/macros/reports/unassigned.sql);
+# dim_managers names it in English, the table in the reader's language.
+UNASSIGNED_MANAGER_ID = 0
+UNASSIGNED = N_("Unassigned")
 
 
 # Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
@@ -105,6 +109,8 @@ def report_table(report: Report, title: str, language: str = "en") -> Table:
         table.add_column(_("pattern"))
     for row in report.rows:
         cells = [_cell(row[i], report.columns[i], language) for i in shown]
+        if row[report.columns.index("manager_id")] == UNASSIGNED_MANAGER_ID:
+            cells[shown.index(report.columns.index("manager_name"))] = _(UNASSIGNED)
         if flag_columns:
             flags = [_(FLAG_LABELS[report.columns[i]]) for i in flag_columns if row[i]]
             cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")

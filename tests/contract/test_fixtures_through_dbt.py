@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from orchestration.cli.report_table import report_table
 from orchestration.cli.reports import Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
@@ -366,3 +368,7 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
         by_manager = {row[0]: row for row in report.rows}
         assert by_manager[0][1] == "Unassigned"
         assert by_manager[0][report.columns.index(column)] == 1
+        # the table names it in the reader's language (locale/ru)
+        console = Console(width=400, record=True)
+        console.print(report_table(report, kind, "ru"))
+        assert "Не назначено" in console.export_text()
