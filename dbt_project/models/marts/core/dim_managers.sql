@@ -35,9 +35,10 @@ final as (
 
     union all
 
-    -- calls and deals that name no employee (macros/reports/unassigned.sql); in no department
+    -- calls and deals that name no employee (macros/reports/unassigned.sql); in no department, yet in
+    -- the sales report's default scope: deals nobody owns are the sales team's to see
     select
-        {{ unassigned_manager_id() }}, null, null, 'Unassigned', null, null, null, true
+        {{ unassigned_manager_id() }}, null, null, 'Unassigned', null, null, null, true, true
 )
 
 select * from final
