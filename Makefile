@@ -41,4 +41,4 @@ format: env
 locale: env  ## extract the labels and update locale/ru/LC_MESSAGES/b24ops.po
 	@mkdir -p .data/locale
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o .data/locale/b24ops.pot .
-	$(BIN)/pybabel update -i .data/locale/b24ops.pot -d locale -D b24ops -l ru --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i .data/locale/b24ops.pot -d locale -D b24ops -l ru --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
