@@ -32,9 +32,11 @@ COLUMN_LABELS = {
     "backlog_as_of": N_("backlog as of"),
     "backlog_exact": N_("backlog exact"),
     "calls_total": N_("calls total"),
-    "calls_outgoing": N_("calls outgoing"),
+    # which calls each count holds, where the column name alone would mislead
+    "calls_outgoing": N_("outgoing attempts"),
+    "calls_outgoing_connected": N_("outgoing connected"),
     "calls_incoming": N_("calls incoming"),
-    "calls_connected": N_("calls connected"),
+    "calls_connected": N_("connected (all directions)"),
     "calls_missed": N_("calls missed"),
     "connect_rate": N_("connect rate"),
     "average_talk_seconds": N_("average talk seconds"),
@@ -51,6 +53,9 @@ REPORT = N_("report")  # the demo's titles: "report deals: …"
 UNASSIGNED_MANAGER_ID = 0
 UNASSIGNED = N_("Unassigned")
 
+
+# Fractions 0–1 in the data (JSON, CSV), percentages with one decimal on screen.
+PERCENT_COLUMNS = {"connect_rate"}
 
 # Point-in-time columns read from the period's days: NULL means the marts hold no day of it.
 NO_DATA_COLUMNS = {
@@ -81,6 +86,8 @@ def _cell(value: Any, column: str, language: str) -> str:
     _ = gettext_for(language)
     if value is None:
         return _("no data") if column in NO_DATA_COLUMNS else "—"
+    if column in PERCENT_COLUMNS:
+        return f"{value:.1%}"
     if column == "backlog_exact":
         return _("exact") if value else _("estimated")
     if isinstance(value, Decimal | int) and not isinstance(value, bool):

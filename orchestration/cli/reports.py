@@ -87,15 +87,18 @@ DEALS = f"""
 
 CALLS = f"""
     with {SCOPE}
+    -- each rate stands right after the two sums it divides: connect rate = outgoing connected / outgoing
+    -- attempts (incoming calls are in neither), average talk = talk seconds / connected (any direction)
     select scope.manager_id, scope.manager_name, scope.department_name,
            coalesce(traffic.calls_total, 0) as calls_total,
-           coalesce(traffic.calls_outgoing, 0) as calls_outgoing,
            coalesce(traffic.calls_incoming, 0) as calls_incoming,
-           coalesce(traffic.calls_connected, 0) as calls_connected,
            coalesce(traffic.calls_missed, 0) as calls_missed,
+           coalesce(traffic.calls_outgoing, 0) as calls_outgoing,
+           coalesce(traffic.calls_outgoing_connected, 0) as calls_outgoing_connected,
            traffic.connect_rate,
-           traffic.average_talk_seconds,
+           coalesce(traffic.calls_connected, 0) as calls_connected,
            coalesce(traffic.talk_seconds_connected, 0) as talk_seconds_total,
+           traffic.average_talk_seconds,
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
            coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold
     from scope

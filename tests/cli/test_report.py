@@ -264,3 +264,27 @@ def test_report_in_russian_has_the_numbers_of_the_english_one_with_russian_label
             assert _plain(ru_cell, "ru") == _plain(en_cell, "en") or ru_cell == words, (en_cell, ru_cell)
             compared += bool(re.search(r"\d", en_cell))
     assert compared > len(en_rows) * 3
+
+
+def test_calls_report_shows_the_connect_rate_with_its_terms(built):
+    """Outgoing attempts, outgoing connected, connect rate side by side; a fraction in data, % on screen."""
+    rows = json.loads(report(built, "calls", "--format", "json"))
+    columns = list(rows[0])
+    at = columns.index("connect_rate")
+    assert columns[at - 2 : at + 1] == ["calls_outgoing", "calls_outgoing_connected", "connect_rate"]
+    callers = [row for row in rows if row["calls_outgoing"]]
+    assert callers
+    for row in callers:
+        assert 0 <= row["connect_rate"] <= 1
+        assert row["connect_rate"] == pytest.approx(row["calls_outgoing_connected"] / row["calls_outgoing"])
+    assert all(row["connect_rate"] is None for row in rows if not row["calls_outgoing"])
+    # incoming calls are in "connected (all directions)", not in the rate's numerator
+    assert any(row["calls_connected"] > row["calls_outgoing_connected"] for row in callers)
+    csv_rows = list(csv.DictReader(io.StringIO(report(built, "calls", "--format", "csv"))))
+    assert {row["manager_id"]: float(row["connect_rate"]) for row in csv_rows if row["connect_rate"]} == {
+        str(row["manager_id"]): row["connect_rate"] for row in callers
+    }
+    text = report(built, "calls")
+    assert "outgoing attempts" in text and "outgoing connected" in text and "connected (all" in text
+    for row in callers:
+        assert f"{row['connect_rate']:.1%}" in text

@@ -246,3 +246,28 @@ def test_the_russian_bundle_is_the_same_bundle_with_its_labels_and_day_formats_t
     assert "'оценка'" in russian.files["datasets/b24ops_warehouse/deal_backlog_period.yaml"]["sql"]
     formats = {value for key, _, value in pairs if key in DATE_FORMAT_KEYS}
     assert formats == {"%d.%m.%Y", "%m.%Y"}
+
+
+def _terms_before_rate(columns: list[str]) -> None:
+    """The connect rate stands right after its denominator and numerator (docs/metrics.md)."""
+    at = columns.index("connect_rate")
+    assert columns[at - 2 : at] == ["calls_outgoing", "calls_outgoing_connected"], columns
+
+
+def test_connect_rate_shows_its_terms_one_format_and_dbts_formula(bundle):
+    daily = bundle.files["datasets/b24ops_warehouse/call_traffic_daily.yaml"]
+    metrics = {metric["metric_name"]: metric for metric in daily["metrics"]}
+    rate = metrics["connect_rate"]
+    # the formula is dbt's SQL function, not restated here
+    assert rate["expression"] == "marts.connect_rate(SUM(calls_outgoing_connected), SUM(calls_outgoing))"
+    assert rate["d3format"] == ".1%"
+    assert metrics["calls_outgoing_connected"]["verbose_name"] == "Outgoing connected"
+    assert metrics["calls_connected"]["verbose_name"] == "Connected (all directions)"
+    charts = {chart["slice_name"]: chart["params"] for chart in bundle.of_kind("charts").values()}
+    _terms_before_rate(charts["Call traffic per manager"]["metrics"])
+    patterns = next(p for name, p in charts.items() if name.startswith("Unhealthy call patterns"))
+    _terms_before_rate(patterns["all_columns"])
+    assert patterns["column_config"]["connect_rate"]["d3NumberFormat"] == ".1%"
+    for params in charts.values():
+        if params.get("y") == "connect_rate":
+            assert params["y_axis_format"] == ".1%"

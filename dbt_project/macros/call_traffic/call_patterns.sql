@@ -51,7 +51,7 @@ call_patterns as (
         rated.calls_outgoing_connected,
         rated.calls_connected,
         rated.talk_seconds_connected,
-        round(rated.connect_rate, 4) as connect_rate,
+        rated.connect_rate,
         round(rated.average_talk_seconds, 1) as average_talk_seconds,
 
         -- the department's thresholds

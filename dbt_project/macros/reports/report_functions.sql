@@ -29,6 +29,8 @@ $function$;
 
 {% macro create_call_traffic_function(daily_calls) %}
 {{ create_metric_functions(daily_calls.schema, ['connect_rate', 'average_talk_seconds']) }}
+-- dropped first: `create or replace` cannot change the columns a warehouse built before them returns
+drop function if exists {{ daily_calls.schema }}.manager_call_traffic(date, date);
 create or replace function {{ daily_calls.schema }}.manager_call_traffic(p_from date, p_to date)
 returns table (
     manager_id bigint, calls_total bigint, calls_outgoing bigint, calls_incoming bigint,
@@ -40,12 +42,13 @@ select
     manager_id::bigint,
     sum(calls_total)::bigint,
     sum(calls_outgoing)::bigint,
+    sum(calls_outgoing_connected)::bigint,
     sum(calls_incoming)::bigint,
     sum(calls_connected)::bigint,
     sum(calls_missed)::bigint,
     sum(talk_seconds_connected)::bigint,
-    -- rounded as in marts.manager_call_patterns
-    round({{ connect_rate('sum(calls_outgoing_connected)', 'sum(calls_outgoing)') }}, 4),
+    -- as in marts.manager_call_patterns: the rate unrounded (rounded once, at display), the talk to 0.1 s
+    {{ connect_rate('sum(calls_outgoing_connected)', 'sum(calls_outgoing)') }},
     round({{ average_talk_seconds('sum(talk_seconds_connected)', 'sum(calls_connected)') }}, 1)
 from {{ daily_calls }}
 where report_date between p_from and p_to

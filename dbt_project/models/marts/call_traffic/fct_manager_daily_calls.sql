@@ -1,8 +1,10 @@
 {#- Report 2 per employee × portal day, additive measures. Derived rates are computed at query time from
     the sums: average talk time = talk_seconds_connected / calls_connected, connect rate =
-    calls_outgoing_connected / calls_outgoing. Info calls (automatic, no employee) belong to nobody and are
-    left out; any other call without an employee (PORTAL_USER_ID null) counts under the unassigned manager
-    (macros/reports/unassigned.sql), so the rows sum to the portal's calls.
+    calls_outgoing_connected / calls_outgoing (macros/reports/metric_formulas.sql; this model's post-hook
+    creates both as SQL functions in marts, with marts.manager_call_traffic(from, to)). Info calls
+    (automatic, no employee) belong to nobody and are left out; any other call without an employee
+    (PORTAL_USER_ID null) counts under the unassigned manager (macros/reports/unassigned.sql), so the rows
+    sum to the portal's calls.
 
     Incremental (delete+insert on report_date): a window run re-computes the days of the window's calls
     (macros/deal_handling/days_changed_in_window.sql), every manager of each such day. -#}
