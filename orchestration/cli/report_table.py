@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.reports import Report
@@ -41,11 +42,15 @@ COLUMN_LABELS = {
     "connect_rate": N_("connect rate"),
     "average_talk_seconds": N_("average talk seconds"),
     "talk_seconds_total": N_("talk seconds total"),
+    "pattern_reason": N_("pattern (why)"),
 }
 FLAG_LABELS = {
     "dials_a_lot_rarely_connects": N_("dials a lot, rarely connects"),
     "connects_but_cannot_hold": N_("connects, cannot hold"),
 }
+# The call-pattern flags are data for JSON/CSV; on screen their reason (dbt's pattern_reason, which names
+# the flag and its numbers) says the same in words.
+FLAG_COLUMNS = {*FLAG_LABELS, "is_flagged"}
 REPORT_NAMES = {"deals": N_("deals"), "calls": N_("calls")}
 REPORT = N_("report")  # the demo's titles: "report deals: …"
 # Calls and deals that name no employee count under this manager (dbt_project/macros/reports/unassigned.sql);
@@ -82,12 +87,23 @@ def _number(value: Decimal | int, language: str) -> str:
     return format_decimal(value, format=pattern, locale=language)
 
 
+def percent(fraction: Decimal | float) -> str:
+    """A fraction as a percentage with one decimal, halves rounded up as PostgreSQL's round() does in the
+    marts' reason texts (format's half-to-even would print 14.2 % where the reason says 14.3 %)."""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{value} %"
+
+
 def _cell(value: Any, column: str, language: str) -> str:
     _ = gettext_for(language)
+    if value is None and column == "pattern_reason":
+        return ""
+    if column == "pattern_reason":
+        return f"[bold red]{escape(value)}[/]"
     if value is None:
         return _("no data") if column in NO_DATA_COLUMNS else "—"
     if column in PERCENT_COLUMNS:
-        return f"{value:.1%}"
+        return percent(value)
     if column == "backlog_exact":
         return _("exact") if value else _("estimated")
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
@@ -104,23 +120,17 @@ def report_title(kind: str, first: date, last: date, language: str) -> str:
 
 def report_table(report: Report, title: str, language: str = "en") -> Table:
     _ = gettext_for(language)
-    flag_columns = [i for i, name in enumerate(report.columns) if name in FLAG_LABELS]
-    shown = [i for i in range(len(report.columns)) if i not in flag_columns]
+    shown = [i for i, name in enumerate(report.columns) if name not in FLAG_COLUMNS]
     table = Table(title=title)
     for i in shown:
-        numeric = i > 2
         name = report.columns[i]
+        numeric = i > 2 and name != "pattern_reason"
         label = _(COLUMN_LABELS[name]) if name in COLUMN_LABELS else name.replace("_", " ")
         table.add_column(label, justify="right" if numeric else "left", overflow="fold")
-    if flag_columns:
-        table.add_column(_("pattern"))
     for row in report.rows:
         cells = [_cell(row[i], report.columns[i], language) for i in shown]
         if row[report.columns.index("manager_id")] == UNASSIGNED_MANAGER_ID:
             cells[shown.index(report.columns.index("manager_name"))] = _(UNASSIGNED)
-        if flag_columns:
-            flags = [_(FLAG_LABELS[report.columns[i]]) for i in flag_columns if row[i]]
-            cells.append("[bold red]" + "; ".join(flags) + "[/]" if flags else "")
         table.add_row(*cells)
     return table
 

@@ -100,7 +100,9 @@ CALLS = f"""
            coalesce(traffic.talk_seconds_connected, 0) as talk_seconds_total,
            traffic.average_talk_seconds,
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
-           coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold
+           coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold,
+           coalesce(patterns.is_flagged, false) as is_flagged,
+           patterns.pattern_reason
     from scope
     left join marts.manager_call_traffic(%(from)s, %(to)s) as traffic on traffic.manager_id = scope.manager_id
     left join marts.manager_call_patterns(%(from)s, %(to)s) as patterns
@@ -123,6 +125,7 @@ SORT_COLUMNS = {
     "calls": (
         "calls_total",
         "calls_outgoing",
+        "calls_outgoing_connected",
         "calls_incoming",
         "calls_connected",
         "calls_missed",
@@ -130,6 +133,8 @@ SORT_COLUMNS = {
     ),
 }
 DEFAULT_ORDER = {kind: columns[0] for kind, columns in SORT_COLUMNS.items()}
+# Listed first whatever the sort: the rows a reader must not miss (the flagged call patterns).
+FIRST = {"deals": None, "calls": "is_flagged"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,8 @@ def run_report(
     scope: Slice,
     sort: str | None = None,
 ) -> Report:
-    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report)."""
+    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report); in the
+    calls report the flagged managers come first."""
     query = REPORTS[kind]
     conn = connect(location)
     try:
@@ -160,8 +166,9 @@ def run_report(
             order = sort or DEFAULT_ORDER[kind]
             if order not in columns:
                 raise ValueError(f"cannot sort by {order!r}; columns: {', '.join(columns)}")
+            first = f"{FIRST[kind]} desc, " if FIRST[kind] else ""
             cur.execute(
-                query.replace("{order}", f"{order} desc"),
+                query.replace("{order}", f"{first}{order} desc"),
                 {"from": first_day, "to": last_day, **scope.params()},
             )
             return Report(columns, list(cur.fetchall()))

@@ -17,7 +17,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.history import backlog_truth
 from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.dbt import connected, dbt_resource, portal_vars
-from orchestration.cli.report_table import COLUMN_LABELS, FLAG_LABELS
+from orchestration.cli.report_table import COLUMN_LABELS, FLAG_COLUMNS, percent
 from orchestration.definitions import build_definitions
 from orchestration.i18n import gettext_for
 from orchestration.sync import sync
@@ -32,7 +32,8 @@ FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
 
 @pytest.fixture(scope="module")
 def portal():
-    return generate(GeneratorConfig(seed=11, managers=12, days=45, end_date=HISTORY_END))
+    # three sales groups of four: each department has the peers its call-pattern quartiles need
+    return generate(GeneratorConfig(seed=11, managers=12, departments=3, days=45, end_date=HISTORY_END))
 
 
 @pytest.fixture(scope="module")
@@ -250,9 +251,9 @@ def test_report_in_russian_has_the_numbers_of_the_english_one_with_russian_label
     ru_header, ru_rows = _table(report(built, kind, "--lang", "ru", env=wide))
     columns = list(json.loads(report(built, kind, "--format", "json"))[0])
     # every column of the report has a label in the catalogue (a new column without one fails here)
-    assert set(columns) <= COLUMN_LABELS.keys() | FLAG_LABELS.keys()
-    flags = ["pattern"] if set(columns) & FLAG_LABELS.keys() else []
-    assert en_header == [COLUMN_LABELS[c] for c in columns if c in COLUMN_LABELS] + flags
+    assert set(columns) <= COLUMN_LABELS.keys() | FLAG_COLUMNS
+    # the flags are data; on screen the reason (pattern_reason) says the same in words
+    assert en_header == [COLUMN_LABELS[c] for c in columns if c not in FLAG_COLUMNS]
     assert ru_header == [ru(label) for label in en_header]
     assert ru_header != en_header
     assert len(ru_rows) == len(en_rows) > 0
@@ -287,4 +288,23 @@ def test_calls_report_shows_the_connect_rate_with_its_terms(built):
     text = report(built, "calls")
     assert "outgoing attempts" in text and "outgoing connected" in text and "connected (all" in text
     for row in callers:
-        assert f"{row['connect_rate']:.1%}" in text
+        assert percent(row["connect_rate"]) in text
+
+
+def test_calls_report_lists_flagged_managers_first_with_the_reason(built):
+    rows = json.loads(report(built, "calls", "--format", "json"))
+    flagged = [row["is_flagged"] for row in rows]
+    assert any(flagged), "the test portal flags somebody in October"
+    assert flagged == sorted(flagged, reverse=True), "flagged managers come first"
+    for row in rows:
+        assert not (row["dials_a_lot_rarely_connects"] and row["connects_but_cannot_hold"]), row
+        assert (row["pattern_reason"] is not None) == row["is_flagged"], row
+        if row["dials_a_lot_rarely_connects"]:
+            assert row["connect_rate"] < 0.30
+            assert f"connect rate {percent(row['connect_rate'])}" in row["pattern_reason"]
+    # a sort column keeps the flagged on top, sorted within
+    by_missed = json.loads(report(built, "calls", "--format", "json", "--sort", "calls_missed"))
+    assert [row["is_flagged"] for row in by_missed] == sorted(flagged, reverse=True)
+    text = report(built, "calls")
+    first = next(row for row in rows if row["is_flagged"])
+    assert first["pattern_reason"].split(":")[0] in text and "pattern (why)" in text

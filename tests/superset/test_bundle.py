@@ -271,3 +271,14 @@ def test_connect_rate_shows_its_terms_one_format_and_dbts_formula(bundle):
     for params in charts.values():
         if params.get("y") == "connect_rate":
             assert params["y_axis_format"] == ".1%"
+
+
+def test_patterns_table_lists_flagged_first_with_dbts_reason(bundle):
+    dataset = bundle.files["datasets/b24ops_warehouse/call_patterns.yaml"]
+    # the reason and the flag come from dbt, not restated in the dataset's SQL
+    assert "patterns.pattern_reason" in dataset["sql"] and "patterns.is_flagged" in dataset["sql"]
+    assert " or patterns." not in dataset["sql"]
+    chart = next(c for c in bundle.of_kind("charts").values() if c["slice_name"].startswith("Unhealthy call"))
+    assert chart["params"]["order_by_cols"][0] == '["is_flagged", false]'
+    assert "pattern_reason" in chart["params"]["all_columns"]
+    assert "30 %" in chart["description"] and "60 s" in chart["description"]

@@ -307,7 +307,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
         )
     }
     expected_backlog = _expected_backlog(marts, department, first, last)
-    call_columns = ["Calls", "Connected", "Connect rate", "Total talk, min"]
+    call_columns = ["Calls", "Connected (all directions)", "Connect rate", "Total talk, min"]
     expected_calls = {
         (name, path): (
             total,

@@ -1,10 +1,12 @@
 {#- Report 2 pattern flags per employee and period (var call_pattern_period: a date_trunc unit, default
     'month'), relative to the other employees of the same department in the same period who made at least
-    one outgoing attempt:
-      dials_a_lot_rarely_connects   outgoing attempts in the top quartile and connect rate in the bottom quartile
-      connects_but_cannot_hold      connected calls at or above the median and average talk time in the
-                                    bottom quartile
-    The rule itself lives in macros/call_traffic/call_patterns.sql; the post-hook also (re)creates the SQL
+    one outgoing attempt, and below an absolute limit:
+      dials_a_lot_rarely_connects   outgoing attempts in the top quartile, connect rate in the bottom quartile
+                                    and below 30 % (var call_pattern_connect_rate_ceiling)
+      connects_but_cannot_hold      connected calls at or above the median, average talk time in the bottom
+                                    quartile and below 60 s (var call_pattern_talk_seconds_floor); never
+                                    together with the first
+    with pattern_reason (why, with the numbers) and is_flagged. The rule itself lives in macros/call_traffic/call_patterns.sql; the post-hook also (re)creates the SQL
     function marts.manager_call_patterns(from, to), the same rule over any period. -#}
 {{
     config(
