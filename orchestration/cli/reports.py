@@ -50,7 +50,8 @@ class Slice:
 # marts.department_subtree(ids), the same the dashboards call.
 SCOPE = """
     scope as (
-        select managers.manager_id, managers.manager_name, managers.department_name
+        -- manager_name is dim_managers' unique display name: the name, with the department where it repeats
+        select managers.manager_id, managers.manager_display_name as manager_name, managers.department_name
         from marts.dim_managers as managers
         where (%(departments)s::bigint[] is null
                or managers.department_id in (select marts.department_subtree(%(departments)s::bigint[])))

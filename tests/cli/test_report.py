@@ -28,12 +28,22 @@ pytestmark = pytest.mark.integration
 
 # The generated history ends on 2026-11-01; October is a whole month inside it.
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
+NAMESAKES = (13, 14)
 
 
 @pytest.fixture(scope="module")
 def portal():
     # three sales groups of four: each department has the peers its call-pattern quartiles need
-    return generate(GeneratorConfig(seed=11, managers=12, departments=3, days=45, end_date=HISTORY_END))
+    portal = generate(GeneratorConfig(seed=11, managers=12, departments=3, days=45, end_date=HISTORY_END))
+    # employee 14 (another sales group) gets employee 13's name: two people, one name
+    users = portal.tables["users"]
+    at_id, at_name, at_last = (users.index_of(f) for f in ("ID", "NAME", "LAST_NAME"))
+    rows = {int(row[at_id]): i for i, row in enumerate(users.rows)}
+    namesake = list(users.rows[rows[NAMESAKES[1]]])
+    source = users.rows[rows[NAMESAKES[0]]]
+    namesake[at_name], namesake[at_last] = source[at_name], source[at_last]
+    users.rows[rows[NAMESAKES[1]]] = tuple(namesake)
+    return portal
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +54,9 @@ def built(module_database, tmp_path_factory, portal):
         with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path_factory.mktemp("dagster"))) as instance:
             sync(build_definitions(), instance, date(2026, 9, 1), date(2026, 11, 27))
     return module_database
+
+
+DIM_NAME = "select manager_name from marts.dim_managers where manager_id = %s"
 
 
 def report(location, *args, first=FIRST, last=LAST, env=None):
@@ -308,3 +321,19 @@ def test_calls_report_lists_flagged_managers_first_with_the_reason(built):
     text = report(built, "calls")
     first = next(row for row in rows if row["is_flagged"])
     assert first["pattern_reason"].split(":")[0] in text and "pattern (why)" in text
+
+
+def test_managers_with_one_name_are_two_rows_with_their_department(built):
+    for kind in ("calls", "deals"):
+        rows = {row["manager_id"]: row for row in json.loads(report(built, kind, "--format", "json"))}
+        first, second = (rows[manager] for manager in NAMESAKES)
+        assert first["department_name"] != second["department_name"]
+        assert (
+            first["manager_name"]
+            == f"{query(built, DIM_NAME, (NAMESAKES[0],))[0][0]} ({first['department_name']})"
+        )
+        assert second["manager_name"].endswith(f" ({second['department_name']})")
+        assert first["manager_name"].split(" (")[0] == second["manager_name"].split(" (")[0]
+        # every row shows dim_managers' display name: the CLI and Superset read the same column
+        displayed = dict(query(built, "select manager_id, manager_display_name from marts.dim_managers"))
+        assert {manager: row["manager_name"] for manager, row in rows.items()} == displayed

@@ -1,5 +1,6 @@
 """Report 2 reads at a glance (issue #19): the connect rate follows from the two columns beside it and its
-formula lives in dbt once; the pattern flags need an absolute limit, exclude each other and say why."""
+formula lives in dbt once; the pattern flags need an absolute limit, exclude each other and say why;
+employees with the same name stay two people."""
 
 from __future__ import annotations
 
@@ -9,12 +10,33 @@ from decimal import Decimal
 import pytest
 from psycopg2.extensions import connection as Connection
 
+from bitrix24_emulator.generator import generate
+from bitrix24_emulator.model import PortalData
 from orchestration.cli.report_table import percent
 from orchestration.warehouse.location import WarehouseLocation
 from tests.marts.conftest import PORTAL_CONFIG
 
 # the small portal's whole history
 FIRST, LAST = date(2026, 10, 1), PORTAL_CONFIG.end_date
+
+
+# three employees renamed to one name: 4 and 8 share a department, 13 is in another
+NAMESAKES = (4, 8, 13)
+
+
+@pytest.fixture(scope="module")
+def portal() -> PortalData:
+    """The conftest's portal, with NAMESAKES given the name of the first of them."""
+    portal = generate(PORTAL_CONFIG)
+    users = portal.tables["users"]
+    at_id, at_name, at_last = (users.index_of(f) for f in ("ID", "NAME", "LAST_NAME"))
+    rows = {int(row[at_id]): i for i, row in enumerate(users.rows)}
+    name = users.rows[rows[NAMESAKES[0]]]
+    for manager in NAMESAKES:
+        row = list(users.rows[rows[manager]])
+        row[at_name], row[at_last] = name[at_name], name[at_last]
+        users.rows[rows[manager]] = tuple(row)
+    return portal
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +114,23 @@ def test_pattern_flags_are_absolute_exclusive_and_explained(warehouse_conn: Conn
             assert reason.startswith("connects but cannot hold: ")
             assert f"connected {connected} " in reason and f"average talk {talk} s" in reason
     assert any(row[3] for row in rows), "the small portal flags somebody"
+
+
+def test_same_name_managers_stay_apart_with_their_department(warehouse_conn: Connection) -> None:
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select manager_id, manager_name, manager_display_name, department_name from marts.dim_managers"
+        )
+        managers = {row[0]: row[1:] for row in cur.fetchall()}
+    displayed = [display for _, display, _ in managers.values()]
+    assert None not in displayed and len(set(displayed)) == len(managers)  # one option, one label per person
+    first, same_department, other_department = (managers[manager] for manager in NAMESAKES)
+    name = first[0]
+    assert same_department[0] == other_department[0] == name
+    assert first[2] == same_department[2] != other_department[2]
+    assert other_department[1] == f"{name} ({other_department[2]})"
+    assert first[1] == f"{name} ({first[2]}, #{NAMESAKES[0]})"
+    assert same_department[1] == f"{name} ({first[2]}, #{NAMESAKES[1]})"
+    # a name nobody shares stays as it is
+    unique = [row for row in managers.values() if row[0] != name]
+    assert unique and all(display == manager_name for manager_name, display, _ in unique)

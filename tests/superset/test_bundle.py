@@ -90,7 +90,7 @@ def test_dataset_columns_carry_the_dbt_descriptions(bundle, manifest):
     assert by_name["deals_created"] == descriptions["fct_manager_daily_deals"]["deals_created"]
     # a renamed column takes the description of its source column
     assert by_name["department"] == descriptions["dim_departments"]["department_path"]
-    assert by_name["manager_name"] == descriptions["dim_managers"]["manager_name"]
+    assert by_name["manager_name"] == descriptions["dim_managers"]["manager_display_name"]
     described = [c for d in bundle.of_kind("datasets").values() for c in d["columns"] if c["description"]]
     assert len(described) >= 30
 
@@ -282,3 +282,21 @@ def test_patterns_table_lists_flagged_first_with_dbts_reason(bundle):
     assert chart["params"]["order_by_cols"][0] == '["is_flagged", false]'
     assert "pattern_reason" in chart["params"]["all_columns"]
     assert "30 %" in chart["description"] and "60 s" in chart["description"]
+
+
+def test_every_dataset_and_the_managers_filter_read_dims_display_name(bundle):
+    """One label per person: the filter's options and every chart's manager_name are dim_managers'
+    unique display name, so picking a name picks one person and a chart axis never merges two."""
+    for path, dataset in bundle.of_kind("datasets").items():
+        if any(column["column_name"] == "manager_name" for column in dataset["columns"]):
+            assert "manager_display_name as manager_name" in (dataset["sql"] or ""), path
+    for dashboard in bundle.of_kind("dashboards").values():
+        managers = next(
+            f for f in dashboard["metadata"]["native_filter_configuration"] if f["name"] == "Managers"
+        )
+        (target,) = managers["targets"]
+        assert target["column"]["name"] == "manager_name"
+        filter_dataset = next(
+            d for d in bundle.of_kind("datasets").values() if d["uuid"] == target["datasetUuid"]
+        )
+        assert "manager_display_name as manager_name" in filter_dataset["sql"]

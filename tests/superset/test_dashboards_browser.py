@@ -168,12 +168,12 @@ SUBTREE = f"""
     join marts.dim_departments as departments on departments.department_id = facts.department_id
     where facts.department_id {IN_SUBTREE}
       and facts.report_date between %s and %s
-    group by managers.manager_name, departments.department_path
+    group by managers.manager_display_name, departments.department_path
 """
 
 # every employee of the subtree with marts.manager_deal_backlog(first, last) (inclusive days), as shown
 BACKLOG = f"""
-    select managers.manager_name, departments.department_path,
+    select managers.manager_display_name, departments.department_path,
         backlog.deals_with_overdue_activities, backlog.open_deals_without_planned_activities,
         backlog.as_of_date::text,
         case backlog.as_of_is_exact when true then 'exact' when false then 'estimated' end,
@@ -184,7 +184,7 @@ BACKLOG = f"""
     join marts.dim_departments as departments on departments.department_id = managers.department_id
     left join marts.manager_deal_backlog(%s, %s) as backlog on backlog.manager_id = managers.manager_id
     where managers.department_id {IN_SUBTREE}
-    order by managers.manager_name
+    order by managers.manager_display_name
 """
 BACKLOG_COLUMNS = [
     "Overdue deals, period end",
@@ -296,7 +296,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
         for name, path, created, untouched, avg in _rows(
             marts,
             """
-            select managers.manager_name, departments.department_path,
+            select managers.manager_display_name, departments.department_path,
                 sum(facts.deals_created), sum(facts.deals_untouched),
                 sum(facts.response_working_minutes_sum)::numeric
                     / nullif(sum(facts.response_working_minutes_count), 0)
@@ -318,7 +318,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
         for name, path, total, connected, rate, talk in _rows(
             marts,
             """
-            select managers.manager_name, departments.department_path,
+            select managers.manager_display_name, departments.department_path,
                 sum(facts.calls_total), sum(facts.calls_connected),
                 sum(facts.calls_outgoing_connected)::numeric / nullif(sum(facts.calls_outgoing), 0),
                 sum(facts.talk_seconds_connected) / 60.0

@@ -12,14 +12,11 @@ sales_report as (
     select * from {{ ref('int_departments_in_sales_report') }}
 ),
 
-final as (
+employees as (
     select
-        -- ids
         users.user_id as manager_id,
         users.primary_department_id as department_id,
         departments.parent_department_id,
-
-        -- attributes
         users.full_name as manager_name,
         users.work_position,
         departments.department_name,
@@ -39,6 +36,41 @@ final as (
     -- the sales report's default scope: deals nobody owns are the sales team's to see
     select
         {{ unassigned_manager_id() }}, null, null, 'Unassigned', null, null, null, true, true
+),
+
+-- how many employees share the name, and the name and department: a repeated name gets its department,
+-- a repeated name in the same department also the user ID, so the display name is unique (a filter option
+-- and a chart axis label each mean one person)
+namesakes as (
+    select
+        *,
+        count(*) over (partition by manager_name) as same_name,
+        count(*) over (partition by manager_name, department_name) as same_name_and_department
+    from employees
+),
+
+final as (
+    select
+        -- ids
+        manager_id,
+        department_id,
+        parent_department_id,
+
+        -- attributes
+        manager_name,
+        case
+            when manager_name is null then format('user #%s', manager_id)
+            when same_name = 1 then manager_name
+            when same_name_and_department = 1
+                then format('%s (%s)', manager_name, coalesce(department_name, 'no department'))
+            else format('%s (%s, #%s)', manager_name, coalesce(department_name, 'no department'), manager_id)
+        end as manager_display_name,
+        work_position,
+        department_name,
+        parent_department_name,
+        is_active,
+        is_in_sales_report
+    from namesakes
 )
 
 select * from final
