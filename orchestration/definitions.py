@@ -55,6 +55,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             portal_id=settings.portal_id,
             plan=settings.plan,
             timeout_s=settings.request_timeout_s,
+            example_teams=settings.example_teams,
         ),
         "dbt": dbt_resource(),
         "superset": superset_resource(settings),

@@ -60,6 +60,7 @@ class Bitrix24Resource(dg.ConfigurableResource):
     portal_id: str = DEFAULT_PORTAL_ID  # stored on every raw row of this portal; the dbt models read it back
     plan: str = "standard"
     timeout_s: float = 30.0  # B24_REQUEST_TIMEOUT: the wait for one answer before the client tries again
+    example_teams: bool = False  # the emulated demo portal: dbt adds its example teams to marts.teams
 
     def client(self, *, repeat_unanswered: bool = True) -> Bitrix24Client:
         """``repeat_unanswered=False`` for sending: a request the portal may have executed is not repeated."""

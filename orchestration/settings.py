@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     oauth_refresh_token: SecretStr | None = Field(None, **_env("B24_OAUTH_REFRESH_TOKEN"))
     oauth_token_url: str = Field("", **_env("B24_OAUTH_TOKEN_URL"))  # empty: Bitrix24's oauth.bitrix.info
     oauth_token_store: Path | None = Field(None, **_env("B24_OAUTH_TOKEN_STORE"))
+    # The emulated demo portal's example teams in marts.teams (the demo and `make up` without a portal turn
+    # it on); a real portal's teams are only the hand-edited seed.
+    example_teams: bool = Field(False, **_env("B24_EXAMPLE_TEAMS"))
 
     # Dagster: schedules, alerts, the UI.
     schedules_on: bool = Field(False, **_env("B24_SCHEDULES"))

@@ -200,14 +200,19 @@ PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
 def portal_vars(
-    portal_id: str = DEFAULT_PORTAL_ID, sales_department_ids: tuple[int, ...] = ()
+    portal_id: str = DEFAULT_PORTAL_ID,
+    sales_department_ids: tuple[int, ...] = (),
+    *,
+    example_teams: bool = False,
 ) -> dict[str, object]:
     """Which portal's raw rows the models read (the ingestion resource's ``portal_id``), its time zone (the
-    partitions'), and the sales departments of B24_SALES_DEPARTMENTS (empty: detected in dbt)."""
+    partitions'), the sales departments of B24_SALES_DEPARTMENTS (empty: detected in dbt), and whether it is
+    the emulated demo portal whose example teams join marts.teams."""
     return {
         "portal_id": portal_id,
         "portal_time_zone": portal_time_zone(),
         "sales_department_ids": list(sales_department_ids),
+        "example_teams": example_teams,
     }
 
 
@@ -273,7 +278,9 @@ def build_dbt_assets(
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Build and test staging, intermediate, the dimensions and the seeds."""
-        variables = json.dumps(portal_vars(bitrix24.portal_id, sales_department_ids))
+        variables = json.dumps(
+            portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams)
+        )
         with connected(dbt, warehouse.location()) as warehouse_dbt:
             reuse_parse(variables, project, warehouse_dbt)
             yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
@@ -295,7 +302,10 @@ def build_dbt_assets(
     ) -> Iterator[Any]:
         """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
         variables = json.dumps(
-            {**portal_vars(bitrix24.portal_id, sales_department_ids), **window_vars(window_of(context))}
+            {
+                **portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams),
+                **window_vars(window_of(context)),
+            }
         )
         with connected(dbt, warehouse.location()) as warehouse_dbt:
             yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)

@@ -187,8 +187,14 @@ LOCAL_EMULATOR_TIMEOUT_S = 600.0
 def _emulator_settings(url: str) -> dict[str, object]:
     from pydantic import SecretStr
 
-    # The emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait.
-    return {"webhook_url": SecretStr(url), "plan": "unlimited", "request_timeout_s": LOCAL_EMULATOR_TIMEOUT_S}
+    # The emulator runs with its limits off (--fast): pacing the client to 2 req/s would only wait. Its
+    # portal is the demo's: example teams give the team filters something to show.
+    return {
+        "webhook_url": SecretStr(url),
+        "plan": "unlimited",
+        "request_timeout_s": LOCAL_EMULATOR_TIMEOUT_S,
+        "example_teams": True,
+    }
 
 
 def _shown(path: Path) -> str:

@@ -6,8 +6,8 @@ The templates hold everything that is the same in every deployment. Rendering ad
   in the import's ``passwords`` field);
 * dataset column descriptions, taken from the dbt manifest (``x-dbt-model``, or ``x-dbt-column:
   model.column`` for a renamed column), so the dbt docs are the one owner of what a column means;
-* each dashboard's ``position`` from its compact ``x-layout`` rows, and its native filters from
-  ``filters.yaml`` (the same four filters on both dashboards);
+* each dashboard's ``position`` from its compact ``x-layout`` rows, and its native filters (with the date
+  range's default) and the filter bar's CSS from ``filters.yaml`` (the same four filters on both dashboards);
 * the labels in the configured language: the templates are English, the catalogue translates their titles,
   names and descriptions (orchestration/superset/labels.py), and the charts' day formats become the
   language's: one bundle for every language.
@@ -128,6 +128,17 @@ def _position(rows: list[list[dict[str, Any]]], charts: Mapping[str, str]) -> di
     return position
 
 
+def _default(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A filter's value when the dashboard opens: only the time range has one (a relative range)."""
+    if "default" not in spec:
+        return {"extraFormData": {}, "filterState": {}, "ownState": {}}
+    return {
+        "extraFormData": {"time_range": spec["default"]},
+        "filterState": {"value": spec["default"]},
+        "ownState": {},
+    }
+
+
 def _native_filters(slug: str, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Superset's native filter configuration from the compact ``filters.yaml`` entries."""
     configured = []
@@ -152,7 +163,7 @@ def _native_filters(slug: str, filters: list[dict[str, Any]]) -> list[dict[str, 
                     "inverseSelection": False,
                     "searchAllOptions": False,
                 },
-                "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+                "defaultDataMask": _default(spec),
                 "cascadeParentIds": [],
                 "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
             }
@@ -170,8 +181,8 @@ def render_bundle(
     """Read the templates in ``language``, fill in the deployment's connection and the dbt descriptions."""
     gettext = gettext_for(language)
     descriptions = column_descriptions(manifest_path)
-    filters = yaml.safe_load((bundle_dir / "filters.yaml").read_text())["filters"]
-    filters = translate_labels(filters, gettext, language)
+    shared = yaml.safe_load((bundle_dir / "filters.yaml").read_text())
+    filters = translate_labels(shared["filters"], gettext, language)
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(bundle_dir.rglob("*.yaml")):
         relative = path.relative_to(bundle_dir).as_posix()
@@ -191,7 +202,10 @@ def render_bundle(
             _describe_columns(content, descriptions)
         elif relative.startswith("dashboards/"):
             content["position"] = _position(content.pop("x-layout"), chart_names)
+            with_filters = content.pop("x-filters")
             content["metadata"]["native_filter_configuration"] = (
-                _native_filters(content["slug"], filters) if content.pop("x-filters") else []
+                _native_filters(content["slug"], filters) if with_filters else []
             )
+            if with_filters:
+                content["css"] = shared["css"]
     return Bundle(files=files, database_password=database_password)

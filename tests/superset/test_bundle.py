@@ -112,7 +112,7 @@ def test_no_project_keys_and_no_password_in_the_zip(bundle):
 def test_asset_depends_on_every_mart_the_datasets_read():
     names = {key.path[-1] for key in mart_dependencies(prepared_project())}
     assert {"fct_manager_daily_deals", "fct_manager_daily_calls", "fct_manager_call_patterns"} <= names
-    assert {"dim_departments", "dim_managers", "teams"} <= names
+    assert {"dim_departments", "dim_managers", "team_members"} <= names
     # read only through marts.manager_deal_backlog(from, to), the function its post-hook creates
     assert "fct_manager_daily_backlog" in names
 
@@ -199,7 +199,7 @@ def test_deal_handling_shows_the_period_backlog_not_the_newest_day(bundle):
         "avg_deals_with_overdue_activities",
         "avg_open_deals_without_planned_activities",
     } <= set(table["params"]["all_columns"])
-    assert charts["Backlog per manager at the end of the period"]["dataset_uuid"] == period_dataset
+    assert charts["Most overdue deals at the end of the period (top 15)"]["dataset_uuid"] == period_dataset
     text = bundle.to_zip()
     assert b"is_latest_snapshot" not in zipfile.ZipFile(io.BytesIO(text)).read(
         "b24ops_bundle/datasets/b24ops_warehouse/deal_handling_daily.yaml"
@@ -300,3 +300,43 @@ def test_every_dataset_and_the_managers_filter_read_dims_display_name(bundle):
             d for d in bundle.of_kind("datasets").values() if d["uuid"] == target["datasetUuid"]
         )
         assert "manager_display_name as manager_name" in filter_dataset["sql"]
+
+
+def test_date_range_opens_on_the_last_30_days_and_names_wrap(bundle):
+    """#19 point 7: a default period (Superset's relative range), full department names in the filter bar."""
+    for dashboard in bundle.of_kind("dashboards").values():
+        filters = {f["name"]: f for f in dashboard["metadata"]["native_filter_configuration"]}
+        default = filters["Date range"]["defaultDataMask"]
+        assert default["extraFormData"] == {"time_range": "Last 30 days"}
+        assert default["filterState"] == {"value": "Last 30 days"}
+        assert filters["Managers"]["defaultDataMask"]["extraFormData"] == {}
+        assert "white-space: normal" in dashboard["css"]
+
+
+def test_durations_read_as_hours_and_minutes_from_dbts_functions(bundle):
+    """#19 point 4: one unit per kind of duration, the conversion in dbt (marts.hours_minutes*)."""
+    metrics = {
+        metric["metric_name"]: metric
+        for dataset in bundle.of_kind("datasets").values()
+        for metric in dataset.get("metrics", [])
+    }
+    for name in ("avg_response_working_minutes", "avg_wait_incl_untouched_working_minutes"):
+        assert metrics[name]["expression"].startswith("marts.hours_minutes("), name
+        assert metrics[name]["verbose_name"].endswith("working h:mm"), name
+    for name in ("avg_talk_seconds", "total_talk_minutes"):
+        assert metrics[name]["expression"].startswith("marts.hours_minutes_seconds("), name
+        assert metrics[name]["verbose_name"].endswith("h:mm:ss"), name
+
+
+def test_bar_charts_rank_a_top_or_bottom_15_horizontally_and_tables_have_no_cell_bars(bundle):
+    """#19 point 6: no chart of ~70 rotated names; tables without a bar in every cell."""
+    charts = {chart["slice_name"]: chart["params"] for chart in bundle.of_kind("charts").values()}
+    assert not [name for name, params in charts.items() if params["viz_type"] == "bubble_v2"]
+    bars = {name: params for name, params in charts.items() if params["viz_type"] == "echarts_timeseries_bar"}
+    assert len(bars) == 3
+    for name, params in bars.items():
+        assert params["orientation"] == "horizontal" and params["row_limit"] == 15, name
+        assert params["timeseries_limit_metric"] == params["x_axis_sort"], name
+    tables = [params for params in charts.values() if params["viz_type"] == "table"]
+    assert tables and not [params for params in tables if params.get("show_cell_bars")]
+    assert {"Deal handling per department", "Call traffic per department"} <= set(charts)

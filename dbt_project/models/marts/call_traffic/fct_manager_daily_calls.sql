@@ -14,7 +14,11 @@
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],
-        post_hook=["{{ create_call_traffic_function(this) }}", "{{ create_department_headline_function(this) }}"],
+        post_hook=[
+            "{{ create_call_traffic_function(this) }}",
+            "{{ create_department_headline_function(this) }}",
+            "{{ create_duration_functions(this.schema) }}",
+        ],
     )
 }}
 -- the window's change sets (macros/deal_handling) read these in incremental runs only:

@@ -14,7 +14,10 @@
         materialized='incremental',
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],
-        post_hook="{{ create_deal_handling_function(this) }}",
+        post_hook=[
+            "{{ create_deal_handling_function(this) }}",
+            "{{ create_duration_functions(this.schema) }}",
+        ],
     )
 }}
 -- the window's change sets (macros/deal_handling) read these in incremental runs only:
