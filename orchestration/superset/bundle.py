@@ -6,6 +6,9 @@ The templates hold everything that is the same in every deployment. Rendering ad
   in the import's ``passwords`` field);
 * dataset column descriptions, taken from the dbt manifest (``x-dbt-model``, or ``x-dbt-column:
   model.column`` for a renamed column), so the dbt docs are the one owner of what a column means;
+* for a dataset with ``x-subtotals-uuid``, a second dataset ``<name>_with_subtotals``: the same rows once
+  as the manager's own and once inside their department's total, for the per-manager tables (department
+  subtotal rows above the manager rows) — derived here so the SQL and metrics have one source;
 * each dashboard's ``position`` from its compact ``x-layout`` rows, and its native filters (with the date
   range's default) and the filter bar's CSS from ``filters.yaml`` (the same four filters on both dashboards);
 * the labels in the configured language: the templates are English, the catalogue translates their titles,
@@ -17,6 +20,7 @@ Keys starting with ``x-`` are this project's and are removed before Superset see
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import zipfile
@@ -86,6 +90,91 @@ def _describe_columns(dataset: dict[str, Any], descriptions: Mapping[str, Mappin
         described = descriptions.get(source_model, {}).get(source_column)
         if described:
             column["description"] = described
+
+
+# The department-subtotal wrapper around a dataset's SQL: its Jinja `set` lines stay in front (they must
+# run before the query), the query becomes the subquery `facts`.
+SUBTOTAL_LABEL = "Department total"
+_SUBTOTALS_SQL = """\
+{preamble}
+{{#- The same rows twice: once as the manager's own row, once inside their department's total, so a table
+    grouped by (department, row_label) shows each department's subtotal (sum / sum over its employees,
+    never a sum of averages) right above its managers, in the order of the metric row_order. Filters
+    (date range, managers) narrow both alike: a total is the total of what is shown. -#}}
+select
+    levels.row_label,
+    levels.row_level,
+    dense_rank() over (order by facts.department) * 1000000
+        + case levels.row_level when 0 then 0 else dense_rank() over (order by facts.manager_name) end
+        as row_order,
+    facts.*
+from (
+{query}
+) as facts
+cross join lateral (values (0, '{label}'), (1, facts.manager_name)) as levels (row_level, row_label)
+"""
+_SUBTOTAL_COLUMNS = [
+    (
+        "row_label",
+        "Manager",
+        "TEXT",
+        f"The manager, or '{SUBTOTAL_LABEL}' on their department's subtotal row.",
+    ),
+    ("row_level", None, "INTEGER", "0 = the department's subtotal row, 1 = a manager's row."),
+    ("row_order", None, "BIGINT", "Departments by path, each subtotal above its managers, managers by name."),
+]
+
+
+def _with_subtotals(path: str, dataset: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The dataset ``<name>_with_subtotals`` derived from ``dataset`` (see the module's docstring)."""
+    dataset = copy.deepcopy(dataset)  # its columns are described (and their x- keys removed) separately
+    lines = dataset["sql"].rstrip("\n").split("\n")
+    start = next(number for number, line in enumerate(lines) if line.startswith("select"))
+    derived = {
+        **dataset,
+        "table_name": f"{dataset['table_name']}_with_subtotals",
+        "description": f"{dataset['description']} Each row also inside its department's subtotal row.",
+        "sql": _SUBTOTALS_SQL.format(
+            preamble="\n".join(lines[:start]),
+            query="\n".join(f"    {line}" if line else line for line in lines[start:]),
+            label=SUBTOTAL_LABEL,
+        ),
+        "uuid": dataset["x-subtotals-uuid"],
+        "metrics": [
+            *dataset["metrics"],
+            {
+                "metric_name": "row_order",
+                "verbose_name": "Row order",
+                "metric_type": None,
+                "expression": "MIN(row_order)",
+                "description": "Sorts each department's subtotal above its managers.",
+                "d3format": None,
+                "extra": {},
+                "warning_text": None,
+            },
+        ],
+        "columns": [
+            *(
+                {
+                    "column_name": name,
+                    "verbose_name": verbose,
+                    "is_dttm": False,
+                    "is_active": True,
+                    "type": kind,
+                    "groupby": True,
+                    "filterable": True,
+                    "expression": None,
+                    "description": description,
+                    "python_date_format": None,
+                }
+                for name, verbose, kind, description in _SUBTOTAL_COLUMNS
+            ),
+            *dataset["columns"],
+        ],
+    }
+    del derived["x-subtotals-uuid"]
+    folder, _, file_name = path.rpartition("/")
+    return f"{folder}/{file_name.removesuffix('.yaml')}_with_subtotals.yaml", derived
 
 
 def _position(rows: list[list[dict[str, Any]]], charts: Mapping[str, str]) -> dict[str, Any]:
@@ -197,6 +286,11 @@ def render_bundle(
         for path, content in files.items()
         if path.startswith("charts/")
     }
+    for relative, content in list(files.items()):
+        if relative.startswith("datasets/") and "x-subtotals-uuid" in content:
+            derived_path, derived = _with_subtotals(relative, content)
+            files[derived_path] = derived
+            del content["x-subtotals-uuid"]
     for relative, content in files.items():
         if relative.startswith("datasets/"):
             _describe_columns(content, descriptions)

@@ -27,9 +27,14 @@ def _templates(bundle_dir: Path, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def dataset_relations(bundle_dir: Path = BUNDLE_DIR) -> dict[str, frozenset[str]]:
-    """``{dataset uuid: the dbt models and seeds it reads}``."""
-    templates = _templates(bundle_dir, "datasets")
-    return {uuid: frozenset(content[RELATIONS_KEY]) for uuid, content in templates.items()}
+    """``{dataset uuid: the dbt models and seeds it reads}``; a dataset's subtotals (rendered from it by
+    bundle.py under its ``x-subtotals-uuid``) read what it reads."""
+    relations: dict[str, frozenset[str]] = {}
+    for uuid, content in _templates(bundle_dir, "datasets").items():
+        for each in (uuid, content.get("x-subtotals-uuid")):
+            if each:
+                relations[each] = frozenset(content[RELATIONS_KEY])
+    return relations
 
 
 def dashboard_relations(bundle_dir: Path = BUNDLE_DIR) -> dict[str, frozenset[str]]:

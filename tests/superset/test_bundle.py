@@ -340,3 +340,28 @@ def test_bar_charts_rank_a_top_or_bottom_15_horizontally_and_tables_have_no_cell
     tables = [params for params in charts.values() if params["viz_type"] == "table"]
     assert tables and not [params for params in tables if params.get("show_cell_bars")]
     assert {"Deal handling per department", "Call traffic per department"} <= set(charts)
+
+
+def test_per_manager_tables_put_each_department_subtotal_above_its_managers(bundle):
+    """#19 point 6: the per-manager tables read a dataset rendered from the daily one (one source of SQL
+    and metrics) that adds a 'Department total' row per department, sorted above its managers."""
+    datasets = {content["uuid"]: content for content in bundle.of_kind("datasets").values()}
+    charts = {chart["slice_name"]: chart for chart in bundle.of_kind("charts").values()}
+    for table, daily in (
+        ("Deal handling per manager", "deal_handling_daily"),
+        ("Call traffic per manager", "call_traffic_daily"),
+    ):
+        params = charts[table]["params"]
+        dataset = datasets[charts[table]["dataset_uuid"]]
+        source = next(d for d in datasets.values() if d["table_name"] == daily)
+        assert dataset["table_name"] == f"{daily}_with_subtotals"
+        assert params["groupby"] == ["department", "row_label"]
+        assert (params["timeseries_limit_metric"], params["order_desc"]) == ("row_order", False)
+        assert "'Department total'" in dataset["sql"]
+        derived_lines = {line.strip() for line in dataset["sql"].splitlines()}
+        assert {line.strip() for line in source["sql"].splitlines()} <= derived_lines
+        shared = {m["metric_name"]: m["expression"] for m in source["metrics"]}
+        derived = {m["metric_name"]: m["expression"] for m in dataset["metrics"]}
+        assert derived == {**shared, "row_order": "MIN(row_order)"}
+        assert set(params["metrics"]) <= set(derived)
+        assert not any(key.startswith("x-") for key in dataset)

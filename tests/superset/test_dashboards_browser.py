@@ -12,8 +12,12 @@ both dashboards show their titles, column headers and filters in that language. 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import secrets
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +35,7 @@ from orchestration.definitions import build_definitions
 from orchestration.i18n import gettext_for
 from orchestration.paths import DATA_DIR
 from orchestration.resources import WarehouseResource
-from orchestration.superset.bundle import BUNDLE_DIR, render_bundle
+from orchestration.superset.bundle import render_bundle
 from orchestration.superset.client import SupersetApiError, SupersetClient
 from orchestration.superset.resources import SupersetResource
 from orchestration.superset.server import start_superset, stop_superset
@@ -61,12 +65,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _namesakes(portal) -> tuple[int, int]:
+    """The two highest user IDs get one name (the demo's namesakes): two people, two rows, two options."""
+    users = portal.tables["users"]
+    at_id, at_name, at_last = (users.index_of(field) for field in ("ID", "NAME", "LAST_NAME"))
+    rows = {int(row[at_id]): index for index, row in enumerate(users.rows)}
+    first, second = sorted(rows)[-2:]
+    renamed = list(users.rows[rows[second]])
+    renamed[at_name], renamed[at_last] = users.rows[rows[first]][at_name], users.rows[rows[first]][at_last]
+    users.rows[rows[second]] = tuple(renamed)
+    return first, second
+
+
 @pytest.fixture(scope="module")
 def marts(module_database: WarehouseLocation, tmp_path_factory) -> WarehouseLocation:
     portal = generate(GeneratorConfig(seed=7, managers=8, days=20, end_date=HISTORY_END))
+    _namesakes(portal)
     with pytest.MonkeyPatch.context() as env, running_emulator(portal, fast=True) as emulator:
         env.setenv("B24_WEBHOOK_URL", emulator.webhook_url)
         env.setenv("WAREHOUSE_URL", module_database.libpq_url())
+        env.setenv("B24_EXAMPLE_TEAMS", "on")  # what `b24ops demo` sets for its emulated portal
         defs = build_definitions()
         # The Superset asset runs below against this test's own Superset, whether or not the code
         # location already lists it (with resources pointing at `make up`'s instance).
@@ -196,11 +214,48 @@ BACKLOG_COLUMNS = [
     "Working days",
 ]
 NO_VALUE = {"", "N/A", "∅"}
+CALL_TABLE = "Call traffic per manager"
+WITH_SUBTOTALS = {DEAL_TABLE, CALL_TABLE}
+SUBTOTAL = "Department total"
+
+
+def _subtotals(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
+    """A per-manager table's department subtotal rows (by department) and its manager rows; each subtotal
+    must come right above the rows of its department's managers."""
+    totals: dict[str, dict[str, str]] = {}
+    managers = []
+    current = None
+    for row in rows:
+        if row["Manager"] == SUBTOTAL:
+            assert row["Department"] not in totals, f"two subtotal rows for {row['Department']}"
+            totals[row["Department"]] = row
+            current = row["Department"]
+        else:
+            assert row["Department"] == current, f"{row} is not below its department's subtotal"
+            managers.append(row)
+    return totals, managers
+
+
+def _assert_subtotals_add_up(rows: list[dict[str, str]], columns: list[str]) -> list[dict[str, str]]:
+    """The subtotal of each department = the sum of its managers' counts; returns the manager rows."""
+    totals, managers = _subtotals(rows)
+    assert totals, "no department subtotal rows"
+    for path, total in totals.items():
+        for column in columns:
+            members = [_number(row[column]) or 0 for row in managers if row["Department"] == path]
+            assert _number(total[column]) == sum(members), (path, column)
+    return managers
 
 
 def _number(text: str) -> float | None:
+    """A number as shown; a duration (h:mm, h:mm:ss) in its smallest unit (minutes, seconds)."""
     cleaned = text.replace(",", "").replace("%", "").strip()
-    return None if cleaned in NO_VALUE else float(cleaned)
+    if cleaned in NO_VALUE:
+        return None
+    if ":" in cleaned:
+        parts = [int(part) for part in cleaned.split(":")]
+        return float(sum(part * 60**power for power, part in enumerate(reversed(parts))))
+    return float(cleaned)
 
 
 def _cell(text: str) -> float | str | None:
@@ -278,7 +333,13 @@ def _open_filtered(page, dashboard_url: str, slug: str, department: str, expecte
     for chart_name in expected:
         read_table(page, chart_name)  # loaded unfiltered first
     choose_filter_value(page, DEPARTMENT_FILTER, department)
-    tables = {name: _wait_for_managers(page, name, len(rows)) for name, rows in expected.items()}
+    tables = {
+        # the per-manager tables carry one subtotal row per department above its managers
+        name: _wait_for_managers(
+            page, name, len(rows) + (len({path for _, path in rows}) if name in WITH_SUBTOTALS else 0)
+        )
+        for name, rows in expected.items()
+    }
     page.wait_for_load_state("networkidle")
     page.wait_for_selector(".loading", state="detached")
     page.wait_for_timeout(SCREENSHOT_SETTLE_MS)
@@ -290,7 +351,7 @@ def _open_filtered(page, dashboard_url: str, slug: str, department: str, expecte
 
 def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned, marts, department, period):
     first, last = period
-    deal_columns = ["Deals created", "Untouched deals", "Avg response, working min"]
+    deal_columns = ["Deals created", "Untouched deals", "Avg response, working h:mm"]
     expected_deals = {
         (name, path): (created, untouched, None if avg is None else round(float(avg), 1))
         for name, path, created, untouched, avg in _rows(
@@ -307,7 +368,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
         )
     }
     expected_backlog = _expected_backlog(marts, department, first, last)
-    call_columns = ["Calls", "Connected (all directions)", "Connect rate", "Total talk, min"]
+    call_columns = ["Calls", "Connected (all directions)", "Connect rate", "Total talk, h:mm:ss"]
     expected_calls = {
         (name, path): (
             total,
@@ -321,11 +382,11 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             select managers.manager_display_name, departments.department_path,
                 sum(facts.calls_total), sum(facts.calls_connected),
                 sum(facts.calls_outgoing_connected)::numeric / nullif(sum(facts.calls_outgoing), 0),
-                sum(facts.talk_seconds_connected) / 60.0
+                sum(facts.talk_seconds_connected)
             from marts.fct_manager_daily_calls as facts
             """
             + SUBTREE,
-            (department, date.min, date.max),
+            (department, first, last),
         )
     }
     all_managers = _rows(marts, "select count(*) from marts.dim_managers")[0][0]
@@ -348,23 +409,25 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
         )
         calls = _open_filtered(
             page,
-            f"{provisioned.url}/superset/dashboard/call-traffic/",
+            _time_range_url(provisioned.url, "call-traffic", first, last),
             "call-traffic",
             department,
-            {"Call traffic per manager": expected_calls},
-        )["Call traffic per manager"]
+            {CALL_TABLE: expected_calls},
+        )[CALL_TABLE]
 
     assert _by_manager(deal_tables[BACKLOG_TABLE], BACKLOG_COLUMNS, read=_cell) == expected_backlog
-    shown_deals = _by_manager(deal_tables[DEAL_TABLE], deal_columns)
+    deal_managers = _assert_subtotals_add_up(deal_tables[DEAL_TABLE], ["Deals created", "Untouched deals"])
+    shown_deals = _by_manager(deal_managers, deal_columns)
     assert set(shown_deals) == set(expected_deals)
     for key, (created, untouched, avg) in expected_deals.items():
         assert shown_deals[key][:2] == (created, untouched), key
-        assert (
-            shown_deals[key][2] == pytest.approx(avg, abs=0.051)
+        assert (  # h:mm: whole minutes
+            shown_deals[key][2] == pytest.approx(avg, abs=0.51)
             if avg is not None
             else shown_deals[key][2] is None
         )
-    shown_calls = _by_manager(calls, call_columns)
+    call_managers = _assert_subtotals_add_up(calls, ["Calls", "Connected (all directions)"])
+    shown_calls = _by_manager(call_managers, call_columns)
     assert set(shown_calls) == set(expected_calls)
     for key, (total, connected, rate, talk) in expected_calls.items():
         assert shown_calls[key][:2] == (total, connected), key
@@ -373,7 +436,122 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             if rate is not None
             else shown_calls[key][2] is None
         )
-        assert shown_calls[key][3] == pytest.approx(talk, abs=0.51), key
+        assert shown_calls[key][3] == pytest.approx(talk, abs=0.51), key  # h:mm:ss: whole seconds
+
+    # the CLI report of the same days says the same for every manager of the department
+    cli_deals = {row["manager_name"]: row for row in _cli_report(marts, "deals", first, last)}
+    cli_calls = {row["manager_name"]: row for row in _cli_report(marts, "calls", first, last)}
+    backlog_rows = _by_manager(deal_tables[BACKLOG_TABLE], BACKLOG_COLUMNS, read=_cell)
+    for (name, _), (created, untouched, avg) in shown_deals.items():
+        cli = cli_deals[name]
+        assert (cli["deals_created"], cli["deals_untouched"]) == (created, untouched), name
+        cli_avg = cli["avg_response_working_minutes"]
+        assert avg == pytest.approx(float(cli_avg), abs=0.51) if cli_avg is not None else avg is None, name
+    for (name, _), (overdue, no_plan, *_) in backlog_rows.items():
+        cli = cli_deals[name]
+        assert (cli["deals_with_overdue_activities"], cli["open_deals_without_planned_activities"]) == (
+            overdue,
+            no_plan,
+        ), name
+    for (name, _), (total, connected, rate, _talk) in shown_calls.items():
+        cli = cli_calls[name]
+        assert (cli["calls_total"], cli["calls_connected"]) == (total, connected), name
+        cli_rate = cli["connect_rate"]
+        assert (
+            rate == pytest.approx(float(cli_rate) * 100, abs=0.051) if cli_rate is not None else rate is None
+        ), name
+
+
+def _cli_report(marts: WarehouseLocation, kind: str, first: date, last: date) -> list[dict]:
+    """``b24ops report <kind>`` for the days first..last, as JSON (numbers as the CLI prints them)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "report", kind, "--format", "json",
+         "--from", first.isoformat(), "--to", last.isoformat()],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "WAREHOUSE_URL": marts.libpq_url()},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _select_options(page, filter_name: str, typed: str = "") -> list[str]:
+    """The options a select filter of the filter bar offers (after typing ``typed``)."""
+    title = page.locator("[data-test=filter-control-name]", has_text=filter_name)
+    filter_id = (title.get_attribute("id") or "").removeprefix("filter-name-")
+    page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
+    if typed:
+        page.keyboard.type(typed)
+    page.wait_for_selector(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option")
+    options = page.locator(
+        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option"
+    ).evaluate_all("nodes => nodes.map(node => node.getAttribute('title'))")
+    page.keyboard.press("Escape")
+    return options
+
+
+def test_the_demo_opens_on_30_days_with_subtotals_teams_namesakes_and_flags_first(
+    provisioned, marts, department, period
+):
+    """#19's acceptance on the emulated demo portal: a default period, per-department summary rows, the
+    example teams in the team filter, two people with one name as two options and rows, flagged managers
+    first with the reason, full department names."""
+    # the two highest user IDs share one name (_namesakes)
+    names = dict(
+        _rows(
+            marts,
+            "select manager_id, manager_display_name from marts.dim_managers"
+            " order by manager_id desc limit 2",
+        )
+    )
+    assert len(set(names.values())) == 2, names
+    flagged = _rows(
+        marts,
+        "select manager_id, pattern_reason from marts.fct_manager_call_patterns where is_flagged"
+        " order by period_start desc, calls_outgoing desc",
+    )
+    history = _rows(marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_calls")[0]
+    chart_requests: list[str] = []
+    with browser_page() as page:
+        page.on(
+            "request",
+            lambda request: (
+                chart_requests.append(request.post_data or "")
+                if "/api/v1/chart/data" in request.url
+                else None
+            ),
+        )
+        log_in(page, provisioned.url, provisioned.admin_user, provisioned.admin_password)
+        # no range in the URL: the filter's default applies (relative to today, after this test portal's days)
+        page.goto(f"{provisioned.url}/superset/dashboard/deal-handling/")
+        page.wait_for_selector(chart(page, DEAL_TABLE))
+        page.wait_for_load_state("networkidle")
+        page.wait_for_selector(".loading", state="detached")
+        page.screenshot(path=str(SCREENSHOTS / "deal-handling-default-period.png"), full_page=True)
+        page.goto(_time_range_url(provisioned.url, "deal-handling", *period))
+        departments = read_table(page, "Deal handling per department")
+        teams = _select_options(page, "Team")
+        base_name = next(iter(names.values())).split(" (")[0]
+        managers = _select_options(page, "Managers", base_name)
+        choose_filter_value(page, DEPARTMENT_FILTER, department)
+        chosen = page.locator(".ant-select-selection-item", has_text=department).first
+        truncated = chosen.evaluate("node => node.scrollWidth > node.clientWidth + 1")
+        page.goto(_time_range_url(provisioned.url, "call-traffic", *history))
+        patterns = read_table(page, "Unhealthy call patterns (flagged managers first)")
+        read_table(page, "Call traffic per department")
+        page.wait_for_selector(".loading", state="detached")
+        page.wait_for_timeout(SCREENSHOT_SETTLE_MS)
+        page.screenshot(path=str(SCREENSHOTS / "call-traffic-history.png"), full_page=True)
+
+    assert any("Last 30 days" in body for body in chart_requests), "no chart asked for the default period"
+    assert departments and all(row["Department"] for row in departments)
+    assert {"Department heads (example)", "One per department (example)"} <= set(teams)
+    assert set(names.values()) <= set(managers)
+    assert not truncated, f"the chosen department {department!r} is cut in the filter bar"
+    if flagged:
+        reasons = [_cell(row["Pattern (why)"]) for row in patterns]
+        assert reasons[0], "the first row must be a flagged manager with its reason"
+        first_unflagged = next((i for i, reason in enumerate(reasons) if not reason), len(reasons))
+        assert all(not reason for reason in reasons[first_unflagged:]), "flagged rows come first"
 
 
 def test_a_period_without_data_shows_empty_backlog_cells(provisioned, marts):
@@ -398,10 +576,11 @@ def test_reprovisioning_adds_nothing(provisioned, marts, tmp_path):
     client = SupersetClient(provisioned.url, provisioned.admin_user, provisioned.admin_password)
     kinds = ("chart", "dataset", "dashboard", "database")
     before = {kind: client.count(kind) for kind in kinds}
+    bundle = render_bundle("postgresql+psycopg2://reader:XXXXXXXXXX@/db", "pw", dbt_project.manifest_path)
     assert before == {
-        "chart": len(list((BUNDLE_DIR / "charts").glob("*.yaml"))),
-        "dataset": len(list((BUNDLE_DIR / "datasets").rglob("*.yaml"))),
-        "dashboard": len(list((BUNDLE_DIR / "dashboards").glob("*.yaml"))),
+        "chart": len(bundle.of_kind("charts")),
+        "dataset": len(bundle.of_kind("datasets")),  # with the ones rendered from others (subtotals)
+        "dashboard": len(bundle.of_kind("dashboards")),
         "database": 1,
     }
     assert _materialise(marts, provisioned, tmp_path).success
