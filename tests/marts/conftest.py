@@ -26,7 +26,7 @@ PORTAL_CONFIG = GeneratorConfig(seed=7, managers=10, departments=2, days=30, end
 OBSERVED_DAYS = (date(2026, 10, 12), date(2026, 10, 20), date(2026, 10, 21))
 
 
-def dbt_vars(portal: PortalData, **extra: str) -> str:
+def dbt_vars(portal: PortalData, **extra: object) -> str:
     """--vars for a reproducible build: the marts measure backlog and pending time at the portal's "now"."""
     return json.dumps({"snapshot_at": portal.snapshot_at, **extra})
 

@@ -1,6 +1,6 @@
 """Report 2 reads at a glance (issue #19): the connect rate follows from the two columns beside it and its
 formula lives in dbt once; the pattern flags need an absolute limit, exclude each other and say why;
-employees with the same name stay two people."""
+employees with the same name stay two people; durations read as h:mm; the demo portal's example teams."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from psycopg2.extensions import connection as Connection
 from bitrix24_emulator.generator import generate
 from bitrix24_emulator.model import PortalData
 from orchestration.cli.report_table import percent
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from tests.marts.conftest import PORTAL_CONFIG
+from tests.marts.conftest import PORTAL_CONFIG, dbt_vars
+from tests.support.dbt import run_dbt
 
 # the small portal's whole history
 FIRST, LAST = date(2026, 10, 1), PORTAL_CONFIG.end_date
@@ -134,3 +136,57 @@ def test_same_name_managers_stay_apart_with_their_department(warehouse_conn: Con
     # a name nobody shares stays as it is
     unique = [row for row in managers.values() if row[0] != name]
     assert unique and all(display == manager_name for manager_name, display, _ in unique)
+
+
+def test_durations_read_as_hours_and_minutes_one_unit_per_kind(warehouse_conn: Connection) -> None:
+    """The SQL functions the dashboards' duration metrics call (dbt's macros/durations.sql)."""
+    with warehouse_conn.cursor() as cur:
+        cur.execute(
+            "select marts.hours_minutes(8832), marts.hours_minutes(59.6), marts.hours_minutes(null),"
+            " marts.hours_minutes_seconds(45), marts.hours_minutes_seconds(50400.4),"
+            " marts.hours_minutes_seconds(3599.5)"
+        )
+        assert cur.fetchone() == ("147:12", "1:00", None, "0:00:45", "14:00:00", "1:00:00")
+
+
+EXAMPLE_TEAMS = """
+    select team_name, array_agg(manager_id order by manager_id)
+    from marts.teams where team_name like '%%(example)' group by team_name
+"""
+
+
+def test_example_teams_only_for_the_emulated_demo_portal(
+    built_warehouse: tuple[WarehouseLocation, str], portal: PortalData
+) -> None:
+    """#19 point 9: marts.teams holds the demo portal's example teams only with the var the demo sets
+    (B24_EXAMPLE_TEAMS); a real installation's teams are the seed alone."""
+    location = built_warehouse[0]
+
+    def rows(query: str) -> list[tuple]:
+        conn = connect(location)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    assert rows(EXAMPLE_TEAMS) == []  # the shared build runs without the var, as a real installation
+    heads = sorted(
+        row[0]
+        for row in rows(
+            "select distinct departments.head_user_id from staging.stg_bitrix24__departments as departments"
+            " join staging.stg_bitrix24__users as users on users.user_id = departments.head_user_id"
+        )
+    )
+    departments = rows(
+        "select count(distinct primary_department_id) from staging.stg_bitrix24__users"
+        " where is_active and primary_department_id is not null"
+    )[0][0]
+    run_dbt(location, "run", "--select", "team_members", "--vars", dbt_vars(portal, example_teams=True))
+    try:
+        teams = dict(rows(EXAMPLE_TEAMS))
+    finally:  # the module's other tests see the build as it was
+        run_dbt(location, "run", "--select", "team_members", "--vars", dbt_vars(portal))
+    assert heads and teams["Department heads (example)"] == heads
+    assert len(teams["One per department (example)"]) == departments > 1
