@@ -135,7 +135,8 @@ RANGE_2026_10 = SimpleNamespace(
     time_range="2026-10-01 : 2026-11-01",
 )
 NO_RANGE = SimpleNamespace(from_expr=None, to_expr=None, time_range="No filter")
-_FUNCTION_CALL = re.compile(r"marts\.manager_deal_backlog\((.+?)\) as backlog", re.DOTALL)
+_FUNCTION_CALL = re.compile(r"marts\.manager_(?:deal_backlog|call_patterns)\((.+?)\) as \w+", re.DOTALL)
+PATTERNS_DATASET = "datasets/b24ops_warehouse/call_patterns.yaml"
 
 
 def _render_sql(dataset: dict, time_filter: SimpleNamespace, chosen: dict[str, list[str]]) -> str:
@@ -152,12 +153,15 @@ def _render_sql(dataset: dict, time_filter: SimpleNamespace, chosen: dict[str, l
     ("time_filter", "days"),
     [(RANGE_2026_10, ("2026-10-01", "2026-10-31")), (NO_RANGE, ("-infinity", "infinity"))],
 )
+@pytest.mark.parametrize("dataset", [PERIOD_DATASET, PATTERNS_DATASET])
 def test_period_dataset_asks_the_function_for_the_days_of_the_range(
-    bundle, fresh_database, time_filter, days
+    bundle, fresh_database, time_filter, days, dataset
 ):
     """Superset's range excludes its end and the other charts compare their DATE columns with the ends'
-    dates: the function (both ends inclusive) must get exactly those days; no range = the whole history."""
-    sql = _render_sql(bundle.files[PERIOD_DATASET], time_filter, {})
+    dates: the function (both ends inclusive) must get exactly those days; no range = the whole history.
+    The pattern flags too (#19: a month starting before the range no longer empties the table; the CLI
+    reads the same function)."""
+    sql = _render_sql(bundle.files[dataset], time_filter, {})
     call = _FUNCTION_CALL.search(sql)
     assert call, sql
     conn = connect(fresh_database)
