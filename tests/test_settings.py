@@ -113,3 +113,17 @@ def test_alerts_follow_the_products_language_unless_set_on_their_own() -> None:
     assert Settings(language="en", alerts_language="ru").alert_texts_language == "ru"
     with pytest.raises(ValidationError):
         Settings(alerts_language="de")
+
+
+def test_example_teams_are_on_for_the_demos_emulator_only() -> None:
+    """#19 point 9: `b24ops demo` and `make up` without a portal serve the emulator with its example teams
+    (dbt var example_teams); a real portal's default is off."""
+    from orchestration.assets.dbt import portal_vars
+    from orchestration.cli import _emulator_settings
+
+    real = Settings(_env_file=None, B24_WEBHOOK_URL="https://portal.example/rest/1/secret/")
+    assert real.example_teams is False
+    assert portal_vars(real.portal_id, example_teams=real.example_teams)["example_teams"] is False
+    demo = real.model_copy(update=_emulator_settings("http://127.0.0.1:1/rest/1/emulator/"))
+    assert demo.example_teams is True
+    assert portal_vars(demo.portal_id, example_teams=demo.example_teams)["example_teams"] is True

@@ -23,6 +23,7 @@ import pytest
 from orchestration.assets.partitions import portal_time_zone
 from orchestration.cli.reports import Report, Slice, run_report
 from orchestration.paths import PROJECT_ROOT
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 
 pytestmark = pytest.mark.integration
@@ -142,3 +143,16 @@ def test_the_pasted_output_has_the_shape_of_a_real_run(demo: DemoRun, doc: str, 
     assert len(pasted) > 3
     missing = [line for line in pasted if not any(_shape(line).fullmatch(r) for r in real)]
     assert missing == []
+
+
+def test_the_demo_portal_ships_example_teams(demo: DemoRun) -> None:
+    """#19 point 9: the demo's emulated portal has teams, so the team filters have options (a real
+    installation's teams are the seed alone: tests/marts/test_call_traffic_readability.py)."""
+    conn = connect(demo.location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select distinct team_name from marts.teams order by 1")
+            teams = [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
+    assert teams == ["Department heads (example)", "One per department (example)"]
