@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from orchestration.i18n import gettext_for
+from orchestration.i18n import N_, gettext_for
 from orchestration.superset.labels import translate_labels
 from orchestration.superset.settings import SUPERSET_DIR
 
@@ -94,7 +94,11 @@ def _describe_columns(dataset: dict[str, Any], descriptions: Mapping[str, Mappin
 
 # The department-subtotal wrapper around a dataset's SQL: its Jinja `set` lines stay in front (they must
 # run before the query), the query becomes the subquery `facts`.
-SUBTOTAL_LABEL = "Department total"
+SUBTOTAL_LABEL = N_("Department total")
+SUBTOTALS_DESCRIPTION = N_(
+    "Per manager and day, each row also inside its department's total row: the per-manager tables with "
+    "department subtotals. Not for other charts (every fact is in it twice)."
+)
 _SUBTOTALS_SQL = """\
 {preamble}
 {{#- The same rows twice: once as the manager's own row, once inside their department's total, so a table
@@ -111,7 +115,7 @@ select
 from (
 {query}
 ) as facts
-cross join lateral (values (0, '{label}'), (1, facts.manager_name)) as levels (row_level, row_label)
+cross join lateral (values (0, _('{label}')), (1, facts.manager_name)) as levels (row_level, row_label)
 """
 _SUBTOTAL_COLUMNS = [
     (
@@ -133,7 +137,7 @@ def _with_subtotals(path: str, dataset: dict[str, Any]) -> tuple[str, dict[str, 
     derived = {
         **dataset,
         "table_name": f"{dataset['table_name']}_with_subtotals",
-        "description": f"{dataset['description']} Each row also inside its department's subtotal row.",
+        "description": SUBTOTALS_DESCRIPTION,
         "sql": _SUBTOTALS_SQL.format(
             preamble="\n".join(lines[:start]),
             query="\n".join(f"    {line}" if line else line for line in lines[start:]),
@@ -144,10 +148,10 @@ def _with_subtotals(path: str, dataset: dict[str, Any]) -> tuple[str, dict[str, 
             *dataset["metrics"],
             {
                 "metric_name": "row_order",
-                "verbose_name": "Row order",
+                "verbose_name": N_("Row order"),
                 "metric_type": None,
                 "expression": "MIN(row_order)",
-                "description": "Sorts each department's subtotal above its managers.",
+                "description": N_("Sorts each department's subtotal above its managers."),
                 "d3format": None,
                 "extra": {},
                 "warning_text": None,
@@ -289,7 +293,8 @@ def render_bundle(
     for relative, content in list(files.items()):
         if relative.startswith("datasets/") and "x-subtotals-uuid" in content:
             derived_path, derived = _with_subtotals(relative, content)
-            files[derived_path] = derived
+            # its own labels in the language too (the ones copied from the dataset already are)
+            files[derived_path] = translate_labels(derived, gettext, language)
             del content["x-subtotals-uuid"]
     for relative, content in files.items():
         if relative.startswith("datasets/"):

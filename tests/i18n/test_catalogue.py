@@ -67,7 +67,7 @@ def test_extraction_sees_python_yaml_and_sql_labels() -> None:
         "Summary for {day}",  # a digest template (orchestration/alerts/messages.py)
         "Deal handling",  # a dashboard title (superset/bundle/dashboards)
         "Date range",  # a native filter (superset/bundle/filters.yaml)
-        "Avg response, working min",  # a metric label (superset/bundle/datasets)
+        "Avg response, working h:mm",  # a metric label (superset/bundle/datasets)
         "estimated",  # a value a dataset's SQL shows
     } <= extracted
 

@@ -614,12 +614,12 @@ LABELS = {
     "deal-handling": (
         "Deal handling",
         DEAL_TABLE,
-        ["Manager", "Deals created", "Untouched deals", "Avg response, working min"],
+        ["Manager", "Deals created", "Untouched deals", "Avg response, working h:mm"],
     ),
     "call-traffic": (
         "Call traffic",
         "Call traffic per manager",
-        ["Manager", "Calls", "Connected", "Connect rate", "Total talk, min"],
+        ["Manager", "Calls", "Connected (all directions)", "Connect rate", "Total talk, h:mm:ss"],
     ),
 }
 FILTERS = ["Date range", "Department (with sub-departments)", "Managers", "Team"]
