@@ -15,8 +15,8 @@ from bitrix24_emulator.model import PortalData
 from orchestration.cli.report_table import percent
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import run_dbt
 from tests.marts.conftest import PORTAL_CONFIG, dbt_vars
-from tests.support.dbt import run_dbt
 
 # the small portal's whole history
 FIRST, LAST = date(2026, 10, 1), PORTAL_CONFIG.end_date

@@ -33,8 +33,8 @@ $function$;
 drop function if exists {{ daily_calls.schema }}.manager_call_traffic(date, date);
 create or replace function {{ daily_calls.schema }}.manager_call_traffic(p_from date, p_to date)
 returns table (
-    manager_id bigint, calls_total bigint, calls_outgoing bigint, calls_incoming bigint,
-    calls_connected bigint, calls_missed bigint, talk_seconds_connected bigint,
+    manager_id bigint, calls_total bigint, calls_outgoing bigint, calls_outgoing_connected bigint,
+    calls_incoming bigint, calls_connected bigint, calls_missed bigint, talk_seconds_connected bigint,
     connect_rate numeric, average_talk_seconds numeric
 )
 language sql stable as $function$
