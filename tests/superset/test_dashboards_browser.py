@@ -463,9 +463,10 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
 
 
 def _cli_report(marts: WarehouseLocation, kind: str, first: date, last: date) -> list[dict]:
-    """``b24ops report <kind>`` for the days first..last, as JSON (numbers as the CLI prints them)."""
+    """``b24ops report <kind>`` for the days first..last, as JSON (numbers as the CLI prints them); every
+    employee (--all-staff), as the dashboards list them, not only the sales report's default people."""
     result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "report", kind, "--format", "json",
+        [sys.executable, "-m", "orchestration.cli", "report", kind, "--format", "json", "--all-staff",
          "--from", first.isoformat(), "--to", last.isoformat()],
         capture_output=True, text=True, check=False,
         env={**os.environ, "WAREHOUSE_URL": marts.libpq_url()},
