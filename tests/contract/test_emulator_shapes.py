@@ -66,7 +66,7 @@ def params_for(example: VendorExample, portal: PortalData) -> dict[str, Any]:
 @pytest.mark.parametrize("method", METHODS)
 def test_emulator_answers_in_the_vendors_shape(method: str, emu: Emulator, portal: PortalData) -> None:
     example = load(method)
-    response = requests.post(emu.webhook_url + method, json=params_for(example, portal), timeout=30)
+    response = requests.post(emu.webhook_url + example.method, json=params_for(example, portal), timeout=30)
     answer = response.json()
     assert response.status_code == 200 and "error" not in answer, answer
     rows = example.rows(answer)
