@@ -31,7 +31,10 @@ ENVELOPE_ALLOWED = {"time.operating_reset_at": ["number"]}
 
 @pytest.fixture(scope="module")
 def portal() -> PortalData:
-    return generate(GeneratorConfig(seed=7, managers=6, departments=2, days=30, end_date=HISTORY_END))
+    # with leads, so that crm.lead.list and the lead stage history have rows to compare
+    return generate(
+        GeneratorConfig(seed=7, managers=6, departments=2, days=30, end_date=HISTORY_END, lead_share=0.5)
+    )
 
 
 @pytest.fixture(scope="module")
