@@ -48,6 +48,17 @@ EXPECTED_GRAPH = {
             "marts/fct_manager_daily_deals",
         ],
     ),
+    # leads (#15): read like deals, their comments with the deals', swept with the deals
+    "raw/leads": ("raw", []),
+    "raw/lead_stage_history": ("raw", []),
+    "raw/timeline_comments": ("raw", ["raw/deals", "raw/leads"]),
+    "raw/deletions": (
+        "reconciliation",
+        ["raw/activities", "raw/deals", "raw/lead_stage_history", "raw/leads"],
+    ),
+    "staging/stg_bitrix24__leads": ("staging", ["raw/deletions", "raw/leads"]),
+    "staging/stg_bitrix24__lead_stage_history": ("staging", ["raw/deletions", "raw/lead_stage_history"]),
+    "staging/stg_bitrix24__lead_statuses": ("staging", ["staging/stg_bitrix24__stages"]),
 }
 
 
