@@ -42,6 +42,7 @@ class Activity:
     def complete(self, ts: int) -> None:
         """Mark done at ``ts``: COMPLETED Y, LAST_UPDATED and the completion instant both ``ts``."""
         self.completed, self.last_updated, self.completed_at = True, ts, ts
+
     owner_type: int = DEAL  # OWNER_TYPE_ID of the primary binding; ``deal`` then holds a lead's ID for LEAD
 
 
