@@ -22,8 +22,9 @@ The same rules apply to a lead's records (activities with OWNER_TYPE_ID 1, comme
 lead status history TYPE_ID 2 or 3 by the lead's ASSIGNED_BY_ID, ``lead_edit`` like ``deal_edit``).
 A **request chain** (:func:`request_chains`) is a lead with the deals whose LEAD_ID names it, or a deal
 without a lead; it starts at the earliest DATE_CREATE of its records; its first contact is the earliest
-contact on any of its records at or after that start; its responsible is the ASSIGNED_BY_ID of the record
-that contact was on (the deal's, or else the lead's, while untouched). docs/decisions.md has the reasons.
+contact on any of its records at or after that start (ties as for deals, then the lead's contact first);
+its responsible is the ASSIGNED_BY_ID of the record that contact was on (the deal's, or else the lead's,
+while untouched). docs/decisions.md has the reasons.
 """
 
 from __future__ import annotations
@@ -134,11 +135,14 @@ def request_chains(
         if lead is not None:
             records.append(((LEAD, lead.id), lead.created, lead.manager.id))
         start = min(created for _, created, _ in records)
-        best: tuple[Contact, int] | None = None
+        # ties: as for deals (instant, kind, row ID), then the lead's contact before a deal's, then the author
+        best: tuple[tuple[int, int, int, int, int], Contact, int] | None = None
         for key, _, responsible in records:
             hit = _first(contacts.get(key, []), start)
-            if hit is not None and (best is None or hit < best[0]):
-                best = (hit, responsible)
+            if hit is not None:
+                rank = (hit[0], hit[1], hit[2], key[0], hit[4])
+                if best is None or rank < best[0]:
+                    best = (rank, hit, responsible)
         deal_id = min((d.id for d in chain_deals), default=None)
         if best is None:
             out.append(
@@ -147,7 +151,7 @@ def request_chains(
                 )
             )
         else:
-            hit, responsible = best
+            _, hit, responsible = best
             out.append(
                 RequestTruth(
                     lead.id if lead else None,

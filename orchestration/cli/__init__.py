@@ -350,6 +350,7 @@ def sync_command(
 
 class ReportKind(StrEnum):
     deals = "deals"
+    requests = "requests"
     calls = "calls"
 
 
@@ -376,7 +377,8 @@ def report(
     kind: ReportKind = typer.Argument(
         ...,
         metavar="KIND",
-        help="deals = report 1 (deal handling), calls = report 2 (call traffic).",
+        help="deals = report 1 per deal, requests = report 1 per request (a lead and its deal as one),"
+        " calls = report 2 (call traffic).",
         show_default=False,
     ),
     from_day: datetime | None = typer.Option(
@@ -416,6 +418,8 @@ def report(
         metavar="COLUMN",
         help="Sort by this column, largest first. deals: "
         + ", ".join(SORT_COLUMNS["deals"])
+        + ". requests: "
+        + ", ".join(SORT_COLUMNS["requests"])
         + ". calls: "
         + ", ".join(SORT_COLUMNS["calls"])
         + ". Default: the first of each.",

@@ -1,4 +1,6 @@
-"""``b24ops report deals|calls``: report 1 and report 2 read from the marts, sliced like the dashboards.
+"""``b24ops report deals|requests|calls``: report 1 (per deal or per request) and report 2 from the marts,
+sliced like the dashboards. ``requests`` counts request chains — a lead with the deal converted from it, a
+lead alone, a deal without a lead (docs/metrics.md "Requests") — with the lead outcomes beside them.
 
 Every number comes from a SQL function dbt creates in the marts schema (macros/reports/): report 1 from
 ``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
@@ -105,7 +107,53 @@ CALLS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
-REPORTS = {"deals": DEALS, "calls": CALLS}
+# Report 1 per request: the chains created in the period, as cohorts like the deals (managerControl_Request
+# is one row per chain); the lead columns from fct_manager_daily_leads.
+REQUESTS = f"""
+    with {SCOPE},
+    requests as (
+        select responsible_id as manager_id,
+               count(*) as requests_created,
+               count(*) filter (where lead_id is not null) as arrived_as_leads,
+               count(*) filter (where not is_untouched) as requests_touched,
+               count(*) filter (where is_untouched) as requests_untouched,
+               coalesce(sum(response_working_minutes), 0) as response_sum,
+               count(response_working_minutes) as response_count,
+               coalesce(sum(pending_working_minutes), 0) as pending_sum
+        from marts."managerControl_Request"
+        where created_date between %(from)s and %(to)s
+        group by responsible_id
+    ),
+    leads as (
+        select responsible_id as manager_id,
+               sum(leads_created) as leads_created,
+               sum(leads_converted) as leads_converted,
+               sum(leads_junk) as leads_junk,
+               sum(leads_in_work) as leads_in_work
+        from marts.fct_manager_daily_leads
+        where created_date between %(from)s and %(to)s
+        group by responsible_id
+    )
+    select scope.manager_id, scope.manager_name, scope.department_name,
+           coalesce(requests.requests_created, 0) as requests_created,
+           coalesce(requests.arrived_as_leads, 0) as arrived_as_leads,
+           coalesce(requests.requests_touched, 0) as requests_touched,
+           coalesce(requests.requests_untouched, 0) as requests_untouched,
+           round(requests.response_sum / nullif(requests.response_count, 0), 1)
+               as avg_response_working_minutes,
+           round((requests.response_sum + requests.pending_sum) / nullif(requests.requests_created, 0), 1)
+               as avg_response_incl_untouched,
+           coalesce(leads.leads_created, 0) as leads_created,
+           coalesce(leads.leads_converted, 0) as leads_converted,
+           coalesce(leads.leads_junk, 0) as leads_junk,
+           coalesce(leads.leads_in_work, 0) as leads_in_work
+    from scope
+    left join requests on requests.manager_id = scope.manager_id
+    left join leads on leads.manager_id = scope.manager_id
+    order by {{order}} nulls last, scope.manager_name
+"""
+
+REPORTS = {"deals": DEALS, "requests": REQUESTS, "calls": CALLS}
 # What --sort offers (its help lists them), the default first; any other column of the report sorts too.
 SORT_COLUMNS = {
     "deals": (
@@ -116,6 +164,18 @@ SORT_COLUMNS = {
         "deals_untouched",
         "deals_with_overdue_activities",
         "open_deals_without_planned_activities",
+    ),
+    "requests": (
+        "avg_response_incl_untouched",
+        "avg_response_working_minutes",
+        "requests_created",
+        "arrived_as_leads",
+        "requests_touched",
+        "requests_untouched",
+        "leads_created",
+        "leads_converted",
+        "leads_junk",
+        "leads_in_work",
     ),
     "calls": (
         "calls_total",
@@ -143,7 +203,7 @@ def run_report(
     scope: Slice,
     sort: str | None = None,
 ) -> Report:
-    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report)."""
+    """Run report ``kind`` (deals | requests | calls), sorted descending by ``sort`` (one of its columns)."""
     query = REPORTS[kind]
     conn = connect(location)
     try:

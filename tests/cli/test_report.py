@@ -264,3 +264,17 @@ def test_report_in_russian_has_the_numbers_of_the_english_one_with_russian_label
             assert _plain(ru_cell, "ru") == _plain(en_cell, "en") or ru_cell == words, (en_cell, ru_cell)
             compared += bool(re.search(r"\d", en_cell))
     assert compared > len(en_rows) * 3
+
+
+def test_requests_report_equals_the_deals_report_on_a_deals_only_portal(built):
+    """Without leads every request is its deal: the request columns repeat the deal report's."""
+    deals = {row["manager_id"]: row for row in json.loads(report(built, "deals", "--format", "json"))}
+    requests = json.loads(report(built, "requests", "--format", "json"))
+    assert len(requests) == len(deals)
+    for row in requests:
+        deal_row = deals[row["manager_id"]]
+        assert (row["requests_created"], row["requests_touched"], row["requests_untouched"],
+                row["avg_response_working_minutes"], row["avg_response_incl_untouched"]) == (
+            deal_row["deals_created"], deal_row["deals_touched"], deal_row["deals_untouched"],
+            deal_row["avg_response_working_minutes"], deal_row["avg_response_incl_untouched"])  # fmt: skip
+        assert row["arrived_as_leads"] == row["leads_created"] == 0
