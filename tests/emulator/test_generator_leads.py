@@ -139,3 +139,14 @@ def test_served_like_the_vendor(portal: PortalData) -> None:
     with running_emulator(deals_only) as emu:
         answer = requests.post(emu.webhook_url + "crm.lead.list", json={}, timeout=30).json()
         assert answer["result"] == [] and answer["total"] == 0
+
+
+def test_serve_uses_leads_and_deals_unless_told_otherwise() -> None:
+    """``b24ops emulator serve`` (the demo portal) has leads by default; ``--lead-share 0`` is deals-only."""
+    import typer
+
+    from bitrix24_emulator.cli import app
+
+    serve = typer.main.get_command(app).commands["serve"]  # type: ignore[attr-defined]
+    assert serve.make_context("serve", []).params["lead_share"] == 0.3
+    assert serve.make_context("serve", ["--lead-share", "0"]).params["lead_share"] == 0.0
