@@ -11,8 +11,9 @@ import requests
 from bitrix24_emulator.generator import GeneratorConfig, generate, portal_fingerprint
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
+from tests.support.emulated import HISTORY_END
 
-MIXED = GeneratorConfig(seed=13, managers=8, departments=2, days=40, lead_share=0.5)
+MIXED = GeneratorConfig(seed=13, managers=8, departments=2, days=40, end_date=HISTORY_END, lead_share=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +27,11 @@ def rows(portal: PortalData, table: str) -> list[dict]:
 
 
 def test_deals_only_is_the_portal_without_the_option() -> None:
-    plain = GeneratorConfig(seed=13, managers=8, departments=2, days=40)
+    plain = GeneratorConfig(seed=13, managers=8, departments=2, days=40, end_date=HISTORY_END)
     assert portal_fingerprint(generate(plain)) == portal_fingerprint(
-        generate(GeneratorConfig(seed=13, managers=8, departments=2, days=40, lead_share=0.0))
+        generate(
+            GeneratorConfig(seed=13, managers=8, departments=2, days=40, end_date=HISTORY_END, lead_share=0.0)
+        )
     )
     assert "leads" not in generate(plain).tables
 
@@ -135,7 +138,7 @@ def test_served_like_the_vendor(portal: PortalData) -> None:
             "STATUS_SEMANTIC_ID",
             "STATUS_ID",
         }
-    deals_only = generate(GeneratorConfig(seed=13, managers=6, departments=2, days=5))
+    deals_only = generate(GeneratorConfig(seed=13, managers=6, departments=2, days=5, end_date=HISTORY_END))
     with running_emulator(deals_only) as emu:
         answer = requests.post(emu.webhook_url + "crm.lead.list", json={}, timeout=30).json()
         assert answer["result"] == [] and answer["total"] == 0

@@ -15,6 +15,7 @@ from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
 from orchestration.assets.raw_comments import timeline_comments
 from tests.ingestion import harness
+from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,9 @@ def _rows(portal: PortalData, table: str) -> list[dict]:
 
 
 def test_leads_their_history_activities_comments_and_deletions(fresh_database, monkeypatch, tmp_path) -> None:
-    portal = generate(GeneratorConfig(seed=17, managers=6, departments=2, days=20, lead_share=0.5))
+    portal = generate(
+        GeneratorConfig(seed=17, managers=6, departments=2, days=20, end_date=HISTORY_END, lead_share=0.5)
+    )
     first, last = harness.history_days(portal)
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     monkeypatch.setenv("B24_PLAN", "unlimited")
