@@ -96,6 +96,16 @@ EXPECTED_GRAPH = {
         ],
     ),
     "marts/fct_manager_daily_leads": ("marts", ["staging/stg_bitrix24__leads"]),
+    "marts/fct_lead_backlog_spans": (
+        "marts",
+        [
+            "raw/activities",
+            "raw/leads",
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+        ],
+    ),
 }
 
 

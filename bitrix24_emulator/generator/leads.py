@@ -7,7 +7,8 @@ with ``lead_share`` 0 is byte for byte the deals-only portal of the same seed. T
   lead: the lead is created earlier, often contacted on the lead, and converted at the deal's creation —
   status ``CONVERTED``, the deal's ``LEAD_ID`` names it (docs/bitrix24-api.md § crm.lead.list);
 * besides, leads that never become a deal: junked (status ``JUNK``) or still in work (``NEW`` or
-  ``IN_PROCESS``), some of them repeated requests of a client who already has a deal (``IS_RETURN_CUSTOMER``);
+  ``IN_PROCESS``, half of them with a call-back to-do planned, overdue once its deadline passes), some of
+  them repeated requests of a client who already has a deal (``IS_RETURN_CUSTOMER``);
 * a few leads of an existing client converted into that client's existing deal: the deal, which had no lead,
   gets ``LEAD_ID`` at the conversion — the vendor writes it only on a deal without one.
 
@@ -243,6 +244,9 @@ class LeadTeller(Primitives):
         touched = self._contact(lead, min(limit, created + 4 * DAY))
         if rng.random() < 0.6 and (ts := (touched or created) + rng.randrange(600, 3 * DAY)) < limit:
             self._status(lead, ts, "JUNK", m.id)
+        elif rng.random() < 0.5 and (ts := (touched or created) + rng.randrange(60, DAY)) < limit:
+            # a lead still in work with a call-back planned: overdue once its deadline passes (the backlog)
+            self.todo(lead, m.id, m.id, ts, ts + rng.randrange(DAY // 2, 6 * DAY)).owner_type = LEAD  # type: ignore[arg-type]
 
     def _into_existing(self, deal: Deal) -> None:
         """The client of a deal without a lead writes again; the new lead is converted into that deal."""

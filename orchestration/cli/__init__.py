@@ -351,6 +351,7 @@ def sync_command(
 class ReportKind(StrEnum):
     deals = "deals"
     requests = "requests"
+    leads = "leads"
     calls = "calls"
 
 
@@ -378,7 +379,7 @@ def report(
         ...,
         metavar="KIND",
         help="deals = report 1 per deal, requests = report 1 per request (a lead and its deal as one),"
-        " calls = report 2 (call traffic).",
+        " leads = report 1 per lead (conversion, lead backlog), calls = report 2 (call traffic).",
         show_default=False,
     ),
     from_day: datetime | None = typer.Option(
@@ -420,6 +421,8 @@ def report(
         + ", ".join(SORT_COLUMNS["deals"])
         + ". requests: "
         + ", ".join(SORT_COLUMNS["requests"])
+        + ". leads: "
+        + ", ".join(SORT_COLUMNS["leads"])
         + ". calls: "
         + ", ".join(SORT_COLUMNS["calls"])
         + ". Default: the first of each.",

@@ -1,6 +1,8 @@
-"""``b24ops report deals|requests|calls``: report 1 (per deal or per request) and report 2 from the marts,
-sliced like the dashboards. ``requests`` counts request chains — a lead with the deal converted from it, a
-lead alone, a deal without a lead (docs/metrics.md "Requests") — with the lead outcomes beside them.
+"""``b24ops report deals|requests|leads|calls``: report 1 (per deal, per request or per lead) and report 2
+from the marts, sliced like the dashboards. ``requests`` counts request chains — a lead with the deal
+converted from it, a lead alone, a deal without a lead (docs/metrics.md "Requests") — with the lead outcomes
+beside them; ``leads`` the lead conversion (converted, junk, in work) and the lead backlog at the period's
+end.
 
 Every number comes from a SQL function dbt creates in the marts schema (macros/reports/): report 1 from
 ``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
@@ -153,7 +155,38 @@ REQUESTS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
-REPORTS = {"deals": DEALS, "requests": REQUESTS, "calls": CALLS}
+# Report 1 per lead: the leads created in the period and how they stand (fct_manager_daily_leads), and the
+# lead backlog at the end of the period's last day (marts.manager_lead_backlog: open leads with an overdue
+# activity or none planned, by the deals' backlog rules).
+LEADS = f"""
+    with {SCOPE},
+    leads as (
+        select responsible_id as manager_id,
+               sum(leads_created) as leads_created,
+               sum(leads_converted) as leads_converted,
+               sum(leads_junk) as leads_junk,
+               sum(leads_in_work) as leads_in_work
+        from marts.fct_manager_daily_leads
+        where created_date between %(from)s and %(to)s
+        group by responsible_id
+    ),
+    backlog as (
+        select * from marts.manager_lead_backlog(%(to)s)
+    )
+    select scope.manager_id, scope.manager_name, scope.department_name,
+           coalesce(leads.leads_created, 0) as leads_created,
+           coalesce(leads.leads_converted, 0) as leads_converted,
+           coalesce(leads.leads_junk, 0) as leads_junk,
+           coalesce(leads.leads_in_work, 0) as leads_in_work,
+           coalesce(backlog.leads_with_overdue_activities, 0) as leads_with_overdue_activities,
+           coalesce(backlog.open_leads_without_planned_activities, 0) as open_leads_without_planned_activities
+    from scope
+    left join leads on leads.manager_id = scope.manager_id
+    left join backlog on backlog.manager_id = scope.manager_id
+    order by {{order}} nulls last, scope.manager_name
+"""
+
+REPORTS = {"deals": DEALS, "requests": REQUESTS, "leads": LEADS, "calls": CALLS}
 # What --sort offers (its help lists them), the default first; any other column of the report sorts too.
 SORT_COLUMNS = {
     "deals": (
@@ -176,6 +209,14 @@ SORT_COLUMNS = {
         "leads_converted",
         "leads_junk",
         "leads_in_work",
+    ),
+    "leads": (
+        "leads_created",
+        "leads_converted",
+        "leads_junk",
+        "leads_in_work",
+        "leads_with_overdue_activities",
+        "open_leads_without_planned_activities",
     ),
     "calls": (
         "calls_total",
@@ -203,7 +244,7 @@ def run_report(
     scope: Slice,
     sort: str | None = None,
 ) -> Report:
-    """Run report ``kind`` (deals | requests | calls), sorted descending by ``sort`` (one of its columns)."""
+    """Run report ``kind`` (deals | requests | leads | calls), sorted descending by ``sort`` (a column)."""
     query = REPORTS[kind]
     conn = connect(location)
     try:

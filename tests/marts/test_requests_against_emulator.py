@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from psycopg2.extensions import connection as Connection
@@ -223,3 +224,68 @@ def test_requests_report_counts_equal_the_emulators(
         for column in ("leads_created", "leads_converted", "leads_junk", "leads_in_work"):
             assert row[column] == outcomes[(manager, column)], (column, row)
     assert sum(requests.values()) == sum(row["requests_created"] for row in by_manager.values())
+
+
+def _lead_backlog_from_portal(portal: PortalData, day: dt.date) -> Counter[tuple[int, str]]:
+    """Report 1's lead backlog at the end of ``day`` (23:59:59 portal time), from the emulator's rows: open
+    leads (status semantic P) with an open scheduled activity past its DEADLINE, and open leads with no open
+    scheduled activity (a to-do, meeting or planned call; not a telephony call, not an incoming one)."""
+    day_end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=ZoneInfo(CONFIG.portal_time_zone))
+    activities = portal.tables["activities"]
+    open_deadlines: dict[int, list[dt.datetime | None]] = {}
+    for row in activities.rows:
+        activity = activities.as_dict(row)
+        scheduled = (
+            not str(activity.get("ORIGIN_ID") or "").startswith("VI_")
+            and str(activity.get("DIRECTION") or "") != "1"
+            and activity.get("IS_INCOMING_CHANNEL") != "Y"
+        )
+        if str(activity["OWNER_TYPE_ID"]) == "1" and scheduled and activity["COMPLETED"] != "Y":
+            open_deadlines.setdefault(int(activity["OWNER_ID"]), []).append(_at(activity.get("DEADLINE")))
+    backlog: Counter[tuple[int, str]] = Counter()
+    leads = portal.tables["leads"]
+    for row in leads.rows:
+        lead = leads.as_dict(row)
+        if lead["STATUS_SEMANTIC_ID"] != "P":
+            continue
+        manager, deadlines = int(lead["ASSIGNED_BY_ID"]), open_deadlines.get(int(lead["ID"]), [])
+        if not deadlines:
+            backlog[(manager, "open_leads_without_planned_activities")] += 1
+        elif any(deadline is not None and deadline < day_end for deadline in deadlines):
+            backlog[(manager, "leads_with_overdue_activities")] += 1
+    return backlog
+
+
+def test_leads_report_counts_equal_the_emulators(
+    conn: Connection, module_database: WarehouseLocation, portal: PortalData
+) -> None:
+    """``b24ops report leads`` over the whole history: lead conversion per lead owner and the lead backlog at
+    the end of the last day (open leads with an overdue activity / without any planned one), counted straight
+    from the emulator's data."""
+    first, last = CONFIG.end_date - dt.timedelta(days=CONFIG.days + 3), CONFIG.end_date
+    rows = run_report(module_database, "leads", first, last, Slice())
+    leads = portal.tables["leads"]
+    want: Counter[tuple[int, str]] = Counter()
+    for row in leads.rows:
+        lead = leads.as_dict(row)
+        outcome = {"S": "leads_converted", "F": "leads_junk"}.get(lead["STATUS_SEMANTIC_ID"], "leads_in_work")
+        want[(int(lead["ASSIGNED_BY_ID"]), outcome)] += 1
+        want[(int(lead["ASSIGNED_BY_ID"]), "leads_created")] += 1
+    want.update(_lead_backlog_from_portal(portal, last))
+    columns = (
+        "leads_created",
+        "leads_converted",
+        "leads_junk",
+        "leads_in_work",
+        "leads_with_overdue_activities",
+        "open_leads_without_planned_activities",
+    )
+    got: Counter[tuple[int, str]] = Counter()
+    for row in rows.rows:
+        named = dict(zip(rows.columns, row, strict=True))
+        for column in columns:
+            if named[column]:
+                got[(named["manager_id"], column)] = named[column]
+    assert got == want
+    for column in columns:  # the portal exercises every column
+        assert any(name == column for _, name in want), column
