@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
 from bitrix24_emulator.generator.history import Backlog, backlog_truth, end_of_day, portal_as_of
@@ -326,3 +327,52 @@ def test_estimated_days_stay_within_the_documented_error(
     assert all(max(map(abs, e)) <= MAX_ERROR_PER_EMPLOYEE_DAY for e in errors)
     assert 0 < overcount <= OVERDUE_OVERCOUNT_SHARE * totals[0]
     assert undercount <= UNPLANNED_UNDERCOUNT_SHARE * totals[1]
+
+
+# md5 of every row of the deal-side tables on this deals-only portal (sorted, build-time stamps left out),
+# recorded on the code before leads (branch `settings` 91cdd30): a deals-only portal keeps its numbers.
+DEAL_TABLE_CHECKSUMS = {}
+DEAL_TABLES = (
+    ("marts", "managerControl_Deal"),
+    ("marts", "fct_manager_daily_deals"),
+    ("marts", "fct_manager_daily_backlog"),
+    ("marts", "fct_manager_daily_backlog_snapshots"),
+    ("marts", "calls"),
+    ("marts", "fct_manager_daily_calls"),
+    ("marts", "dim_managers"),
+    ("intermediate", "int_deal_backlog_spans"),
+    ("intermediate", "int_deal_contacts_unioned"),
+    ("intermediate", "int_deals_first_touched"),
+)
+BUILD_STAMPS = ("staged_at",)
+
+
+def _table_checksum(conn: Connection, schema: str, table: str) -> tuple[int, str]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+            " order by ordinal_position",
+            (schema, table),
+        )
+        columns = [name for (name,) in cur.fetchall() if name not in BUILD_STAMPS]
+        assert columns, f"{schema}.{table} missing"
+        cur.execute(
+            sql.SQL("select count(*), md5(coalesce(string_agg(r, E'\\n' order by r), '')) from (select ")
+            + sql.SQL("row({})::text as r from {}.{}").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns)),
+                sql.Identifier(schema),
+                sql.Identifier(table),
+            )
+            + sql.SQL(") as rows")
+        )
+        count, checksum = cur.fetchone()
+    return count, checksum
+
+
+def test_a_deals_only_portal_keeps_the_deal_tables_checksums(warehouse_conn: Connection) -> None:
+    """Leads added nothing to and changed nothing in the deal side: every deal table of a portal without leads
+    is row for row what the code before leads built (checksums recorded on it)."""
+    got = {
+        f"{schema}.{table}": _table_checksum(warehouse_conn, schema, table) for schema, table in DEAL_TABLES
+    }
+    assert got == DEAL_TABLE_CHECKSUMS
