@@ -375,4 +375,4 @@ def test_a_deals_only_portal_keeps_the_deal_tables_checksums(warehouse_conn: Con
     got = {
         f"{schema}.{table}": _table_checksum(warehouse_conn, schema, table) for schema, table in DEAL_TABLES
     }
-    assert got == DEAL_TABLE_CHECKSUMS
+    assert got == DEAL_TABLE_CHECKSUMS, json.dumps(got, indent=1)

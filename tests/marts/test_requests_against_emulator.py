@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from psycopg2.extensions import connection as Connection
+from tests.support.dbt import run_dbt
+from tests.support.raw_from_portal import load_portal
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
@@ -25,8 +27,6 @@ from orchestration.cli.reports import Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.marts import working_minutes_oracle as wmo
-from tests.support.dbt import run_dbt
-from tests.support.raw_from_portal import load_portal
 from tests.working_time.oracle import Schedule, WorkingCalendar
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -6,6 +6,7 @@
     (a table): leads are a fraction of the deals. -#}
 {{
     config(
+        tags=['partitioned_daily'],
         indexes=[{'columns': ['lead_id']}, {'columns': ['manager_id', 'to_date']}],
         post_hook="{{ create_lead_backlog_function(this) }}",
     )
