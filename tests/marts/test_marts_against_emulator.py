@@ -330,8 +330,20 @@ def test_estimated_days_stay_within_the_documented_error(
 
 
 # md5 of every row of the deal-side tables on this deals-only portal (sorted, build-time stamps left out),
-# recorded on the code before leads (branch `settings` 91cdd30): a deals-only portal keeps its numbers.
-DEAL_TABLE_CHECKSUMS = {}
+# recorded on the code before leads (branch `settings` 91cdd30; this branch, rebased on main a669b11, gave the
+# same 10 checksums): a deals-only portal keeps its numbers.
+DEAL_TABLE_CHECKSUMS = {
+    "marts.managerControl_Deal": (679, "180dc09464039403e7f836db9b29a926"),
+    "marts.fct_manager_daily_deals": (434, "402f3f3cc7dacf8ce169d894145455a3"),
+    "marts.fct_manager_daily_backlog": (434, "5d2e102b36772beba970110a3bc2383e"),
+    "marts.fct_manager_daily_backlog_snapshots": (56, "bc63ff88a156578ae297e699c970caf2"),
+    "marts.calls": (4482, "b2ec8fb599c2e0f5a279b2df9580a60f"),
+    "marts.fct_manager_daily_calls": (434, "63dd42b4e3a3064edd531e725d5c12ca"),
+    "marts.dim_managers": (14, "ef833a7911ad7bbb52982716b39030d2"),
+    "intermediate.int_deal_backlog_spans": (1157, "cf173ad688bc2c8eb807aca7c3d1962b"),
+    "intermediate.int_deal_contacts_unioned": (3449, "6c4c4b1725d3e2f22e2161aa8a019fd0"),
+    "intermediate.int_deals_first_touched": (679, "33e2069151ff812d146027a4b96da5f3"),
+}
 DEAL_TABLES = (
     ("marts", "managerControl_Deal"),
     ("marts", "fct_manager_daily_deals"),
