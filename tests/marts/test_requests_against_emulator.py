@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from psycopg2.extensions import connection as Connection
-from tests.support.dbt import run_dbt
-from tests.support.raw_from_portal import load_portal
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from orchestration.cli.reports import Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import run_dbt
+from testkit.raw_from_portal import load_portal
 from tests.marts import working_minutes_oracle as wmo
 from tests.working_time.oracle import Schedule, WorkingCalendar
 
