@@ -8,7 +8,9 @@ Every number comes from a SQL function dbt creates in the marts schema (macros/r
 ``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
 period's end and its average over the working days), report 2 from ``marts.manager_call_traffic(from, to)``
 and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter from
-``marts.department_subtree(ids)``: the dashboards use the same functions and formulas, so the terminal and
+``marts.department_subtree(ids)``; the requests and leads reports from
+``marts.manager_request_handling(from, to)``, ``marts.manager_lead_outcomes(from, to)`` and
+``marts.manager_lead_backlog(day)``: the dashboards use the same functions and formulas, so the terminal and
 Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
 """
 
@@ -109,80 +111,45 @@ CALLS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
-# Report 1 per request: the chains created in the period, as cohorts like the deals (managerControl_Request
-# is one row per chain); the lead columns from fct_manager_daily_leads.
+# Report 1 per request (a lead and its deal as one chain) from marts.manager_request_handling(from, to), the
+# lead outcomes beside it from marts.manager_lead_outcomes(from, to) (macros/reports/request_functions.sql).
 REQUESTS = f"""
-    with {SCOPE},
-    requests as (
-        select responsible_id as manager_id,
-               count(*) as requests_created,
-               count(*) filter (where lead_id is not null) as arrived_as_leads,
-               count(*) filter (where not is_untouched) as requests_touched,
-               count(*) filter (where is_untouched) as requests_untouched,
-               coalesce(sum(response_working_minutes), 0) as response_sum,
-               count(response_working_minutes) as response_count,
-               coalesce(sum(pending_working_minutes), 0) as pending_sum
-        from marts."managerControl_Request"
-        where created_date between %(from)s and %(to)s
-        group by responsible_id
-    ),
-    leads as (
-        select responsible_id as manager_id,
-               sum(leads_created) as leads_created,
-               sum(leads_converted) as leads_converted,
-               sum(leads_junk) as leads_junk,
-               sum(leads_in_work) as leads_in_work
-        from marts.fct_manager_daily_leads
-        where created_date between %(from)s and %(to)s
-        group by responsible_id
-    )
+    with {SCOPE}
     select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(requests.requests_created, 0) as requests_created,
-           coalesce(requests.arrived_as_leads, 0) as arrived_as_leads,
-           coalesce(requests.requests_touched, 0) as requests_touched,
-           coalesce(requests.requests_untouched, 0) as requests_untouched,
-           round(requests.response_sum / nullif(requests.response_count, 0), 1)
-               as avg_response_working_minutes,
-           round((requests.response_sum + requests.pending_sum) / nullif(requests.requests_created, 0), 1)
-               as avg_response_incl_untouched,
-           coalesce(leads.leads_created, 0) as leads_created,
-           coalesce(leads.leads_converted, 0) as leads_converted,
-           coalesce(leads.leads_junk, 0) as leads_junk,
-           coalesce(leads.leads_in_work, 0) as leads_in_work
+           coalesce(handling.requests_created, 0) as requests_created,
+           coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
+           coalesce(handling.requests_touched, 0) as requests_touched,
+           coalesce(handling.requests_untouched, 0) as requests_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+           coalesce(outcomes.leads_created, 0) as leads_created,
+           coalesce(outcomes.leads_converted, 0) as leads_converted,
+           coalesce(outcomes.leads_junk, 0) as leads_junk,
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work
     from scope
-    left join requests on requests.manager_id = scope.manager_id
-    left join leads on leads.manager_id = scope.manager_id
+    left join marts.manager_request_handling(%(from)s, %(to)s) as handling
+        on handling.manager_id = scope.manager_id
+    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
+        on outcomes.manager_id = scope.manager_id
     order by {{order}} nulls last, scope.manager_name
 """
 
-# Report 1 per lead: the leads created in the period and how they stand (fct_manager_daily_leads), and the
-# lead backlog at the end of the period's last day (marts.manager_lead_backlog: open leads with an overdue
-# activity or none planned, by the deals' backlog rules).
+# Report 1 per lead: the leads created in the period and how they stand (marts.manager_lead_outcomes), and
+# the lead backlog at the end of the period's last day (marts.manager_lead_backlog: open leads with an
+# overdue activity or none planned, by the deals' backlog rules).
 LEADS = f"""
-    with {SCOPE},
-    leads as (
-        select responsible_id as manager_id,
-               sum(leads_created) as leads_created,
-               sum(leads_converted) as leads_converted,
-               sum(leads_junk) as leads_junk,
-               sum(leads_in_work) as leads_in_work
-        from marts.fct_manager_daily_leads
-        where created_date between %(from)s and %(to)s
-        group by responsible_id
-    ),
-    backlog as (
-        select * from marts.manager_lead_backlog(%(to)s)
-    )
+    with {SCOPE}
     select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(leads.leads_created, 0) as leads_created,
-           coalesce(leads.leads_converted, 0) as leads_converted,
-           coalesce(leads.leads_junk, 0) as leads_junk,
-           coalesce(leads.leads_in_work, 0) as leads_in_work,
+           coalesce(outcomes.leads_created, 0) as leads_created,
+           coalesce(outcomes.leads_converted, 0) as leads_converted,
+           coalesce(outcomes.leads_junk, 0) as leads_junk,
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work,
            coalesce(backlog.leads_with_overdue_activities, 0) as leads_with_overdue_activities,
            coalesce(backlog.open_leads_without_planned_activities, 0) as open_leads_without_planned_activities
     from scope
-    left join leads on leads.manager_id = scope.manager_id
-    left join backlog on backlog.manager_id = scope.manager_id
+    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
+        on outcomes.manager_id = scope.manager_id
+    left join marts.manager_lead_backlog(%(to)s) as backlog on backlog.manager_id = scope.manager_id
     order by {{order}} nulls last, scope.manager_name
 """
 

@@ -4,6 +4,7 @@
 {{
     config(
         tags=['partitioned_daily'],
+        post_hook="{{ create_lead_outcomes_function(this) }}",
         indexes=[{'columns': ['responsible_id', 'created_date'], 'unique': true}],
     )
 }}

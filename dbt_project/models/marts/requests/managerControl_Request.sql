@@ -8,6 +8,7 @@
     config(
         tags=['partitioned_daily'],
         alias='managerControl_Request',
+        post_hook="{{ create_request_handling_function(this) }}",
         indexes=[
             {'columns': ['request_id'], 'unique': true},
             {'columns': ['responsible_id', 'created_date']},
