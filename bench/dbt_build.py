@@ -74,17 +74,19 @@ def _shift(value: Any, offset: int) -> Any:
 
 # Per table: the fields that hold an id of a sliced entity, and when (a predicate on the row as a dict).
 ID_FIELDS: dict[str, list[tuple[str, Callable[[dict[str, Any]], bool]]]] = {
-    "deals": [("ID", lambda r: True)],
+    "deals": [("ID", lambda r: True), ("LEAD_ID", lambda r: True)],
+    "leads": [("ID", lambda r: True)],
     "stage_history": [("ID", lambda r: True), ("OWNER_ID", lambda r: True)],
-    "activities": [("ID", lambda r: True), ("OWNER_ID", lambda r: str(r["OWNER_TYPE_ID"]) == "2")],
+    "lead_stage_history": [("ID", lambda r: True), ("OWNER_ID", lambda r: True)],
+    "activities": [("ID", lambda r: True), ("OWNER_ID", lambda r: str(r["OWNER_TYPE_ID"]) in ("1", "2"))],
     "calls": [
         ("ID", lambda r: True),
         ("CRM_ACTIVITY_ID", lambda r: True),
-        ("CRM_ENTITY_ID", lambda r: r["CRM_ENTITY_TYPE"] == "DEAL"),
+        ("CRM_ENTITY_ID", lambda r: r["CRM_ENTITY_TYPE"] in ("DEAL", "LEAD")),
     ],
     "timeline_comments": [
         ("ID", lambda r: True),
-        ("ENTITY_ID", lambda r: str(r["ENTITY_TYPE"]).lower() == "deal"),
+        ("ENTITY_ID", lambda r: str(r["ENTITY_TYPE"]).lower() in ("deal", "lead")),
     ],
     "absences": [("ID", lambda r: True)],
 }
@@ -128,7 +130,15 @@ def _load_slice(location: WarehouseLocation, portal: PortalData, index: int) -> 
         conn.close()
 
 
-CHANGE_STAMPED = ["deals", "activities", "calls", "stage_history", "timeline_comments"]
+CHANGE_STAMPED = [
+    "deals",
+    "leads",
+    "activities",
+    "calls",
+    "stage_history",
+    "lead_stage_history",
+    "timeline_comments",
+]
 
 
 def _new_versions(cur, start: datetime, end: datetime, label: str) -> dict[str, int]:
@@ -246,6 +256,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365, help="days per slice")
     parser.add_argument("--slices", type=int, default=1, help="generator runs, one after another in time")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--lead-share", type=float, default=0.0, help="GeneratorConfig.lead_share (0: a deals-only portal)"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="floor / working-minutes pairs, alternately")
     parser.add_argument("--window-days", type=int, nargs="+", default=[1, 7])
     parser.add_argument("--json", type=Path, help="also write the numbers here")
@@ -270,6 +283,7 @@ def main() -> None:
         "managers": args.managers,
         "days": args.days,
         "slices": args.slices,
+        "lead_share": args.lead_share,
         "database": location.database,
     }
     snapshot = _portal_midnight(END_DATE)
@@ -283,6 +297,7 @@ def main() -> None:
                 managers=args.managers,
                 days=args.days,
                 end_date=END_DATE - timedelta(days=index * args.days),
+                lead_share=args.lead_share,
             )
             portal = generate(config)
             generated = time.perf_counter()

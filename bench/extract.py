@@ -79,7 +79,11 @@ def ours(portal: PortalData) -> tuple[Phase, dict[str, Any]]:
         started = time.monotonic()
         rows = 0
         for feed in CHANGE_FEEDS:
-            rows += sum(1 for _ in fetch_changes(client, feed, window))
+            sent = emu.counters.snapshot()["requests"]
+            feed_rows = sum(1 for _ in fetch_changes(client, feed, window))
+            feed_requests = emu.counters.snapshot()["requests"] - sent
+            print(f"  {feed.table}: {feed_rows} rows in {feed_requests} requests", flush=True)
+            rows += feed_rows
         users: list[int] = []
         for spec in SNAPSHOTS:
             records = list(spec.fetch(client, SnapshotContext(today=window.last_day, user_ids=users)))
@@ -256,15 +260,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--sample-pages", type=int, default=10)
     parser.add_argument("--json", help="also write the numbers to this file")
+    parser.add_argument(
+        "--lead-share", type=float, default=0.0, help="GeneratorConfig.lead_share (0: no leads)"
+    )
+    parser.add_argument("--ours-only", action="store_true", help="only the full export through our client")
     args = parser.parse_args()
 
     started = time.monotonic()
-    portal = generate(
-        GeneratorConfig(seed=args.seed, managers=args.managers, days=args.days, end_date=END_DATE)
+    config = GeneratorConfig(
+        seed=args.seed, managers=args.managers, days=args.days, end_date=END_DATE, lead_share=args.lead_share
     )
+    portal = generate(config)
     print(f"generated {args.managers}×{args.days} portal in {time.monotonic() - started:.0f} s", flush=True)
     full, stats = ours(portal)
-    print(f"ours: {full}", flush=True)
+    print(f"ours: {full}, {full.rows_per_request:.0f} rows/request", flush=True)
+    if args.ours_only:
+        return
     baselines = [naive(portal, args.sample_pages), fast_bitrix24_style(portal)]
     short = generate(GeneratorConfig(seed=args.seed, managers=args.managers, days=30, end_date=END_DATE))
     increments = {30: incremental(short), args.days: incremental(portal)}

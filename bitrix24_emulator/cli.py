@@ -85,8 +85,16 @@ def serve(
             " and callbacks wait, COMPLETED N, until handled) or classic (only missed ones are N)."
         ),
     ] = "universal",
+    lead_share: Annotated[
+        float,
+        typer.Option(
+            help="Share of the requests from outside that arrive as a lead (plus junk, in-work and repeated"
+            " leads); 0 = a deals-only portal."
+        ),
+    ] = 0.3,
 ) -> None:
-    """Generate a portal from --seed/--managers/--days/--end-date and serve its REST API."""
+    """Generate a portal from --seed/--managers/--days/--end-date and serve its REST API (leads and deals by
+    default)."""
     from bitrix24_emulator import generator
 
     started = time.monotonic()
@@ -96,11 +104,13 @@ def serve(
         days=days,
         end_date=end_date.date() if end_date else None,
         activity_scenario=activity_scenario,
+        lead_share=lead_share,
     )
     portal = generator.generate(config)
     typer.echo(
         f"generated portal: seed {seed}, {managers} managers, {days} days up to {config.end_date},"
-        f" {activity_scenario} activity scenario in {time.monotonic() - started:.1f} s"
+        f" {activity_scenario} activity scenario, lead share {lead_share:g}"
+        f" in {time.monotonic() - started:.1f} s"
     )
     if truth_out is not None:
         generator.write_truth(portal, truth_out)

@@ -48,6 +48,21 @@ class DealTruth:
     first_touch_by: int | None
 
 
+@dataclass(frozen=True)
+class RequestTruth:
+    """The generator's ground truth for one request chain: a lead with the deal converted from it, a lead
+    alone, or a deal without a lead (rules: ``generator/truth.py``). ``responsible_id`` is the
+    ASSIGNED_BY_ID of the record the first contact was on (the deal's, else the lead's, while untouched)."""
+
+    lead_id: int | None
+    deal_id: int | None
+    responsible_id: int
+    started_at: str  # ISO-8601: the earliest DATE_CREATE of the chain's records
+    first_touch_at: str | None
+    first_touch_kind: str | None
+    first_touch_by: int | None
+
+
 @dataclass
 class PortalData:
     """Everything one emulated portal holds.
@@ -69,3 +84,5 @@ class PortalData:
     # already done); every other done activity was completed at its LAST_UPDATED. REST never exposes this:
     # it is history, for the backlog truth and the portal's past (bitrix24_emulator/generator/history.py).
     activity_completed_at: dict[int, str] = field(default_factory=dict)
+    requests: list[RequestTruth] = field(default_factory=list)
+    """One per request chain; derived from ``tables`` like ``truth``, so not part of the fingerprint."""

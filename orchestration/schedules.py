@@ -56,7 +56,7 @@ def portal_sync_job(dbt_assets: Sequence[dg.AssetsDefinition]) -> UnresolvedAsse
 raw_deletions_job = dg.define_asset_job(
     "raw_deletions_sweep",
     selection=dg.AssetSelection.assets(*reconciliation_assets),
-    description="Full ID sweep of deals and activities; marks records deleted in the portal.",
+    description="Full ID sweep of deals, leads and activities; marks records deleted in the portal.",
 )
 
 

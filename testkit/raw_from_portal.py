@@ -28,8 +28,10 @@ RAW_TABLE_OF = {
     "categories": "pipelines",
     "statuses": "stages",
     "deals": "deals",
+    "leads": "leads",
     "activities": "activities",
     "stage_history": "stage_history",
+    "lead_stage_history": "lead_stage_history",
     "calls": "calls",
     "timeline_comments": "timeline_comments",
 }

@@ -48,6 +48,64 @@ EXPECTED_GRAPH = {
             "marts/fct_manager_daily_deals",
         ],
     ),
+    # leads (#15): read like deals, their comments with the deals', swept with the deals
+    "raw/leads": ("raw", []),
+    "raw/lead_stage_history": ("raw", []),
+    "raw/timeline_comments": ("raw", ["raw/deals", "raw/leads"]),
+    "raw/deletions": (
+        "reconciliation",
+        ["raw/activities", "raw/deals", "raw/lead_stage_history", "raw/leads"],
+    ),
+    "staging/stg_bitrix24__leads": ("staging", ["raw/deletions", "raw/leads"]),
+    "staging/stg_bitrix24__lead_stage_history": ("staging", ["raw/deletions", "raw/lead_stage_history"]),
+    "staging/stg_bitrix24__lead_statuses": ("staging", ["staging/stg_bitrix24__stages"]),
+    "intermediate/int_lead_contacts_unioned": (
+        "intermediate",
+        [
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__calls",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__timeline_comments",
+            "staging/stg_bitrix24__users",
+        ],
+    ),
+    "intermediate/int_request_chains": (
+        "intermediate",
+        ["staging/stg_bitrix24__deals", "staging/stg_bitrix24__leads"],
+    ),
+    "intermediate/int_requests_first_touched": (
+        "intermediate",
+        [
+            "intermediate/int_deal_contacts_unioned",
+            "intermediate/int_lead_contacts_unioned",
+            "intermediate/int_request_chains",
+            "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__leads",
+        ],
+    ),
+    # snapshot_at() reads raw deals and activities (the instant the data stands for)
+    "marts/managerControl_Request": (
+        "marts",
+        [
+            "intermediate/int_requests_first_touched",
+            "intermediate/int_working_time_lookup",
+            "raw/activities",
+            "raw/deals",
+            "staging/stg_bitrix24__users",
+        ],
+    ),
+    "marts/fct_manager_daily_leads": ("marts", ["staging/stg_bitrix24__leads"]),
+    "marts/fct_lead_backlog_spans": (
+        "marts",
+        [
+            "raw/activities",
+            "raw/leads",
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+        ],
+    ),
 }
 
 

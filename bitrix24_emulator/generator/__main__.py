@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--end-date", type=date.fromisoformat, help="the portal's today (default: today in its time zone)"
     )
+    parser.add_argument("--lead-share", type=float, default=0.0, help="0: deals only (see GeneratorConfig)")
     parser.add_argument("--truth-out", help="directory for write_truth()")
     parser.add_argument("--fingerprint", action="store_true", help="also print portal_fingerprint()")
     args = parser.parse_args(argv)
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         days=args.days,
         end_date=args.end_date,
         activity_scenario=args.activity_scenario,
+        lead_share=args.lead_share,
     )
     portal = generate(config)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started

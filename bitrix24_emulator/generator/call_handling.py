@@ -16,10 +16,10 @@ def complete_handled_calls(rec: Recorder, snapshot: int) -> None:
 
     Runs on the un-numbered records (``Activity.call`` indexes ``rec.calls``); only calls that ended before
     the snapshot complete anything."""
-    per_deal: dict[int, list[Activity]] = {}
+    per_deal: dict[tuple[int, int], list[Activity]] = {}  # per CRM record: (OWNER_TYPE_ID, OWNER_ID)
     for act in rec.activities:
         if act.kind == CALL:
-            per_deal.setdefault(act.deal, []).append(act)
+            per_deal.setdefault((act.owner_type, act.deal), []).append(act)
     for acts in per_deal.values():
         waiting: list[Activity] = []
         for act in sorted(acts, key=lambda a: (a.end, a.start)):

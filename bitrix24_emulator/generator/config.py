@@ -52,6 +52,12 @@ class GeneratorConfig:
     waiting incoming ones. ``classic`` (portals that turned the scenario off): missed incoming calls and
     callbacks are ``N``, every other call ``Y``."""
 
+    lead_share: float = 0.0
+    """Share of the requests from outside (web forms, chats, calls, e-mails) that arrive as a lead and are
+    converted into their deal; besides, leads that stay leads (junk, in work, repeated requests) and a few
+    converted into an existing deal (generator/leads.py). 0 (the default) is a deals-only portal, byte for
+    byte the portal of the same seed without leads; ``serve`` and the demo use a mix."""
+
     def __post_init__(self) -> None:
         if self.end_date is None:  # resolved once: every generator component reads the same day
             object.__setattr__(self, "end_date", portal_today(self.portal_time_zone))
@@ -59,5 +65,7 @@ class GeneratorConfig:
             raise ValueError("need at least one manager per sales department")
         if self.days < 1:
             raise ValueError("days must be positive")
+        if not 0.0 <= self.lead_share <= 1.0:
+            raise ValueError("lead_share must be between 0 and 1")
         if self.activity_scenario not in ("universal", "classic"):
             raise ValueError("activity_scenario must be 'universal' or 'classic'")

@@ -82,6 +82,7 @@ class Deal:
     modified_by: int = 0
     last_activity: tuple[int, int] | None = None
     moves: list[Move] = field(default_factory=list)
+    lead_id: int | None = None  # LEAD_ID: the lead converted into this deal (generator/leads.py)
 
 
 def _count(rng: random.Random, mean: float) -> int:
@@ -163,7 +164,7 @@ def deals_table(deals: list[Deal], clock: PortalClock) -> Table:
                 f"{d.opportunity}.00",
                 "N",
                 "0.00",
-                None,
+                None if d.lead_id is None else str(d.lead_id),
                 None,
                 str(1_000_000 + d.id),
                 None,

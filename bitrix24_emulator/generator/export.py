@@ -4,6 +4,8 @@
 
 * ``deal_truth.csv`` — ``deal_id, responsible_id, created_at, first_touch_at, first_touch_kind,
   first_touch_by`` (ISO-8601 with the portal offset; the last three empty while untouched);
+* ``request_truth.csv`` — ``lead_id, deal_id, responsible_id, started_at, first_touch_at, first_touch_kind,
+  first_touch_by``: one row per request chain (a lead with its deal, a lead alone, a deal without a lead);
 * ``users.csv`` — ``user_id, user_type, active, time_zone`` (IANA, already resolved: '' → portal zone),
   ``department_id``;
 * ``schedules.csv`` — ``user_id, kind, start, end, cycle, anchor, honours_portal_calendar`` (see README);
@@ -49,6 +51,30 @@ def write_truth(portal: PortalData, path: str | Path) -> list[Path]:
                     "" if t.first_touch_by is None else t.first_touch_by,
                 )
                 for t in portal.truth
+            ),
+        ),
+        _csv(
+            out / "request_truth.csv",
+            (
+                "lead_id",
+                "deal_id",
+                "responsible_id",
+                "started_at",
+                "first_touch_at",
+                "first_touch_kind",
+                "first_touch_by",
+            ),
+            (
+                (
+                    "" if t.lead_id is None else t.lead_id,
+                    "" if t.deal_id is None else t.deal_id,
+                    t.responsible_id,
+                    t.started_at,
+                    t.first_touch_at or "",
+                    t.first_touch_kind or "",
+                    "" if t.first_touch_by is None else t.first_touch_by,
+                )
+                for t in portal.requests
             ),
         ),
         _csv(

@@ -12,12 +12,19 @@ from bitrix24_emulator.generator.config import GeneratorConfig
 from bitrix24_emulator.generator.deals import deals_table, history_table, plan_deals
 from bitrix24_emulator.generator.directory import departments_table, users_table
 from bitrix24_emulator.generator.filler import add_filler_calls
+from bitrix24_emulator.generator.leads import (
+    Lead,
+    LeadTeller,
+    lead_history_table,
+    lead_statuses_rows,
+    leads_table,
+)
 from bitrix24_emulator.generator.lifecycle import Storyteller, edit_done_activities
 from bitrix24_emulator.generator.people import Organisation, build_organisation
 from bitrix24_emulator.generator.pipelines import categories_table, statuses_table
 from bitrix24_emulator.generator.records import Recorder
 from bitrix24_emulator.generator.rows import activities_table, comments_table, number_records
-from bitrix24_emulator.generator.truth import first_touches
+from bitrix24_emulator.generator.truth import first_touches, request_chains
 from bitrix24_emulator.generator.work_calendar import PortalCalendar, calendar_settings
 from bitrix24_emulator.generator.worktime import build_windows
 from bitrix24_emulator.model import PortalData, Table
@@ -74,18 +81,36 @@ def generate(config: GeneratorConfig) -> PortalData:
     )
     for deal in deals:
         teller.tell(deal)
+    leads: list[Lead] = []
+    if config.lead_share > 0:
+        lead_teller = LeadTeller(
+            rec,
+            windows,
+            _colleagues(org),
+            org.robot_id,
+            snapshot,
+            fired,
+            config.untouched_share,
+            universal=universal,
+            first=clock.ts(first),
+            lead_share=config.lead_share,
+            seed=config.seed,
+        )
+        leads = lead_teller.tell(deals)
     if universal:
         complete_handled_calls(rec, snapshot)
     add_filler_calls(rec, org.managers, windows, clock.ts(first), snapshot, config.calls_per_day, config.seed)
     number_records(rec)
     edit_done_activities(rec.activities, snapshot, config.seed)
-    truth = first_touches(deals, rec, {p.id for p in employees}, clock)
+    employee_ids = {p.id for p in employees}
+    truth = first_touches(deals, rec, employee_ids, clock, leads)
+    requests = request_chains(deals, leads, rec, employee_ids, clock)
     completed_at = {
         number: clock.iso(a.completed_at)
         for number, a in enumerate(rec.activities, start=1)
         if a.completed and a.completed_at != a.last_updated
     }
-    max_id = max(len(deals), len(org.people))
+    max_id = max(len(deals), len(org.people), len(leads))
     activities = activities_table(rec, clock, max_id, universal)  # both free their records as they go
     calls = calls_table(rec, clock, max_id, activities)
     tables: dict[str, Table] = {
@@ -101,6 +126,11 @@ def generate(config: GeneratorConfig) -> PortalData:
         "absences": absences,
         "work_schedules": _schedules_table(org),
     }
+    if leads:  # a deals-only portal keeps exactly the tables it always had
+        tables["leads"] = leads_table(leads, clock)
+        tables["lead_stage_history"] = lead_history_table(leads, clock)
+        statuses = tables["statuses"]
+        statuses.rows.extend(lead_statuses_rows(len(statuses.rows) + 1))
     return PortalData(
         portal_time_zone=config.portal_time_zone,
         snapshot_at=clock.iso(snapshot),
@@ -110,6 +140,7 @@ def generate(config: GeneratorConfig) -> PortalData:
         seed=config.seed,
         language=config.language,
         activity_completed_at=completed_at,
+        requests=requests,
     )
 
 

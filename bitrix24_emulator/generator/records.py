@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 CALL, EMAIL, OPEN_LINE, MEETING, TODO = "call", "email", "open_line", "meeting", "todo"
 
 UNDEFINED, INCOMING, OUTGOING = 0, 1, 2  # DIRECTION; callbacks carry none
+LEAD, DEAL = 1, 2  # OWNER_TYPE_ID (docs/bitrix24-api.md § Activities and timeline comments bound to leads)
 
 
 @dataclass(slots=True)
@@ -42,6 +43,8 @@ class Activity:
         """Mark done at ``ts``: COMPLETED Y, LAST_UPDATED and the completion instant both ``ts``."""
         self.completed, self.last_updated, self.completed_at = True, ts, ts
 
+    owner_type: int = DEAL  # OWNER_TYPE_ID of the primary binding; ``deal`` then holds a lead's ID for LEAD
+
 
 @dataclass(slots=True)
 class Call:
@@ -65,6 +68,7 @@ class Comment:
     deal: int
     author: int
     text: str
+    owner_type: int = DEAL  # LEAD: ``deal`` holds the lead's ID (ENTITY_TYPE 'lead')
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ which Bitrix24 writes when a call finishes), then cross-linked: ``ORIGIN_ID`` = 
 from __future__ import annotations
 
 from bitrix24_emulator.generator.clock import PortalClock
-from bitrix24_emulator.generator.records import CALL, EMAIL, MEETING, OPEN_LINE, Recorder
+from bitrix24_emulator.generator.records import CALL, DEAL, EMAIL, LEAD, MEETING, OPEN_LINE, Recorder
 from bitrix24_emulator.model import Table
 
 ACTIVITY_FIELDS = (
@@ -58,6 +58,8 @@ _PROVIDERS = {
     MEETING: ("1", "CRM_MEETING", "MEETING"),
     "todo": ("6", "CRM_TODO", "TODO"),
 }
+_OWNER_TYPES = {LEAD: "1", DEAL: "2"}
+_ENTITY_TYPES = {LEAD: "lead", DEAL: "deal"}  # crm.timeline.comment.list ENTITY_TYPE
 _NO_SETTINGS: list[object] = []  # PHP serialises an empty map as []
 _MISSED = {"MISSED_CALL": True}
 _STREAMS = {1: "2", 2: "1", 3: "1", 4: "3"}  # CALL_TYPE -> RESULT_STREAM when the call went through
@@ -81,7 +83,7 @@ def number_records(rec: Recorder) -> None:
     for call in rec.calls:
         if call.activity >= 0:
             call.activity = act_pos[call.activity]
-    rec.comments.sort(key=lambda c: (c.created, c.deal))
+    rec.comments.sort(key=lambda c: (c.created, c.deal, c.owner_type))
 
 
 def activities_table(rec: Recorder, clock: PortalClock, max_id: int, universal: bool) -> Table:
@@ -131,7 +133,7 @@ def activities_table(rec: Recorder, clock: PortalClock, max_id: int, universal: 
             (
                 str(number),
                 num[a.deal],
-                "2",
+                _OWNER_TYPES[a.owner_type],
                 type_id,
                 provider,
                 provider_type,
@@ -173,7 +175,7 @@ def activities_table(rec: Recorder, clock: PortalClock, max_id: int, universal: 
 def comments_table(rec: Recorder, clock: PortalClock, max_id: int) -> Table:
     num = number_strings(max_id)
     rows = [
-        (str(i), clock.iso(c.created), num[c.deal], "deal", num[c.author], c.text)
+        (str(i), clock.iso(c.created), num[c.deal], _ENTITY_TYPES[c.owner_type], num[c.author], c.text)
         for i, c in enumerate(rec.comments, start=1)
     ]
     return Table("timeline_comments", COMMENT_FIELDS, rows)

@@ -107,11 +107,15 @@ class LiveMutator:
             return deals.ids[pos]
 
     def delete_deal(self, deal_id: int | None = None) -> int:
+        return self.delete_record("deals", deal_id)
+
+    def delete_record(self, table: str, record_id: int | None = None) -> int:
+        """Delete a record of ``table`` (``deals``, ``leads``, …; a random one by default); its ID."""
         with self.state.lock:
-            deals = self._table("deals")
-            pos = self._pick(deals, deal_id)
-            removed = deals.ids[pos]
-            deals.delete(pos)
+            index = self._table(table)
+            pos = self._pick(index, record_id)
+            removed = index.ids[pos]
+            index.delete(pos)
             self.applied += 1
             return removed
 

@@ -1,7 +1,8 @@
 """Partitioned raw assets: what changed in the portal during each day.
 
-Each daily partition reads the records whose change stamp falls in that day (DATE_MODIFY for deals,
-LAST_UPDATED for activities, CALL_START_DATE for calls, CREATED_TIME for stage history) with the
+Each daily partition reads the records whose change stamp falls in that day (DATE_MODIFY for deals and
+leads, LAST_UPDATED for activities — bound to deals, leads or anything else: the read has no owner filter —
+CALL_START_DATE for calls, CREATED_TIME for the deals' and the leads' stage history) with the
 keyset-in-batch recipe of the REST client. A backfill of many days runs as ONE run over the whole
 range (``BackfillPolicy.single_run``): one keyset pass costs ``rows / 2,500`` requests whatever the
 number of days, where a run per day would pay the small-window overhead a year of times. Each version
@@ -50,6 +51,13 @@ CHANGE_FEEDS = (
         extra_params={"select": ["*", "UF_*"]},
     ),
     ChangeFeed(
+        "leads",
+        "crm.lead.list",
+        "DATE_MODIFY",
+        "Leads changed during the day (crm.lead.list).",
+        extra_params={"select": ["*", "UF_*"]},
+    ),
+    ChangeFeed(
         "activities",
         "crm.activity.list",
         "LAST_UPDATED",
@@ -70,6 +78,14 @@ CHANGE_FEEDS = (
         "CREATED_TIME",
         "Stage transitions of deals during the day (crm.stagehistory.list).",
         extra_params={"entityTypeId": 2},
+        result_path=("items",),
+    ),
+    ChangeFeed(
+        "lead_stage_history",
+        "crm.stagehistory.list",
+        "CREATED_TIME",
+        "Status transitions of leads during the day (crm.stagehistory.list, entityTypeId 1).",
+        extra_params={"entityTypeId": 1},
         result_path=("items",),
     ),
 )

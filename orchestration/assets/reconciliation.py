@@ -5,9 +5,11 @@ so the only way to learn about a deletion is to list every ID that still exists 
 ``select=[ID]`` and the keyset-in-batch recipe that costs ``ids / 2,500`` requests: ~230 requests (about two
 minutes at 2 req/s) for the 72,000 deals and 524,000 activities of a 70-manager year, hence a weekly schedule.
 
-Swept: deals and activities, the records people delete. Not swept: calls (``voximplant.statistic.get``
-rows are written once at call end and never deleted; the method also ignores ``select``) and stage
-history (append-only, and rows of a deleted deal are hidden with the deal by the marts' joins).
+Swept: deals, leads and activities, the records people delete, and the leads' status history: the vendor
+deletes a lead's final-status row when the lead leaves that status again (docs/bitrix24-api.md
+§ crm.stagehistory.list — leads). Not swept: calls (``voximplant.statistic.get`` rows are written once at
+call end and never deleted; the method also ignores ``select``) and the deals' stage history (append-only,
+and rows of a deleted deal are hidden with the deal by the marts' joins).
 
 The ledger ``raw.deletions`` holds one row per record missing at the latest sweep; ``detected_at`` is
 that sweep's time, and staging hides a record only if it was found missing *after* its last sighting
@@ -17,7 +19,8 @@ comes back by itself. A record present again at a sweep leaves the ledger.
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import dagster as dg
 from psycopg2 import sql
@@ -33,9 +36,16 @@ class Sweep:
 
     table: str
     method: str
+    extra_params: dict[str, Any] = field(default_factory=dict)
+    result_path: tuple[str, ...] | None = None
 
 
-SWEEPS = (Sweep("deals", "crm.deal.list"), Sweep("activities", "crm.activity.list"))
+SWEEPS = (
+    Sweep("deals", "crm.deal.list"),
+    Sweep("leads", "crm.lead.list"),
+    Sweep("activities", "crm.activity.list"),
+    Sweep("lead_stage_history", "crm.stagehistory.list", {"entityTypeId": 1}, ("items",)),
+)
 
 # A webhook that lost its rights lists fewer (or no) records, which would look like a mass deletion
 # (docs/bitrix24-api.md § Deletions). Above this share of stored records missing at once, the sweep fails
@@ -53,7 +63,8 @@ class SweepResult:
 
 def portal_ids(client: Bitrix24Client, sweep: Sweep) -> Iterable[int]:
     """Every ID the portal lists for the entity, ascending (keyset, ``select=[ID]``)."""
-    for page in client.iter_keyset(sweep.method, {"select": ["ID"]}):
+    params = {**sweep.extra_params, "select": ["ID"]}
+    for page in client.iter_keyset(sweep.method, params, result_path=sweep.result_path):
         for row in page:
             yield int(row["ID"])
 
@@ -113,8 +124,9 @@ def record_sweep(conn: Connection, portal_id: str, table: str, ids: Iterable[int
     deps=[dg.AssetKey(["raw", sweep.table]) for sweep in SWEEPS],
     group_name="reconciliation",
     description=(
-        "Records deleted in the portal: a full ID sweep (select=[ID], keyset) of deals and activities, "
-        "anti-joined with raw. Staging hides a record found missing after its last sighting."
+        "Records deleted in the portal: a full ID sweep (select=[ID], keyset) of deals, leads, activities "
+        "and lead status history, anti-joined with raw. Staging hides a record found missing after its last "
+        "sighting."
     ),
     kinds={"bitrix24", "postgres"},
     owners=["team:data-engineering"],

@@ -356,6 +356,8 @@ def sync_command(
 
 class ReportKind(StrEnum):
     deals = "deals"
+    requests = "requests"
+    leads = "leads"
     calls = "calls"
 
 
@@ -382,7 +384,8 @@ def report(
     kind: ReportKind = typer.Argument(
         ...,
         metavar="KIND",
-        help="deals = report 1 (deal handling), calls = report 2 (call traffic).",
+        help="deals = report 1 per deal, requests = report 1 per request (a lead and its deal as one),"
+        " leads = report 1 per lead (conversion, lead backlog), calls = report 2 (call traffic).",
         show_default=False,
     ),
     from_day: datetime | None = typer.Option(
@@ -422,6 +425,10 @@ def report(
         metavar="COLUMN",
         help="Sort by this column, largest first. deals: "
         + ", ".join(SORT_COLUMNS["deals"])
+        + ". requests: "
+        + ", ".join(SORT_COLUMNS["requests"])
+        + ". leads: "
+        + ", ".join(SORT_COLUMNS["leads"])
         + ". calls: "
         + ", ".join(SORT_COLUMNS["calls"])
         + ". Default: the first of each.",

@@ -32,6 +32,16 @@ COLUMN_LABELS = {
     "avg_open_deals_without_planned_activities": N_("avg open deals without planned activities"),
     "backlog_as_of": N_("backlog as of"),
     "backlog_exact": N_("backlog exact"),
+    "requests_created": N_("requests created"),
+    "arrived_as_leads": N_("arrived as leads"),
+    "requests_touched": N_("requests touched"),
+    "requests_untouched": N_("requests untouched"),
+    "leads_created": N_("leads created"),
+    "leads_converted": N_("leads converted"),
+    "leads_junk": N_("leads junk"),
+    "leads_in_work": N_("leads in work"),
+    "leads_with_overdue_activities": N_("leads with overdue activities"),
+    "open_leads_without_planned_activities": N_("open leads without planned activities"),
     "calls_total": N_("calls total"),
     # which calls each count holds, where the column name alone would mislead
     "calls_outgoing": N_("outgoing attempts"),
@@ -51,7 +61,7 @@ FLAG_LABELS = {
 # The call-pattern flags are data for JSON/CSV; on screen their reason (dbt's pattern_reason, which names
 # the flag and its numbers) says the same in words.
 FLAG_COLUMNS = {*FLAG_LABELS, "is_flagged"}
-REPORT_NAMES = {"deals": N_("deals"), "calls": N_("calls")}
+REPORT_NAMES = {"deals": N_("deals"), "requests": N_("requests"), "leads": N_("leads"), "calls": N_("calls")}
 REPORT = N_("report")  # the demo's titles: "report deals: …"
 # Calls and deals that name no employee count under this manager (dbt_project/macros/reports/unassigned.sql);
 # dim_managers names it in English, the table in the reader's language.

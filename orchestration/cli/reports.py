@@ -1,10 +1,16 @@
-"""``b24ops report deals|calls``: report 1 and report 2 read from the marts, sliced like the dashboards.
+"""``b24ops report deals|requests|leads|calls``: report 1 (per deal, per request or per lead) and report 2
+from the marts, sliced like the dashboards. ``requests`` counts request chains — a lead with the deal
+converted from it, a lead alone, a deal without a lead (docs/metrics.md "Requests") — with the lead outcomes
+beside them; ``leads`` the lead conversion (converted, junk, in work) and the lead backlog at the period's
+end.
 
 Every number comes from a SQL function dbt creates in the marts schema (macros/reports/): report 1 from
 ``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
 period's end and its average over the working days), report 2 from ``marts.manager_call_traffic(from, to)``
 and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter from
-``marts.department_subtree(ids)``: the dashboards use the same functions and formulas, so the terminal and
+``marts.department_subtree(ids)``; the requests and leads reports from
+``marts.manager_request_handling(from, to)``, ``marts.manager_lead_outcomes(from, to)`` and
+``marts.manager_lead_backlog(day)``: the dashboards use the same functions and formulas, so the terminal and
 Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
 """
 
@@ -111,7 +117,49 @@ CALLS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
-REPORTS = {"deals": DEALS, "calls": CALLS}
+# Report 1 per request (a lead and its deal as one chain) from marts.manager_request_handling(from, to), the
+# lead outcomes beside it from marts.manager_lead_outcomes(from, to) (macros/reports/request_functions.sql).
+REQUESTS = f"""
+    with {SCOPE}
+    select scope.manager_id, scope.manager_name, scope.department_name,
+           coalesce(handling.requests_created, 0) as requests_created,
+           coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
+           coalesce(handling.requests_touched, 0) as requests_touched,
+           coalesce(handling.requests_untouched, 0) as requests_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+           coalesce(outcomes.leads_created, 0) as leads_created,
+           coalesce(outcomes.leads_converted, 0) as leads_converted,
+           coalesce(outcomes.leads_junk, 0) as leads_junk,
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work
+    from scope
+    left join marts.manager_request_handling(%(from)s, %(to)s) as handling
+        on handling.manager_id = scope.manager_id
+    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
+        on outcomes.manager_id = scope.manager_id
+    order by {{order}} nulls last, scope.manager_name
+"""
+
+# Report 1 per lead: the leads created in the period and how they stand (marts.manager_lead_outcomes), and
+# the lead backlog at the end of the period's last day (marts.manager_lead_backlog: open leads with an
+# overdue activity or none planned, by the deals' backlog rules).
+LEADS = f"""
+    with {SCOPE}
+    select scope.manager_id, scope.manager_name, scope.department_name,
+           coalesce(outcomes.leads_created, 0) as leads_created,
+           coalesce(outcomes.leads_converted, 0) as leads_converted,
+           coalesce(outcomes.leads_junk, 0) as leads_junk,
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work,
+           coalesce(backlog.leads_with_overdue_activities, 0) as leads_with_overdue_activities,
+           coalesce(backlog.open_leads_without_planned_activities, 0) as open_leads_without_planned_activities
+    from scope
+    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
+        on outcomes.manager_id = scope.manager_id
+    left join marts.manager_lead_backlog(%(to)s) as backlog on backlog.manager_id = scope.manager_id
+    order by {{order}} nulls last, scope.manager_name
+"""
+
+REPORTS = {"deals": DEALS, "requests": REQUESTS, "leads": LEADS, "calls": CALLS}
 # What --sort offers (its help lists them), the default first; any other column of the report sorts too.
 SORT_COLUMNS = {
     "deals": (
@@ -122,6 +170,26 @@ SORT_COLUMNS = {
         "deals_untouched",
         "deals_with_overdue_activities",
         "open_deals_without_planned_activities",
+    ),
+    "requests": (
+        "avg_response_incl_untouched",
+        "avg_response_working_minutes",
+        "requests_created",
+        "arrived_as_leads",
+        "requests_touched",
+        "requests_untouched",
+        "leads_created",
+        "leads_converted",
+        "leads_junk",
+        "leads_in_work",
+    ),
+    "leads": (
+        "leads_created",
+        "leads_converted",
+        "leads_junk",
+        "leads_in_work",
+        "leads_with_overdue_activities",
+        "open_leads_without_planned_activities",
     ),
     "calls": (
         "calls_total",
@@ -152,8 +220,8 @@ def run_report(
     scope: Slice,
     sort: str | None = None,
 ) -> Report:
-    """Run report ``kind`` (deals | calls), sorted descending by ``sort`` (a column of the report); in the
-    calls report the flagged managers come first."""
+    """Run report ``kind`` (deals | requests | leads | calls), sorted descending by ``sort`` (a column of the
+    report); in the calls report the flagged managers come first."""
     query = REPORTS[kind]
     conn = connect(location)
     try:

@@ -59,7 +59,8 @@ def estimate_changes(client: Bitrix24Client, first_key: str, last_key: str) -> R
             return None
         rows[feed.table] = total
         by_asset[f"raw/{feed.table}"] = keyset_requests(total)
-    by_asset["raw/timeline_comments"] = comment_requests(rows["deals"])
+    # the comment asset reads the window's deals and leads, each in batches of its own
+    by_asset["raw/timeline_comments"] = comment_requests(rows["deals"]) + comment_requests(rows["leads"])
     return RequestEstimate(by_asset)
 
 

@@ -55,11 +55,19 @@ RAW_ENTITIES: dict[str, RawEntity] = {
             datetime_fields=("DATE_CREATE", "MOVED_TIME", "LAST_ACTIVITY_TIME"),
         ),
         RawEntity(
+            "leads",
+            change_stamp_field="DATE_MODIFY",
+            datetime_fields=("DATE_CREATE", "MOVED_TIME", "LAST_ACTIVITY_TIME"),
+        ),
+        RawEntity(
             "activities",
             change_stamp_field="LAST_UPDATED",
             datetime_fields=("CREATED", "START_TIME", "END_TIME", "DEADLINE"),
         ),
         RawEntity("stage_history", change_stamp_field="CREATED_TIME"),
+        # crm.stagehistory.list of leads: a table and an ID sequence of their own in the portal
+        # (docs/bitrix24-api.md § crm.stagehistory.list — leads), so a table of their own here.
+        RawEntity("lead_stage_history", change_stamp_field="CREATED_TIME"),
         RawEntity("calls", change_stamp_field="CALL_START_DATE"),
         RawEntity("timeline_comments", change_stamp_field="CREATED"),
     )

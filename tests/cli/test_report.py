@@ -341,3 +341,17 @@ def test_managers_with_one_name_are_two_rows_with_their_department(built):
         # every row shows dim_managers' display name: the CLI and Superset read the same column
         displayed = dict(query(built, "select manager_id, manager_display_name from marts.dim_managers"))
         assert {manager: row["manager_name"] for manager, row in rows.items()} == displayed
+
+
+def test_requests_report_equals_the_deals_report_on_a_deals_only_portal(built):
+    """Without leads every request is its deal: the request columns repeat the deal report's."""
+    deals = {row["manager_id"]: row for row in json.loads(report(built, "deals", "--format", "json"))}
+    requests = json.loads(report(built, "requests", "--format", "json"))
+    assert len(requests) == len(deals)
+    for row in requests:
+        deal_row = deals[row["manager_id"]]
+        assert (row["requests_created"], row["requests_touched"], row["requests_untouched"],
+                row["avg_response_working_minutes"], row["avg_response_incl_untouched"]) == (
+            deal_row["deals_created"], deal_row["deals_touched"], deal_row["deals_untouched"],
+            deal_row["avg_response_working_minutes"], deal_row["avg_response_incl_untouched"])  # fmt: skip
+        assert row["arrived_as_leads"] == row["leads_created"] == 0

@@ -47,7 +47,8 @@ def test_sync_loads_the_range_and_prints_what_it_cost(fresh_database):
     assert_progress_matches_summary(result.stdout)
 
 
-CHANGE_ASSETS = ("raw/activities", "raw/calls", "raw/deals", "raw/stage_history", "raw/timeline_comments")
+CHANGE_ASSETS = ("raw/activities", "raw/calls", "raw/deals", "raw/lead_stage_history", "raw/leads",
+                 "raw/stage_history", "raw/timeline_comments")  # fmt: skip
 REFERENCE_ASSETS = ("raw/absences", "raw/calendar_settings", "raw/departments", "raw/pipelines", "raw/stages",
                     "raw/users")  # fmt: skip
 
@@ -70,14 +71,18 @@ def assert_progress_matches_summary(stdout: str) -> None:
     lines = stdout.splitlines()
     for asset in CHANGE_ASSETS:
         rows, requests = summary[asset]
-        assert f"  {asset}: {days} partitions, {rows:,} rows, {requests:,} requests" in lines
+        counted = f"{rows:,} row{'s' * (rows != 1)}, {requests:,} request{'s' * (requests != 1)}"
+        assert f"  {asset}: {days} partitions, {counted}" in lines
     rows = sum(summary[asset][0] for asset in CHANGE_ASSETS)
     requests = sum(summary[asset][1] for asset in CHANGE_ASSETS)
     # The estimate asked of the portal before the step is exact for this portal (no deal has 50 comments).
-    assert f"changes {first} – {last}: {5 * days} partitions, ≈ {requests:,} requests, " \
+    assert f"changes {first} – {last}: {len(CHANGE_ASSETS) * days} partitions, ≈ {requests:,} requests, " \
            f"≈ {requests / 2:,.0f} s at 2 requests/s" in lines  # fmt: skip
     bar = next(line for line in lines if line.startswith(f"changes {first} – {last} ━"))
-    assert f" {5 * days}/{5 * days} partitions {rows:,} rows · {requests:,}/≈{requests:,} requests " in bar
+    partitions = len(CHANGE_ASSETS) * days
+    assert (
+        f" {partitions}/{partitions} partitions {rows:,} rows · {requests:,}/≈{requests:,} requests " in bar
+    )
     reference = next(line for line in lines if line.startswith("reference data ━"))
     rows = sum(summary[asset][0] for asset in REFERENCE_ASSETS)
     requests = sum(summary[asset][1] for asset in REFERENCE_ASSETS)

@@ -47,6 +47,8 @@ def vendor_rows() -> dict[str, list[dict[str, Any]]]:
     """Raw table -> the fixtures' rows, as the ingestion assets store them."""
     return {
         "deals": _rows("crm.deal.list"),
+        "leads": _rows("crm.lead.list"),
+        "lead_stage_history": _rows("crm.stagehistory.list.lead"),
         "activities": _rows("crm.activity.list"),
         "stage_history": _rows("crm.stagehistory.list"),
         "pipelines": _rows("crm.category.list"),
@@ -181,6 +183,29 @@ def test_stage_history_is_typed_whether_numbers_are_ints_or_strings(warehouse: W
             at("2024-09-03T10:00:00+02:00"),
         ),  # a real portal: strings
     ]
+
+
+def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
+    """The docs' two converted leads: status CONVERTED with S semantics, closed, a contact, no company."""
+    assert rows(
+        warehouse,
+        "select lead_id, status_id, status_semantic, lead_outcome, responsible_id, contact_id, company_id,"
+        " source_id, is_return_customer, created_at, closed_at"
+        " from staging.stg_bitrix24__leads order by lead_id",
+    ) == [
+        (5, "CONVERTED", "S", "converted", 1, 2069, None, "CALL", False, at("2021-05-31T15:10:16+02:00"),
+         at("2021-07-16T16:43:44+02:00")),
+        (6, "CONVERTED", "S", "converted", 1, 2070, None, "CALL", False, at("2021-05-31T15:10:16+02:00"),
+         at("2021-07-16T16:43:47+02:00")),
+    ]  # fmt: skip
+
+
+def test_lead_stage_history_is_typed(warehouse: WarehouseLocation) -> None:
+    assert rows(
+        warehouse,
+        "select lead_stage_history_id, lead_id, status_id, status_semantic, transition_type, transitioned_at"
+        " from staging.stg_bitrix24__lead_stage_history",
+    ) == [(35, 21, "NEW", "P", "created", at("2024-04-25T14:59:11+00:00"))]
 
 
 def test_pipelines_are_typed(warehouse: WarehouseLocation) -> None:

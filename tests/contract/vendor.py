@@ -1,10 +1,12 @@
 """The contract fixtures: answers of the REST methods the product calls, from the vendor's documentation.
 
-Each ``fixtures/<method>.json`` holds the vendor's example answer (``response``) with the page it comes from
-(``_source``, a path in the ``bitrix24/b24restdocs`` repository), the parameters to ask the emulator the same
-question (``params``), where the rows are (``rows``), and the allowed differences between the emulator's
-answer and the example, each with its reason (``allowed`` extra types per path, ``optional`` paths).
-``exact`` fixtures show every field the method returns, so a field only the emulator sends is a difference.
+Each ``fixtures/<method>.json`` (``<method>.<variant>.json`` for a second question to the same method, e.g.
+the lead stage history ``crm.stagehistory.list.lead.json``) holds the vendor's example answer (``response``)
+with the page it comes from (``_source``, a path in the ``bitrix24/b24restdocs`` repository), the parameters
+to ask the emulator the same question (``params``), where the rows are (``rows``), and the allowed
+differences between the emulator's answer and the example, each with its reason (``allowed`` extra types per
+path, ``optional`` paths). ``exact`` fixtures show every field the method returns, so a field only the
+emulator sends is a difference.
 """
 
 from __future__ import annotations

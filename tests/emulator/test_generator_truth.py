@@ -169,7 +169,14 @@ def test_unhealthy_call_profiles_show_in_the_calls() -> None:
 
 def test_write_truth_exports_what_the_oracle_needs(portal: PortalData, tmp_path: Path) -> None:
     paths = {p.name: p for p in write_truth(portal, tmp_path)}
-    assert set(paths) == {"deal_truth.csv", "users.csv", "schedules.csv", "absences.csv", "portal.json"}
+    assert set(paths) == {
+        "deal_truth.csv",
+        "request_truth.csv",
+        "users.csv",
+        "schedules.csv",
+        "absences.csv",
+        "portal.json",
+    }
     with paths["deal_truth.csv"].open(encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
     assert len(exported) == len(portal.truth)

@@ -32,6 +32,8 @@ from orchestration.warehouse.location import WarehouseLocation
 # raw table -> (emulator table, change stamp field or None)
 ENTITIES: dict[str, tuple[str, str | None]] = {
     "deals": ("deals", "DATE_MODIFY"),
+    "leads": ("leads", "DATE_MODIFY"),
+    "lead_stage_history": ("lead_stage_history", "CREATED_TIME"),
     "activities": ("activities", "LAST_UPDATED"),
     "calls": ("calls", "CALL_START_DATE"),
     "stage_history": ("stage_history", "CREATED_TIME"),
@@ -152,8 +154,11 @@ def _stamp(value: Any) -> datetime | None:
 
 
 def portal_versions(portal: PortalData, table: str) -> list[Version]:
-    """(id, change stamp) of every record the portal holds now."""
+    """(id, change stamp) of every record the portal holds now (none of a table it lacks: a deals-only
+    portal has no leads)."""
     source, stamp = ENTITIES[table]
+    if source not in portal.tables:
+        return []
     rows = portal.tables[source]
     id_pos = rows.index_of(rows.id_field)
     stamp_pos = rows.index_of(stamp) if stamp else None

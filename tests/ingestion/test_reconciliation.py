@@ -51,7 +51,9 @@ def test_sweep_marks_deleted_unmarks_restored_and_is_cheap(fresh_database, monke
     metadata = sweep.asset_materializations_for_node("raw__deletions")[0].metadata
     assert metadata["newly_missing"].value == 3
     assert metadata["by_entity"].value["deals"]["restored"] == 1
-    assert sweep_requests == sum(_keyset_requests(len(portal.tables[s.table].rows)) for s in SWEEPS)
+    # a deals-only portal lists no leads and no lead history: one empty first page each
+    listed = {s.table: len(portal.tables[s.table].rows) if s.table in portal.tables else 0 for s in SWEEPS}
+    assert sweep_requests == sum(_keyset_requests(rows) for rows in listed.values())
 
 
 def test_sweep_refuses_to_mark_most_records_deleted(fresh_database, monkeypatch, tmp_path) -> None:

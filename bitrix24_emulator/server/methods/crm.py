@@ -1,6 +1,6 @@
-"""CRM methods: deals, activities, stage history, pipelines, statuses, comments.
+"""CRM methods: deals, leads, activities, stage history, pipelines, statuses, comments.
 
-Facts: docs/bitrix24-api.md § crm.deal.list, § crm.activity.list, § crm.stagehistory.list,
+Facts: docs/bitrix24-api.md § crm.deal.list, § crm.lead.list, § crm.activity.list, § crm.stagehistory.list,
 § crm.category.list, § crm.status.list, § crm.timeline.comment.list.
 """
 
@@ -17,6 +17,7 @@ from bitrix24_emulator.server.params import as_list, php_int
 from bitrix24_emulator.server.tables import TableIndex
 
 DEAL_ON_DEMAND = frozenset({"CONTACT_IDS", "PHONE", "EMAIL", "WEB", "IM"})
+LEAD_ON_DEMAND = frozenset({"PHONE", "EMAIL", "WEB", "IM"})  # multiple fields: only when named
 ACTIVITY_ON_DEMAND = frozenset({"COMMUNICATIONS", "FILES", "WEBDAV_ELEMENTS", "BINDINGS"})
 DEAL_READ_ONLY = frozenset(
     {
@@ -40,6 +41,15 @@ ACTIVITY_READ_ONLY = frozenset({"ASSOCIATED_ENTITY_ID", "CREATED", "AUTHOR_ID", 
 @rest_method("crm.deal.list")
 def deal_list(call: Call) -> Result:
     return crm_list(call, "deals", on_demand=DEAL_ON_DEMAND)
+
+
+@rest_method("crm.lead.list")
+def lead_list(call: Call) -> Result:
+    """The same legacy list as deals. A portal generated without leads (``lead_share`` 0) has no lead table
+    and answers an empty list, as a portal whose leads were never used."""
+    if call.state.table("leads") is None:
+        return Result([], total=0)
+    return crm_list(call, "leads", on_demand=LEAD_ON_DEMAND)
 
 
 @rest_method("crm.deal.get")
@@ -113,15 +123,20 @@ def activity_fields(call: Call) -> Result:
     return Result(fields_description(table(call, "activities"), ACTIVITY_READ_ONLY))
 
 
+_HISTORY_TABLES = {1: "lead_stage_history", 2: "stage_history"}
+
+
 @rest_method("crm.stagehistory.list")
 def stagehistory_list(call: Call) -> Result:
-    """Controller method: rows under ``result.items``, native ints, ``start`` floored."""
+    """Controller method: rows under ``result.items``, ``start`` floored. Deals (2) and leads (1, their own
+    table and ID sequence: docs/bitrix24-api.md § crm.stagehistory.list — leads); other types answer empty."""
     entity_type = php_int(call.params.get("entityTypeId", default=0))
     if entity_type <= 0:
         raise crm_error("entityTypeId is required")
-    index = table(call, "stage_history")
-    if entity_type != 2:
+    found = call.state.table(_HISTORY_TABLES[entity_type]) if entity_type in _HISTORY_TABLES else None
+    if found is None:
         return Result({"items": []}, total=0)
+    index = found
     result = list_rows(
         call,
         index,

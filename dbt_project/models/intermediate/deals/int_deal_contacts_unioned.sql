@@ -1,18 +1,6 @@
 {#- Every contact with a deal by a real employee, whatever its kind, before or after the deal's creation
-    (int_deals_first_touched keeps the ones after it). Kinds and instants follow docs/metrics.md:
-
-      call          call activity, outgoing or a callback, or incoming and connected; START_TIME, AUTHOR_ID
-                    (connected: its statistic row has code 200 and duration > 0; without a statistic row in
-                    the warehouse, RESULT_STREAM 1-3 and END_TIME after START_TIME — docs/metrics.md)
-      email         outgoing e-mail activity; START_TIME, AUTHOR_ID
-      open_line     open-line session answered by an operator (RESULT_STATUS 2); START_TIME, AUTHOR_ID
-      meeting       completed meeting; START_TIME, AUTHOR_ID
-      stage_change  stage history TYPE_ID 2, 3 or 5; CREATED_TIME, the deal's responsible (history has no author)
-      deal_edit     DATE_MODIFY later than DATE_CREATE and not a stage move (≠ MOVED_TIME); MODIFY_BY_ID
-      comment       timeline comment; CREATED, AUTHOR_ID
-
-    A real employee is a user that user.get lists with USER_TYPE 'employee' (robots, chat-bots and system
-    accounts are not; fired employees still are). To-dos are never contacts, planned or done.
+    (int_deals_first_touched keeps the ones after it). The rules live in one macro for deals and leads:
+    macros/requests/record_contacts.sql (kinds and instants: docs/metrics.md).
 
     Incremental (delete+insert on deal_id): a window run re-derives every contact of the deals changed in the
     window (macros/deal_handling/deals_changed_in_window.sql), through the staging tables' owner indexes.
@@ -31,155 +19,14 @@
 }}
 with
 
-deals as not materialized (
-    select * from {{ ref('stg_bitrix24__deals') }}
-),
-
-activities as not materialized (
-    select * from {{ ref('stg_bitrix24__activities') }}
-),
-
-stage_history as not materialized (
-    select * from {{ ref('stg_bitrix24__stage_history') }}
-),
-
-comments as not materialized (
-    select * from {{ ref('stg_bitrix24__timeline_comments') }}
-),
-
-users as not materialized (
-    select * from {{ ref('stg_bitrix24__users') }}
-),
-
-calls as not materialized (
-    select * from {{ ref('stg_bitrix24__calls') }}
-),
-
--- The employee test is IN (subquery): PostgreSQL runs it as one hashed look-up. The staging views' row
--- estimates are poor (filters on JSON expressions), and joins on them were seen to turn into nested loops
--- that re-read a view per row (minutes instead of milliseconds on a 700-deal portal).
-{% if is_incremental() %}
-changed_deals as (
-    {{ deals_changed_in_window() }}
-),
-{% endif %}
-
-employees as (
-    select user_id from users where user_type = 'employee'
-),
-
--- Incoming call activities that connected. Telephony never writes RESULT_STATUS on a call activity
--- (docs/bitrix24-api.md § crm.activity.list — call activities): the statistic row of the call
--- (ORIGIN_ID = VI_<CALL_ID>, one index probe on stg_bitrix24__calls.call_id) decides; without one in the
--- warehouse, the activity's RESULT_STREAM (1-3 only for code 200) and its END_TIME (START_TIME +
--- CALL_DURATION) say the same. Only the incoming ones are looked up: a few per cent of the activities.
--- Measured on 70 managers x 365 days (523,515 activities, 566,726 calls, 2 cores): this CTE alone 0.7 s on
--- a full build (parallel hash join, the 69,000 incoming call activities hashed, the calls scanned once);
--- the whole model 4.4-5.2 s against 3.6-4.2 s without the look-up; a window run probes the call_id index
--- once per incoming call of the changed deals (1,706 probes, 0.14 s for the deals of 17 days).
-incoming_calls_connected as (
-    select activities.activity_id
-    from activities
-    left join calls on calls.call_id = activities.call_id
-    where activities.is_deal_owned
-      and activities.activity_kind = 'call'
-      and activities.direction = 'incoming'
-      {% if is_incremental() %}and activities.owner_id in (select deal_id from changed_deals){% endif %}
-      and coalesce(
-          calls.is_connected,
-          activities.result_stream in ('incoming', 'outgoing', 'callback') and activities.end_at > activities.start_at
-      )
-),
-
-activity_contacts as (
-    select
-        owner_id as deal_id,
-        start_at as contact_at,
-        activity_kind as contact_kind,
-        activity_id as source_row_id,
-        author_id as contact_by
-    from activities
-    where is_deal_owned
-      {% if is_incremental() %}and owner_id in (select deal_id from changed_deals){% endif %}
-      and (
-          -- outgoing attempts count whatever the outcome (the manager tried); callbacks carry no DIRECTION
-          (activity_kind = 'call' and (direction = 'outgoing' or is_callback))
-          or (activity_kind = 'call' and activity_id in (select activity_id from incoming_calls_connected))
-          or (activity_kind = 'email' and direction = 'outgoing')
-          or (activity_kind = 'open_line' and result_status = 'answered')
-          or (activity_kind = 'meeting' and is_completed)
-      )
-),
-
-stage_contacts as (
-    select
-        stage_history.deal_id,
-        stage_history.transitioned_at as contact_at,
-        'stage_change' as contact_kind,
-        0::bigint as source_row_id,
-        deals.responsible_id as contact_by
-    from stage_history
-    inner join deals on deals.deal_id = stage_history.deal_id
-    where stage_history.type_id in (2, 3, 5)
-      {% if is_incremental() %}and stage_history.deal_id in (select deal_id from changed_deals){% endif %}
-),
-
-edit_contacts as (
-    select
-        deal_id,
-        modified_at as contact_at,
-        'deal_edit' as contact_kind,
-        0::bigint as source_row_id,
-        modified_by_id as contact_by
-    from deals
-    where modified_at > created_at
-      and modified_at is distinct from moved_at
-      {% if is_incremental() %}and deal_id in (select deal_id from changed_deals){% endif %}
-),
-
-comment_contacts as (
-    select
-        entity_id as deal_id,
-        created_at as contact_at,
-        'comment' as contact_kind,
-        comment_id as source_row_id,
-        author_id as contact_by
-    from comments
-    where entity_type = 'deal'
-      {% if is_incremental() %}and entity_id in (select deal_id from changed_deals){% endif %}
-),
-
-unioned as (
-    select * from activity_contacts
-    union all
-    select * from stage_contacts
-    union all
-    select * from edit_contacts
-    union all
-    select * from comment_contacts
-),
-
-final as (
-    select
-        -- ids
-        unioned.deal_id,
-        unioned.contact_by,
-        unioned.source_row_id,
-
-        -- attributes
-        unioned.contact_kind,
-        -- ties at the same instant go to the kind listed first in docs/metrics.md, then the lower row id
-        array_position(
-            array['call', 'email', 'open_line', 'meeting', 'stage_change', 'deal_edit', 'comment'],
-            unioned.contact_kind
-        ) as contact_kind_rank,
-
-        -- timestamps
-        unioned.contact_at,
-        {{ staged_at() }} as staged_at
-    from unioned
-    where unioned.contact_by in (select user_id from employees)
-      and unioned.contact_at is not null
-)
+{{ record_contacts(
+    owned='is_deal_owned',
+    records=ref('stg_bitrix24__deals'),
+    history=ref('stg_bitrix24__stage_history'),
+    id_column='deal_id',
+    comment_type='deal',
+    edit_kind='deal_edit',
+    scope=deals_changed_in_window() if is_incremental() else none,
+) }}
 
 select * from final

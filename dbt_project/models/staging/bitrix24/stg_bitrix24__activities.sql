@@ -70,6 +70,7 @@ final as (
         owner_id,
         owner_type_id,
         owner_type_id = 2 as is_deal_owned,
+        owner_type_id = 1 as is_lead_owned,
         responsible_id,
         author_id,
         editor_id,

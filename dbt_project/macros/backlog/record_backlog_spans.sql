@@ -1,0 +1,173 @@
+{#- The backlog history of one kind of CRM record (deals, leads) as spans of portal days: [from_date, to_date)
+    during which the record was open, held by manager_id, and had an overdue activity (measure 'overdue') or
+    no open activity at all ('unplanned'). The one owner of the backlog's reconstruction rules, used by
+    int_deal_backlog_spans and int_lead_backlog_spans. A day's state is the state at its end (23:59:59
+    portal time); see docs/metrics.md "Backlog history".
+
+    Reconstructed from what the warehouse holds (every observed version, raw.*):
+      * a scheduled activity (stg_bitrix24__activities.is_scheduled, macros/deal_handling/open_activity.sql)
+        is open from its CREATED day until it was completed. REST does not say when: the
+        estimate is the LAST_UPDATED of the first version seen done, but not before the last sighting of a
+        version still open (it was open then). It is exact unless the activity was edited after being done
+        and before a run saw it done; docs/metrics.md states the rule and its measured error;
+      * it is overdue from the day its DEADLINE passed: DEADLINE < 23:59:59 of the day, i.e. from the day of
+        DEADLINE + 1 second;
+      * the record is open on the days its stage (status) history says it was in progress (semantic P);
+      * it is held by the ASSIGNED_BY_ID of its newest version stamped (DATE_MODIFY) by the day; the oldest
+        version known holds it before.
+
+    Arguments: owned (the stg_bitrix24__activities flag of the records' owner type: is_deal_owned,
+    is_lead_owned), records / history (staging relations of the records and of their stage history),
+    versions (the raw source table of the records), id_column (the records' and history's id column, also
+    the output's), history_id (the history's row id), semantic (the P/S/F column of records and history),
+    scope (SQL selecting the record ids to derive; none = all). -#}
+{% macro record_backlog_spans(owned, records, history, versions, id_column, history_id, semantic, scope=none) -%}
+records as not materialized (
+    select * from {{ records }}
+    {% if scope is not none %}
+    where {{ id_column }} in ({{ scope }})
+    {% endif %}
+),
+
+activities as not materialized (
+    select * from {{ ref('stg_bitrix24__activities') }}
+),
+
+stage_history as not materialized (
+    select * from {{ history }}
+),
+
+activity_versions as not materialized (
+    select * from {{ source('bitrix24', 'activities') }} where portal_id = '{{ var("portal_id") }}'
+),
+
+record_versions as not materialized (
+    select * from {{ source('bitrix24', versions) }} where portal_id = '{{ var("portal_id") }}'
+),
+
+record_activities as (
+    select activities.activity_id, activities.owner_id as {{ id_column }}, activities.created_at,
+           activities.deadline_at, activities.is_open
+    from activities
+    where activities.{{ owned }}
+      and activities.is_scheduled
+      and activities.owner_id in (select {{ id_column }} from records)
+),
+
+-- the evidence of every observed version: last sighting open, first LAST_UPDATED seen done
+sightings as (
+    select
+        versions.id as activity_id,
+        max(versions.last_seen_at)
+            filter (where not {{ activity_is_completed('versions.payload') }}) as last_seen_open_at,
+        min({{ b24_timestamp("versions.payload ->> 'LAST_UPDATED'") }})
+            filter (where {{ activity_is_completed('versions.payload') }}) as first_done_updated_at
+    from activity_versions as versions
+    where versions.id in (select activity_id from record_activities)
+    group by versions.id
+),
+
+activity_days as (
+    select
+        record_activities.{{ id_column }},
+        {{ portal_date('record_activities.created_at') }} as open_from,
+        -- NULL: still open (an unbounded span)
+        case when not record_activities.is_open then {{ portal_date(
+            'greatest(sightings.first_done_updated_at, sightings.last_seen_open_at)') }} end as open_to,
+        {{ portal_date("record_activities.deadline_at + interval '1 second'") }} as overdue_from
+    from record_activities
+    left join sightings on sightings.activity_id = record_activities.activity_id
+),
+
+record_work as (
+    select
+        {{ id_column }},
+        range_agg({{ day_span('open_from', 'open_to') }}) as planned_days,
+        range_agg({{ day_span('greatest(open_from, overdue_from)', 'open_to') }})
+            filter (where overdue_from is not null) as overdue_days
+    from activity_days
+    group by {{ id_column }}
+),
+
+transitions as (
+    select
+        stage_history.{{ id_column }},
+        stage_history.{{ semantic }},
+        {{ portal_date('stage_history.transitioned_at') }} as from_date,
+        lead({{ portal_date('stage_history.transitioned_at') }}) over (
+            partition by stage_history.{{ id_column }}
+            order by stage_history.transitioned_at, stage_history.{{ history_id }}
+        ) as to_date
+    from stage_history
+    where stage_history.{{ id_column }} in (select {{ id_column }} from records)
+),
+
+record_open as (
+    select
+        records.{{ id_column }},
+        coalesce(
+            range_agg(daterange(transitions.from_date, transitions.to_date))
+                filter (where transitions.{{ semantic }} = 'P'),
+            -- no stage history at all (older than the history kept): open since creation, or until the
+            -- last move when closed
+            case when count(transitions.{{ id_column }}) = 0 then datemultirange({{ day_span(
+                portal_date('records.created_at'),
+                "case when records." ~ semantic ~ " <> 'P' then "
+                    ~ portal_date('coalesce(records.moved_at, records.modified_at)') ~ " end") }}) end,
+            '{}'::datemultirange
+        ) as open_days
+    from records
+    left join transitions on transitions.{{ id_column }} = records.{{ id_column }}
+    group by records.{{ id_column }}, records.created_at, records.{{ semantic }}, records.moved_at,
+             records.modified_at
+),
+
+holders as (
+    select
+        versions.id as {{ id_column }},
+        -- no responsible: the unassigned manager's (macros/reports/unassigned.sql)
+        {{ manager_or_unassigned(b24_bigint("versions.payload ->> 'ASSIGNED_BY_ID'")) }} as manager_id,
+        case when row_number() over held > 1 then {{ portal_date('versions.change_stamp') }} end as from_date,
+        lead({{ portal_date('versions.change_stamp') }}) over held as to_date
+    from record_versions as versions
+    where versions.id in (select {{ id_column }} from records)
+    window held as (partition by versions.id order by versions.change_stamp nulls first, versions.last_seen_at)
+),
+
+held as (
+    select {{ id_column }}, manager_id, range_agg(daterange(from_date, to_date)) as held_days
+    from holders
+    group by {{ id_column }}, manager_id
+),
+
+per_holder as (
+    select
+        held.{{ id_column }},
+        held.manager_id,
+        record_open.open_days * held.held_days * coalesce(record_work.overdue_days, '{}') as overdue_days,
+        record_open.open_days * held.held_days - coalesce(record_work.planned_days, '{}') as unplanned_days
+    from held
+    join record_open on record_open.{{ id_column }} = held.{{ id_column }}
+    left join record_work on record_work.{{ id_column }} = held.{{ id_column }}
+),
+
+final as (
+    select
+        -- ids
+        per_holder.{{ id_column }},
+        per_holder.manager_id,
+        measures.measure,
+
+        -- the span of days [from_date, to_date); to_date 'infinity' while it lasts
+        lower(spans.span) as from_date,
+        coalesce(upper(spans.span), 'infinity'::date) as to_date,
+
+        -- timestamps
+        {{ staged_at() }} as staged_at
+    from per_holder
+    cross join lateral (
+        values ('overdue', per_holder.overdue_days), ('unplanned', per_holder.unplanned_days)
+    ) as measures (measure, days)
+    cross join lateral unnest(measures.days) as spans (span)
+)
+{%- endmacro %}

@@ -1,0 +1,85 @@
+{#- Report 1 per request, one row per request chain (docs/decisions.md "Requests", docs/metrics.md): a lead
+    with the deal converted from it, a lead alone, or a deal without a lead. Response time in the
+    responsible's working minutes from the chain's start (its first record's creation) to the first contact
+    on any of its records; untouched chains carry pending minutes up to snapshot_at. On a deals-only portal
+    every chain is one deal and its row equals the deal's row in managerControl_Deal. Rebuilt whole on each
+    run (a table). -#}
+{{
+    config(
+        tags=['partitioned_daily'],
+        alias='managerControl_Request',
+        post_hook="{{ create_request_handling_function(this) }}",
+        indexes=[
+            {'columns': ['request_id'], 'unique': true},
+            {'columns': ['responsible_id', 'created_date']},
+            {'columns': ['lead_id']},
+            {'columns': ['deal_id']},
+        ],
+    )
+}}
+with
+
+requests as (
+    select * from {{ ref('int_requests_first_touched') }}
+),
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+snapshot as (
+    select {{ snapshot_at() }} as snapshot_at
+),
+
+{%- set untouched_snapshot = 'case when requests.first_touch_at is null then snapshot.snapshot_at end' %}
+measured as (
+    select
+        requests.*,
+        users.primary_department_id as department_id,
+        snapshot.snapshot_at,
+        -- W(u, t) in seconds (macros/working_time, docs/working_time.md), as in managerControl_Deal
+        {{ working_seconds_at('wt_started', 'requests.started_at') }} as w_started,
+        {{ working_seconds_at('wt_touched', 'requests.first_touch_at') }} as w_touched,
+        {{ working_seconds_at('wt_snapshot', untouched_snapshot) }} as w_snapshot
+    from requests
+    cross join snapshot
+    left join users on users.user_id = requests.responsible_id
+    {{ working_time_join('wt_started', 'requests.responsible_id', 'requests.started_at') }}
+    {{ working_time_join('wt_touched', 'requests.responsible_id', 'requests.first_touch_at') }}
+    {{ working_time_join('wt_snapshot', 'requests.responsible_id', untouched_snapshot) }}
+),
+
+final as (
+    select
+        -- ids
+        request_id,
+        lead_id,
+        deal_id,
+        case when lead_id is null then 'deal' when deal_id is null then 'lead' else 'lead_to_deal' end
+            as request_kind,
+        source_id,
+        lead_outcome,
+        responsible_id,
+        department_id,
+
+        -- first contact
+        started_at as created_at,
+        {{ portal_date('started_at') }} as created_date,
+        first_touch_at,
+        first_touch_kind,
+        first_touch_by,
+        first_touch_on_lead,
+        {{ portal_date('first_touch_at') }} as first_touch_date,
+        case when first_touch_at is not null then greatest(w_touched - w_started, 0) / 60 end
+            as response_working_minutes,
+        extract(epoch from (first_touch_at - started_at)) / 60 as response_calendar_minutes,
+        first_touch_at is null as is_untouched,
+        case when first_touch_at is null then greatest(w_snapshot - w_started, 0) / 60 end
+            as pending_working_minutes,
+
+        -- timestamps
+        snapshot_at
+    from measured
+)
+
+select * from final
