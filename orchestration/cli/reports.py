@@ -203,7 +203,7 @@ SORT_COLUMNS = {
 }
 DEFAULT_ORDER = {kind: columns[0] for kind, columns in SORT_COLUMNS.items()}
 # Listed first whatever the sort: the rows a reader must not miss (the flagged call patterns).
-FIRST = {"deals": None, "calls": "is_flagged"}
+FIRST = {"deals": None, "requests": None, "leads": None, "calls": "is_flagged"}
 
 
 @dataclass(frozen=True)
