@@ -339,7 +339,7 @@ DEAL_TABLE_CHECKSUMS = {
     "marts.fct_manager_daily_backlog_snapshots": (60, "a43baecdc871ec72fef8fc5916b839ae"),
     "marts.calls": (4482, "b2ec8fb599c2e0f5a279b2df9580a60f"),
     "marts.fct_manager_daily_calls": (465, "a719814bec9671170609708e96490990"),
-    "marts.dim_managers": (15, "055d04f883bfdc34aab7c5464995a526"),
+    "marts.dim_managers": (15, "ccb3f9c4549aa3d7aff948c172b66baf"),
     "intermediate.int_deal_backlog_spans": (1157, "cf173ad688bc2c8eb807aca7c3d1962b"),
     "intermediate.int_deal_contacts_unioned": (3449, "6c4c4b1725d3e2f22e2161aa8a019fd0"),
     "intermediate.int_deals_first_touched": (679, "33e2069151ff812d146027a4b96da5f3"),
