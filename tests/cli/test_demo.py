@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orchestration.assets.partitions import portal_time_zone
+from orchestration.assets.raw_changes import CHANGE_FEEDS
 from orchestration.cli.reports import Report, Slice, run_report
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
@@ -29,6 +30,8 @@ from orchestration.warehouse.location import WarehouseLocation
 pytestmark = pytest.mark.integration
 
 MANAGERS, DAYS = 24, 45
+# each day is one partition of every change feed and of the timeline comments
+CHANGE_ASSETS = len(CHANGE_FEEDS) + 1
 # Report 1's backlog columns come from the daily backlog snapshots; they are asserted with the others.
 BACKLOG = ("deals_with_overdue_activities", "open_deals_without_planned_activities")
 
@@ -74,7 +77,7 @@ def demo(module_database: WarehouseLocation) -> DemoRun:
 def test_the_portal_ends_today_and_the_sync_starts_at_its_first_day(demo: DemoRun) -> None:
     first = demo.today - timedelta(days=DAYS)
     assert f"{DAYS} days to {demo.today}" in demo.stdout
-    assert f"changes {first} – {demo.today}: {5 * (DAYS + 1)} partitions" in demo.stdout
+    assert f"changes {first} – {demo.today}: {CHANGE_ASSETS * (DAYS + 1)} partitions" in demo.stdout
     assert f"report deals: {demo.today - timedelta(days=29)} – {demo.today}" in demo.stdout
 
 
@@ -102,7 +105,7 @@ def test_the_terminal_shows_progress_and_results_and_the_log_the_rest(demo: Demo
 
 def test_a_rerun_syncs_today_only_and_reports_the_same(demo: DemoRun) -> None:
     assert "already loaded: syncing today" in demo.rerun_stdout
-    assert f"changes {demo.today} – {demo.today}: 5 partitions" in demo.rerun_stdout
+    assert f"changes {demo.today} – {demo.today}: {CHANGE_ASSETS} partitions" in demo.rerun_stdout
     assert demo.rerun_reports["calls"] == demo.reports["calls"]
     # The backlog is measured at the last load instant: between two runs an activity may fall overdue.
     deals, again = demo.reports["deals"], demo.rerun_reports["deals"]
