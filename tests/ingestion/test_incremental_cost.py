@@ -69,7 +69,9 @@ def _materializations(instance: dg.DagsterInstance, table: str) -> dict[str, dic
 def test_each_partition_records_its_own_rows_and_the_run_its_cost_once(fresh_database, monkeypatch, tmp_path):
     """#19 point 10: a run over many days records per day its own rows; the run's requests once, so the
     sums over the days are the run's totals (they were the run's totals times the number of days)."""
-    portal = generate(GeneratorConfig(seed=52, managers=6, departments=2, days=8, end_date=HISTORY_END))
+    portal = generate(
+        GeneratorConfig(seed=52, managers=6, departments=2, days=8, end_date=HISTORY_END, lead_share=0.5)
+    )
     first, last = harness.history_days(portal)
     monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
     monkeypatch.setenv("B24_PLAN", "unlimited")
