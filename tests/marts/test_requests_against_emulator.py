@@ -10,7 +10,6 @@ independent oracle (tests/working_time/oracle.py) over the truth's instants.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,10 +21,7 @@ from psycopg2.extensions import connection as Connection
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from orchestration.cli.reports import Slice, run_report
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from testkit.dbt import run_dbt
-from testkit.raw_from_portal import load_portal
 from tests.marts import working_minutes_oracle as wmo
 from tests.working_time.oracle import Schedule, WorkingCalendar
 
@@ -60,17 +56,15 @@ def schedules(portal: PortalData) -> dict[int, list[Schedule]]:
 def conn(
     module_database: WarehouseLocation, portal: PortalData, schedules: dict[int, list[Schedule]]
 ) -> Iterator[Connection]:
-    load_portal(module_database, portal)
-    run_dbt(module_database, "seed")
-    connection = connect(module_database)
-    with connection, connection.cursor() as cur:
-        wmo.insert_schedules(cur, schedules)
-    dbt_vars = {
-        "snapshot_at": portal.snapshot_at,
-        "working_calendar_start": CALENDAR_START.isoformat(),
-        "working_calendar_end": CALENDAR_END.isoformat(),
-    }
-    run_dbt(module_database, "build", "--exclude", "resource_type:seed", "--vars", json.dumps(dbt_vars))
+    connection = wmo.build_with_schedules(
+        module_database,
+        portal,
+        schedules,
+        (CALENDAR_START, CALENDAR_END),
+        "build",
+        "--exclude",
+        "resource_type:seed",
+    )
     yield connection
     connection.close()
 

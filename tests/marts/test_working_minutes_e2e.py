@@ -12,7 +12,6 @@ minute tests keep checking the working-time SQL; together they check the mart ag
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -24,10 +23,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.work_calendar import PortalCalendar
 from bitrix24_emulator.generator.work_calendar import Schedule as EmulatorSchedule
 from bitrix24_emulator.model import PortalData
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
-from testkit.dbt import run_dbt
-from testkit.raw_from_portal import load_portal
 from tests.marts import working_minutes_oracle as wmo
 from tests.working_time.oracle import Schedule, WorkingCalendar
 
@@ -57,17 +53,15 @@ def conn(
     module_database: WarehouseLocation, portal: PortalData, schedules: dict[int, list[Schedule]]
 ) -> Iterator[Connection]:
     """The module database: portal in raw, seeds plus the integrator's schedules, the mart built."""
-    load_portal(module_database, portal)
-    run_dbt(module_database, "seed")
-    connection = connect(module_database)
-    with connection, connection.cursor() as cur:
-        wmo.insert_schedules(cur, schedules)
-    dbt_vars = {
-        "snapshot_at": portal.snapshot_at,
-        "working_calendar_start": CALENDAR_START.isoformat(),
-        "working_calendar_end": CALENDAR_END.isoformat(),
-    }
-    run_dbt(module_database, "run", "--select", "+managerControl_Deal", "--vars", json.dumps(dbt_vars))
+    connection = wmo.build_with_schedules(
+        module_database,
+        portal,
+        schedules,
+        (CALENDAR_START, CALENDAR_END),
+        "run",
+        "--select",
+        "+managerControl_Deal",
+    )
     yield connection
     connection.close()
 

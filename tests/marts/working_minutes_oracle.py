@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
+from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 
 from bitrix24_emulator.generator.export import absence_interval
 from bitrix24_emulator.model import PortalData
+from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.location import WarehouseLocation
+from testkit.dbt import run_dbt
+from testkit.raw_from_portal import load_portal
 from tests.working_time.oracle import WEEKDAY_CODES, Portal, ProductionDay, Schedule, WorkingCalendar
 from tests.working_time.scenario import SEED_DIR
 
@@ -159,3 +165,27 @@ def insert_schedules(cur: Cursor, schedules: dict[int, list[Schedule]]) -> None:
                     s.country,
                 ),
             )
+
+
+def build_with_schedules(
+    location: WarehouseLocation,
+    portal: PortalData,
+    schedules: dict[int, list[Schedule]],
+    calendar: tuple[dt.date, dt.date],
+    *dbt_args: str,
+) -> Connection:
+    """The portal in raw, the seeds plus the integrator's ``schedules``, then ``dbt <dbt_args>`` over the
+    working calendar ``calendar`` at the portal's snapshot; a connection to the result (the caller closes
+    it)."""
+    load_portal(location, portal)
+    run_dbt(location, "seed")
+    connection = connect(location)
+    with connection, connection.cursor() as cur:
+        insert_schedules(cur, schedules)
+    dbt_vars = {
+        "snapshot_at": portal.snapshot_at,
+        "working_calendar_start": calendar[0].isoformat(),
+        "working_calendar_end": calendar[1].isoformat(),
+    }
+    run_dbt(location, *dbt_args, "--vars", json.dumps(dbt_vars))
+    return connection
