@@ -2,7 +2,7 @@
     the one with the newest change stamp, ties broken by when it was last observed. Records that the
     reconciliation sweep found deleted after their last sighting are left out.
 
-    In an incremental staging model (materialized 'incremental', see staged_records_config) only the
+    In an incremental staging model (materialized 'incremental', e.g. stg_bitrix24__deals) only the
     records with a version observed since the model's watermark are re-derived: the newest last_seen_at
     it holds, minus var staging_overlap (default 1 day). The overlap covers ingestion transactions that
     were still open (their rows stamped with its start, committed later) when the previous build read

@@ -23,27 +23,11 @@ source as (
 
 final as (
     select
-        -- ids
-        portal_id,
-        id as lead_stage_history_id,
-        {{ b24_bigint("payload ->> 'OWNER_ID'") }} as lead_id,
-        payload ->> 'STATUS_ID' as status_id,
-
-        -- enumerations
-        nullif(payload ->> 'TYPE_ID', '')::int as type_id,
-        case nullif(payload ->> 'TYPE_ID', '')::int
-            when 1 then 'created'
-            when 2 then 'moved'
-            when 3 then 'moved_to_final'
-            else 'other'
-        end as transition_type,
-        payload ->> 'STATUS_SEMANTIC_ID' as status_semantic,
-
-        -- timestamps
-        {{ b24_timestamp("payload ->> 'CREATED_TIME'") }} as transitioned_at,
-        loaded_at,
-        last_seen_at,
-        {{ staged_at() }} as staged_at
+        {{
+            crm_stage_history_columns(
+                id_column='lead_stage_history_id', owner_column='lead_id', status_field='STATUS'
+            )
+        }}
     from source
 )
 

@@ -24,36 +24,14 @@ source as (
 
 final as (
     select
-        -- ids
-        portal_id,
-        id as lead_id,
-        payload ->> 'STATUS_ID' as status_id,
-        {{ b24_bigint("payload ->> 'ASSIGNED_BY_ID'") }} as responsible_id,
-        {{ b24_bigint("payload ->> 'CREATED_BY_ID'") }} as created_by_id,
-        {{ b24_bigint("payload ->> 'MODIFY_BY_ID'") }} as modified_by_id,
-        {{ b24_bigint("payload ->> 'MOVED_BY_ID'") }} as moved_by_id,
-        {{ b24_bigint("payload ->> 'CONTACT_ID'") }} as contact_id,
-        nullif({{ b24_bigint("payload ->> 'COMPANY_ID'") }}, 0) as company_id,
-
-        -- attributes
-        payload ->> 'TITLE' as title,
-        payload ->> 'STATUS_SEMANTIC_ID' as status_semantic,
-        case payload ->> 'STATUS_SEMANTIC_ID' when 'S' then 'converted' when 'F' then 'junk' else 'in_work' end
-            as lead_outcome,
-        payload ->> 'SOURCE_ID' as source_id,
-        nullif(payload ->> 'OPPORTUNITY', '')::numeric as opportunity,
-        payload ->> 'CURRENCY_ID' as currency_id,
-        {{ b24_flag("payload ->> 'IS_RETURN_CUSTOMER'") }} as is_return_customer,
-
-        -- timestamps
-        {{ b24_timestamp("payload ->> 'DATE_CREATE'") }} as created_at,
-        {{ b24_timestamp("payload ->> 'DATE_MODIFY'") }} as modified_at,
-        {{ b24_timestamp("payload ->> 'MOVED_TIME'") }} as moved_at,
-        {{ b24_timestamp("payload ->> 'DATE_CLOSED'") }} as closed_at,
-        {{ b24_timestamp("payload ->> 'LAST_ACTIVITY_TIME'") }} as last_activity_at,
-        loaded_at,
-        last_seen_at,
-        {{ staged_at() }} as staged_at
+        {{
+            crm_item_columns(
+                id_column='lead_id', status_field='STATUS', company_zero_is_none=true,
+                derived={'lead_outcome': "case payload ->> 'STATUS_SEMANTIC_ID'"
+                                         " when 'S' then 'converted' when 'F' then 'junk' else 'in_work' end"},
+                timestamps={'closed_at': 'DATE_CLOSED'}
+            )
+        }}
     from source
 )
 

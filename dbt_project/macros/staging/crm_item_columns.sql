@@ -1,0 +1,58 @@
+{#- The typed columns of a CRM item, deals' (crm.deal.list) and leads' (crm.lead.list) alike: both send the same
+    fields under the same names, every scalar a string, flags "Y"/"N", datetimes ISO-8601 with the portal's
+    offset (docs/bitrix24-api.md § Value formats), typed here once by the rules of bitrix24_values.sql. The
+    select list of a staging model over latest_version(); columns in the order the models always had
+    (managerControl_Deal selects deals.*).
+
+    status_field: the prefix of the entity's status fields and columns, STAGE for deals (stage_id,
+    stage_semantic), STATUS for leads (status_id, status_semantic). pipelines: the items belong to a pipeline
+    (CATEGORY_ID; deals). company_zero_is_none: COMPANY_ID "0" means no company (the value of the leads'
+    example, docs/bitrix24-api.md § crm.lead.list). The entity's own fields, {column: vendor field}, typed by
+    kind: ids, flags, timestamps; derived, {column: SQL expression over payload}. -#}
+{% macro crm_item_columns(id_column, status_field, pipelines=false, company_zero_is_none=false, ids={},
+                          derived={}, flags={}, timestamps={}) -%}
+{%- set status = status_field | lower -%}
+{%- set company = b24_bigint("payload ->> 'COMPANY_ID'") -%}
+-- ids
+portal_id,
+id as {{ id_column }},
+{%- if pipelines %}
+{{ b24_bigint("payload ->> 'CATEGORY_ID'") }} as pipeline_id,
+{%- endif %}
+payload ->> '{{ status_field }}_ID' as {{ status }}_id,
+{{ b24_bigint("payload ->> 'ASSIGNED_BY_ID'") }} as responsible_id,
+{{ b24_bigint("payload ->> 'CREATED_BY_ID'") }} as created_by_id,
+{{ b24_bigint("payload ->> 'MODIFY_BY_ID'") }} as modified_by_id,
+{{ b24_bigint("payload ->> 'MOVED_BY_ID'") }} as moved_by_id,
+{{ b24_bigint("payload ->> 'CONTACT_ID'") }} as contact_id,
+{{ "nullif(" ~ company ~ ", 0)" if company_zero_is_none else company }} as company_id,
+{%- for column, field in ids.items() %}
+{{ b24_bigint("payload ->> '" ~ field ~ "'") }} as {{ column }},
+{%- endfor %}
+
+-- attributes
+payload ->> 'TITLE' as title,
+payload ->> '{{ status_field }}_SEMANTIC_ID' as {{ status }}_semantic,
+{%- for column, expression in derived.items() %}
+{{ expression }} as {{ column }},
+{%- endfor %}
+payload ->> 'SOURCE_ID' as source_id,
+nullif(payload ->> 'OPPORTUNITY', '')::numeric as opportunity,
+payload ->> 'CURRENCY_ID' as currency_id,
+{%- for column, field in flags.items() %}
+{{ b24_flag("payload ->> '" ~ field ~ "'") }} as {{ column }},
+{%- endfor %}
+{{ b24_flag("payload ->> 'IS_RETURN_CUSTOMER'") }} as is_return_customer,
+
+-- timestamps
+{{ b24_timestamp("payload ->> 'DATE_CREATE'") }} as created_at,
+{{ b24_timestamp("payload ->> 'DATE_MODIFY'") }} as modified_at,
+{{ b24_timestamp("payload ->> 'MOVED_TIME'") }} as moved_at,
+{%- for column, field in timestamps.items() %}
+{{ b24_timestamp("payload ->> '" ~ field ~ "'") }} as {{ column }},
+{%- endfor %}
+{{ b24_timestamp("payload ->> 'LAST_ACTIVITY_TIME'") }} as last_activity_at,
+loaded_at,
+last_seen_at,
+{{ staged_at() }} as staged_at
+{%- endmacro %}
