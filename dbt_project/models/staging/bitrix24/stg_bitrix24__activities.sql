@@ -6,20 +6,10 @@
     records (ORIGIN_ID VI_<CALL_ID>). -#}
 {{
     config(
-        materialized='incremental',
-        unique_key='activity_id',
-        indexes=[
-            {'columns': ['activity_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['last_updated_at']},
-            {'columns': ['start_at']},
-            {'columns': ['start_date']},
-            {'columns': ['created_date']},
-            {'columns': ['owner_id']},
-            {'columns': ['is_completed']},
-        ],
-        post_hook="{{ delete_swept_records('activities', 'activity_id') }}",
+        staged_records_config(
+            'activities', 'activity_id',
+            indexed=['last_updated_at', 'start_at', 'start_date', 'created_date', 'owner_id', 'is_completed'],
+        )
     )
 }}
 with

@@ -7,17 +7,10 @@
                         'OTHER'] -%}
 {{
     config(
-        materialized='incremental',
-        unique_key='call_row_id',
-        indexes=[
-            {'columns': ['call_row_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['started_at']},
-            {'columns': ['crm_activity_id']},
-            {'columns': ['call_id']},
-        ],
-        post_hook="{{ delete_swept_records('calls', 'call_row_id') }}",
+        staged_records_config(
+            'calls', 'call_row_id',
+            indexed=['started_at', 'crm_activity_id', 'call_id'],
+        )
     )
 }}
 with

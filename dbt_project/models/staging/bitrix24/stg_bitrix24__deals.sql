@@ -1,17 +1,10 @@
 {#- crm.deal.list: every scalar a string, flags "Y"/"N", datetimes ISO-8601 with the portal's offset. -#}
 {{
     config(
-        materialized='incremental',
-        unique_key='deal_id',
-        indexes=[
-            {'columns': ['deal_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['modified_at']},
-            {'columns': ['created_at']},
-            {'columns': ['stage_semantic']},
-        ],
-        post_hook="{{ delete_swept_records('deals', 'deal_id') }}",
+        staged_records_config(
+            'deals', 'deal_id',
+            indexed=['modified_at', 'created_at', 'stage_semantic'],
+        )
     )
 }}
 with

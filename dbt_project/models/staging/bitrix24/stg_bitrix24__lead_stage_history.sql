@@ -3,16 +3,10 @@
     created, 2 moved to a non-final status, 3 moved to a final one. Numbers as ints or strings, read alike. -#}
 {{
     config(
-        materialized='incremental',
-        unique_key='lead_stage_history_id',
-        indexes=[
-            {'columns': ['lead_stage_history_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['transitioned_at']},
-            {'columns': ['lead_id']},
-        ],
-        post_hook="{{ delete_swept_records('lead_stage_history', 'lead_stage_history_id') }}",
+        staged_records_config(
+            'lead_stage_history', 'lead_stage_history_id',
+            indexed=['transitioned_at', 'lead_id'],
+        )
     )
 }}
 with

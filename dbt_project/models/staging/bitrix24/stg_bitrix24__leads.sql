@@ -2,20 +2,7 @@
     ISO-8601 with the portal's offset; DATE_CLOSED empty while the lead is open. A conversion shows as a
     status with S semantics (CONVERTED by default) on the lead and the lead's ID in the deal's LEAD_ID;
     junk is any status with F semantics (JUNK by default). -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='lead_id',
-        indexes=[
-            {'columns': ['lead_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['modified_at']},
-            {'columns': ['created_at']},
-        ],
-        post_hook="{{ delete_swept_records('leads', 'lead_id') }}",
-    )
-}}
+{{ config(staged_records_config('leads', 'lead_id', indexed=['modified_at', 'created_at'])) }}
 with
 
 source as (

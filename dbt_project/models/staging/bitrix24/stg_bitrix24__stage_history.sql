@@ -2,16 +2,10 @@
     STAGE_SEMANTIC_ID, CATEGORY_ID the pipeline, TYPE_ID 5 a pipeline change. -#}
 {{
     config(
-        materialized='incremental',
-        unique_key='stage_history_id',
-        indexes=[
-            {'columns': ['stage_history_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['transitioned_at']},
-            {'columns': ['deal_id']},
-        ],
-        post_hook="{{ delete_swept_records('stage_history', 'stage_history_id') }}",
+        staged_records_config(
+            'stage_history', 'stage_history_id',
+            indexed=['transitioned_at', 'deal_id'],
+        )
     )
 }}
 with

@@ -1,18 +1,5 @@
 {#- crm.timeline.comment.list: comments on CRM timelines (ENTITY_TYPE 'deal', 'lead', ...). -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='comment_id',
-        indexes=[
-            {'columns': ['comment_id'], 'unique': true},
-            {'columns': ['last_seen_at']},
-            {'columns': ['staged_at']},
-            {'columns': ['created_at']},
-            {'columns': ['entity_id']},
-        ],
-        post_hook="{{ delete_swept_records('timeline_comments', 'comment_id') }}",
-    )
-}}
+{{ config(staged_records_config('timeline_comments', 'comment_id', indexed=['created_at', 'entity_id'])) }}
 with
 
 source as (

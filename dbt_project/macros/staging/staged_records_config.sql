@@ -1,0 +1,18 @@
+{#- The config of an incremental staging table over latest_version(): one row per record of the raw `entity`,
+    replaced whole on each build (unique_key, the project's delete+insert); indexed on the record id, on
+    last_seen_at (the next build's watermark, staging_watermark) and on staged_at (the data tests'
+    written_by_last_run), then on the model's own `indexed` columns, the ones its readers filter on; after each
+    build the records the reconciliation sweep found deleted are dropped (delete_swept_records). -#}
+{% macro staged_records_config(entity, id_column, indexed=[]) -%}
+{%- set indexes = [{'columns': [id_column], 'unique': true}, {'columns': ['last_seen_at']},
+                   {'columns': ['staged_at']}] -%}
+{%- for column in indexed -%}
+    {%- do indexes.append({'columns': [column]}) -%}
+{%- endfor -%}
+{{ return({
+    'materialized': 'incremental',
+    'unique_key': id_column,
+    'indexes': indexes,
+    'post_hook': "{{ delete_swept_records('" ~ entity ~ "', '" ~ id_column ~ "') }}",
+}) }}
+{%- endmacro %}
