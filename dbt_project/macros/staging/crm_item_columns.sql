@@ -7,7 +7,8 @@
     status_field: the prefix of the entity's status fields and columns, STAGE for deals (stage_id,
     stage_semantic), STATUS for leads (status_id, status_semantic). pipelines: the items belong to a pipeline
     (CATEGORY_ID; deals). company_zero_is_none: COMPANY_ID "0" means no company (the value of the leads'
-    example, docs/bitrix24-api.md § crm.lead.list). The entity's own fields, {column: vendor field}, typed by
+    example, docs/bitrix24-api.md § crm.lead.list); deals keep the value as sent, as they always did (the
+    deal list's example does not show the field, and nothing reads deals' company_id). The entity's own fields, {column: vendor field}, typed by
     kind: ids, flags, timestamps; derived, {column: SQL expression over payload}. -#}
 {% macro crm_item_columns(id_column, status_field, pipelines=false, company_zero_is_none=false, ids={},
                           derived={}, flags={}, timestamps={}) -%}
