@@ -86,6 +86,12 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
         {**_rows("crm.deal.list")[0], "ID": "43", "ASSIGNED_BY_ID": None,
          "DATE_CREATE": "2024-09-04T11:00:00+02:00"},
     ],
+    # #18 point 2: an open lead without a responsible, in UNASSIGNED_PERIOD, nothing planned on it
+    "leads": [
+        {**_rows("crm.lead.list")[0], "ID": "7", "ASSIGNED_BY_ID": None, "STATUS_ID": "NEW",
+         "STATUS_SEMANTIC_ID": "P", "DATE_CLOSED": None, "MOVED_TIME": None,
+         "DATE_CREATE": "2024-09-04T11:30:00+02:00", "DATE_MODIFY": "2024-09-04T11:30:00+02:00"},
+    ],
     # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION;
     # an outgoing call without PORTAL_USER_ID (unassigned) and one by employee 1, both in UNASSIGNED_PERIOD
     "calls": [
@@ -197,6 +203,8 @@ def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
          at("2021-07-16T16:43:44+02:00")),
         (6, "CONVERTED", "S", "converted", 1, 2070, None, "CALL", False, at("2021-05-31T15:10:16+02:00"),
          at("2021-07-16T16:43:47+02:00")),
+        # REAL_PORTAL_ROWS: no responsible
+        (7, "NEW", "P", "in_work", None, 2069, None, "CALL", False, at("2024-09-04T11:30:00+02:00"), None),
     ]  # fmt: skip
 
 
@@ -397,3 +405,44 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
         console = Console(width=400, record=True)
         console.print(report_table(report, kind, "ru"))
         assert "Не назначено" in console.export_text()
+
+
+def test_leads_and_requests_without_a_responsible_count_under_unassigned(
+    warehouse: WarehouseLocation,
+) -> None:
+    """#18 point 2 for #15's marts: lead 7 (no ASSIGNED_BY_ID) and deal 43 (none either) are the unassigned
+    manager's request chains; the lead's outcome and backlog are manager 0's too, so the per-manager rows
+    of the requests and leads readings sum to every request and lead of the period."""
+    first, last = UNASSIGNED_PERIOD
+    period = f"'{first}'::date, '{last}'::date"
+    within = f"between '{first}' and '{last}'"
+    assert rows(
+        warehouse,
+        f"select (select sum(requests_created)::bigint from marts.manager_request_handling({period})),"
+        f" (select requests_created from marts.manager_request_handling({period}) where manager_id = 0),"
+        f" (select arrived_as_leads from marts.manager_request_handling({period}) where manager_id = 0),"
+        f' (select count(*) from marts."managerControl_Request" where created_date {within})',
+    ) == [(4, 2, 1, 4)]
+    # the chain keeps its empty responsible; manager 0 in the per-manager column
+    assert rows(
+        warehouse,
+        'select responsible_id, manager_id, is_untouched from marts."managerControl_Request"'
+        " where lead_id = 7",
+    ) == [(None, 0, True)]
+    assert rows(
+        warehouse,
+        f"select manager_id, leads_created, leads_in_work from marts.manager_lead_outcomes({period})",
+    ) == [(0, 1, 1)]
+    assert rows(warehouse, "select count(*) from marts.fct_manager_daily_leads where manager_id is null") == [
+        (0,)
+    ]
+    assert rows(
+        warehouse,
+        f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')",
+    ) == [(0, 1)]
+    # b24ops report requests|leads lists the row
+    for kind, column, count in (("requests", "requests_created", 2), ("leads", "leads_created", 1)):
+        report = run_report(warehouse, kind, first, last, Slice())
+        by_manager = {row[0]: row for row in report.rows}
+        assert by_manager[0][1] == "Unassigned"
+        assert by_manager[0][report.columns.index(column)] == count

@@ -179,7 +179,7 @@ def test_lead_conversion_per_manager_counts_the_leads(conn: Connection, portal: 
         expected[(int(lead["ASSIGNED_BY_ID"]), outcome)] += 1
     with conn.cursor() as cur:
         cur.execute(
-            "select responsible_id, sum(leads_created), sum(leads_converted), sum(leads_junk),"
+            "select manager_id, sum(leads_created), sum(leads_converted), sum(leads_junk),"
             " sum(leads_in_work) from marts.fct_manager_daily_leads group by 1"
         )
         got = Counter()

@@ -13,7 +13,7 @@ returns table (
 )
 language sql stable as $function$
 select
-    responsible_id::bigint,
+    manager_id::bigint,
     count(*)::bigint,
     (count(*) filter (where lead_id is not null))::bigint,
     (count(*) filter (where not is_untouched))::bigint,
@@ -23,7 +23,7 @@ select
                                        'coalesce(sum(pending_working_minutes), 0)', 'count(*)') }}
 from {{ requests }}
 where created_date between p_from and p_to
-group by responsible_id
+group by manager_id
 $function$;
 {% endmacro %}
 
@@ -35,13 +35,13 @@ returns table (
 )
 language sql stable as $function$
 select
-    responsible_id::bigint,
+    manager_id::bigint,
     sum(leads_created)::bigint,
     sum(leads_converted)::bigint,
     sum(leads_junk)::bigint,
     sum(leads_in_work)::bigint
 from {{ daily_leads }}
 where created_date between p_from and p_to
-group by responsible_id
+group by manager_id
 $function$;
 {% endmacro %}

@@ -5,7 +5,7 @@
     config(
         tags=['partitioned_daily'],
         post_hook="{{ create_lead_outcomes_function(this) }}",
-        indexes=[{'columns': ['responsible_id', 'created_date'], 'unique': true}],
+        indexes=[{'columns': ['manager_id', 'created_date'], 'unique': true}],
     )
 }}
 with
@@ -16,8 +16,8 @@ leads as (
 
 final as (
     select
-        -- ids
-        responsible_id,
+        -- ids: a lead without a responsible (ASSIGNED_BY_ID null) under the unassigned manager
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         {{ portal_date('created_at') }} as created_date,
 
         -- measures

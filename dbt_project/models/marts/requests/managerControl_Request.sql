@@ -2,8 +2,9 @@
     with the deal converted from it, a lead alone, or a deal without a lead. Response time in the
     responsible's working minutes from the chain's start (its first record's creation) to the first contact
     on any of its records; untouched chains carry pending minutes up to snapshot_at. On a deals-only portal
-    every chain is one deal and its row equals the deal's row in managerControl_Deal. Rebuilt whole on each
-    run (a table). -#}
+    every chain is one deal and its row equals the deal's row in managerControl_Deal. A chain without a
+    responsible keeps responsible_id empty and counts under manager_id 0 (docs/metrics.md "Unassigned
+    records"). Rebuilt whole on each run (a table). -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -11,7 +12,7 @@
         post_hook="{{ create_request_handling_function(this) }}",
         indexes=[
             {'columns': ['request_id'], 'unique': true},
-            {'columns': ['responsible_id', 'created_date']},
+            {'columns': ['manager_id', 'created_date']},
             {'columns': ['lead_id']},
             {'columns': ['deal_id']},
         ],
@@ -60,6 +61,9 @@ final as (
         source_id,
         lead_outcome,
         responsible_id,
+        -- the per-manager readings' manager: the responsible, or the unassigned manager when the portal
+        -- names none (macros/reports/unassigned.sql), so per-manager rows sum to every request
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         department_id,
 
         -- first contact
