@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SNAPSHOT_AT = "2024-09-10T00:00:00+00:00"
 BOT_ID = 777  # a chat-bot: user.get never lists it, yet activities name it as their author
+UNKNOWN_ID = 555  # a deleted user: user.get does not list them, yet a deal, a lead and a call name them
 
 
 def _rows(method: str) -> list[dict[str, Any]]:
@@ -85,12 +86,17 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
     "deals": [
         {**_rows("crm.deal.list")[0], "ID": "43", "ASSIGNED_BY_ID": None,
          "DATE_CREATE": "2024-09-04T11:00:00+02:00"},
+        # #18 point 2: a responsible user.get does not list, counted under their own manager row
+        {**_rows("crm.deal.list")[0], "ID": "44", "ASSIGNED_BY_ID": str(UNKNOWN_ID),
+         "DATE_CREATE": "2024-09-05T11:00:00+02:00"},
     ],
     # #18 point 2: an open lead without a responsible, in UNASSIGNED_PERIOD, nothing planned on it
     "leads": [
         {**_rows("crm.lead.list")[0], "ID": "7", "ASSIGNED_BY_ID": None, "STATUS_ID": "NEW",
          "STATUS_SEMANTIC_ID": "P", "DATE_CLOSED": None, "MOVED_TIME": None,
          "DATE_CREATE": "2024-09-04T11:30:00+02:00", "DATE_MODIFY": "2024-09-04T11:30:00+02:00"},
+        {**_rows("crm.lead.list")[0], "ID": "8", "ASSIGNED_BY_ID": str(UNKNOWN_ID),
+         "DATE_CREATE": "2024-09-05T11:30:00+02:00", "DATE_MODIFY": "2024-09-05T11:30:00+02:00"},
     ],
     # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION;
     # an outgoing call without PORTAL_USER_ID (unassigned) and one by employee 1, both in UNASSIGNED_PERIOD
@@ -103,6 +109,8 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
          "CALL_START_DATE": "2024-09-04T12:00:00+02:00"},
         {**_rows("voximplant.statistic.get")[0], "ID": "904", "CALL_ID": "by-employee",
          "CALL_START_DATE": "2024-09-04T13:00:00+02:00"},
+        {**_rows("voximplant.statistic.get")[0], "ID": "905", "CALL_ID": "by-unknown-user",
+         "PORTAL_USER_ID": str(UNKNOWN_ID), "CALL_START_DATE": "2024-09-05T13:00:00+02:00"},
     ],
     # an outgoing call on deal 37 made by the bot: not a contact by a real employee
     "activities": [
@@ -157,7 +165,7 @@ def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
         "select deal_id, pipeline_id, stage_id, responsible_id, opportunity, created_at"
         " from staging.stg_bitrix24__deals order by deal_id",
     )
-    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42, 43]
+    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42, 43, 44]
     assert staged[0] == (37, 1, "C1:NEW", 1, Decimal("19999.99"), at("2024-09-02T18:37:18+02:00"))
 
 
@@ -205,6 +213,8 @@ def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
          at("2021-07-16T16:43:47+02:00")),
         # REAL_PORTAL_ROWS: no responsible
         (7, "NEW", "P", "in_work", None, 2069, None, "CALL", False, at("2024-09-04T11:30:00+02:00"), None),
+        (8, "CONVERTED", "S", "converted", UNKNOWN_ID, 2069, None, "CALL", False,
+         at("2024-09-05T11:30:00+02:00"), at("2021-07-16T16:43:44+02:00")),
     ]  # fmt: skip
 
 
@@ -332,9 +342,11 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
         (1,),
         (3,),
         (6,),
+        (UNKNOWN_ID,),  # not in user.get, named by REAL_PORTAL_ROWS' deal, lead and call
         (901,),
         (902,),
         (903,),
+        (1269,),  # the docs' call 7 names PORTAL_USER_ID 1269, not in the docs' user.get example
     ]
 
 
@@ -375,13 +387,13 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
         f"select (select sum(deals_created)::bigint from marts.manager_deal_handling({period})),"
         f" (select deals_created from marts.manager_deal_handling({period}) where manager_id = 0),"
         f' (select count(*) from marts."managerControl_Deal" where created_date {within})',
-    ) == [(3, 1, 3)]
+    ) == [(4, 1, 4)]
     assert rows(
         warehouse,
         f"select (select sum(calls_total)::bigint from marts.manager_call_traffic({period})),"
         f" (select calls_total from marts.manager_call_traffic({period}) where manager_id = 0),"
         f" (select count(*) from marts.calls where call_date {within})",
-    ) == [(2, 1, 2)]
+    ) == [(3, 1, 3)]
     # the backlog snapshot's per-manager rows sum to every open deal too
     [(by_manager_sum, open_deals)] = rows(
         warehouse,
@@ -422,7 +434,7 @@ def test_leads_and_requests_without_a_responsible_count_under_unassigned(
         f" (select requests_created from marts.manager_request_handling({period}) where manager_id = 0),"
         f" (select arrived_as_leads from marts.manager_request_handling({period}) where manager_id = 0),"
         f' (select count(*) from marts."managerControl_Request" where created_date {within})',
-    ) == [(4, 2, 1, 4)]
+    ) == [(6, 2, 1, 6)]
     # the chain keeps its empty responsible; manager 0 in the per-manager column
     assert rows(
         warehouse,
@@ -431,14 +443,16 @@ def test_leads_and_requests_without_a_responsible_count_under_unassigned(
     ) == [(None, 0, True)]
     assert rows(
         warehouse,
-        f"select manager_id, leads_created, leads_in_work from marts.manager_lead_outcomes({period})",
+        f"select manager_id, leads_created, leads_in_work from marts.manager_lead_outcomes({period})"
+        " where manager_id = 0",
     ) == [(0, 1, 1)]
     assert rows(warehouse, "select count(*) from marts.fct_manager_daily_leads where manager_id is null") == [
         (0,)
     ]
     assert rows(
         warehouse,
-        f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')",
+        f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')"
+        " where manager_id = 0",
     ) == [(0, 1)]
     # b24ops report requests|leads lists the row
     for kind, column, count in (("requests", "requests_created", 2), ("leads", "leads_created", 1)):
@@ -446,3 +460,61 @@ def test_leads_and_requests_without_a_responsible_count_under_unassigned(
         by_manager = {row[0]: row for row in report.rows}
         assert by_manager[0][1] == "Unassigned"
         assert by_manager[0][report.columns.index(column)] == count
+
+
+def test_records_naming_an_unknown_user_count_under_that_user(warehouse: WarehouseLocation) -> None:
+    """#18 point 2: deal 44, lead 8 and call 905 name user 555, whom user.get does not list (a deleted user).
+    They were dropped from the per-manager rows; now user 555 is a manager row of its own, so every
+    per-manager reading sums to the raw counts, and the warn test counts the unknown users."""
+    first, last = UNASSIGNED_PERIOD
+    period = f"'{first}'::date, '{last}'::date"
+    within = f"between '{first}' and '{last}'"
+    assert rows(
+        warehouse,
+        "select manager_display_name, department_id, is_in_sales_report from marts.dim_managers"
+        f" where manager_id = {UNKNOWN_ID}",
+    ) == [(f"User #{UNKNOWN_ID} (not in the portal's user list)", None, True)]
+    assert rows(
+        warehouse, "select user_id, deals, leads, calls from intermediate.int_users_unknown order by user_id"
+    ) == [(UNKNOWN_ID, 1, 1, 1), (1269, 0, 0, 3)]  # the docs' call 7 and two REAL_PORTAL_ROWS copies
+    # totals per manager = raw counts of the period; the unknown user's: deal 44, call 905, lead 8, and the
+    # requests D44 and L8
+    for function, column, raw, unknown_users in (
+        (
+            "manager_deal_handling",
+            "deals_created",
+            f'marts."managerControl_Deal" where created_date {within}',
+            1,
+        ),
+        ("manager_call_traffic", "calls_total", f"marts.calls where call_date {within}", 1),
+        (
+            "manager_request_handling",
+            "requests_created",
+            f'marts."managerControl_Request" where created_date {within}',
+            2,
+        ),
+        (
+            "manager_lead_outcomes",
+            "leads_created",
+            # UTC dates: the period's leads lie days inside it
+            f"staging.stg_bitrix24__leads where (created_at at time zone 'UTC')::date {within}",
+            1,
+        ),
+    ):
+        [(raw_count,)] = rows(warehouse, f"select count(*) from {raw}")
+        assert rows(
+            warehouse,
+            f"select (select sum({column})::bigint from marts.{function}({period})),"
+            f" (select {column} from marts.{function}({period}) where manager_id = {UNKNOWN_ID})",
+        ) == [(raw_count, unknown_users)], function
+    # the daily tables hold the unknown user every day, like an employee
+    assert rows(
+        warehouse,
+        "select count(distinct report_date) = count(*) from marts.fct_manager_daily_deals"
+        f" where manager_id = {UNKNOWN_ID}",
+    ) == [(True,)]
+    # b24ops report deals lists the row by its name
+    report = run_report(warehouse, "deals", first, last, Slice())
+    by_manager = {row[0]: row for row in report.rows}
+    assert by_manager[UNKNOWN_ID][1] == f"User #{UNKNOWN_ID} (not in the portal's user list)"
+    assert by_manager[UNKNOWN_ID][report.columns.index("deals_created")] == 1

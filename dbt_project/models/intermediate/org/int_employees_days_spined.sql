@@ -1,7 +1,8 @@
 {#- Every employee × every portal day from the first deal or call (or var reports_start) to the snapshot day:
     the grain of the per-manager daily reports, so that an employee with no deals or calls on a day still
     shows zeros instead of vanishing. Plus the unassigned manager (macros/reports/unassigned.sql) every day:
-    the home of calls and deals that name no employee. -#}
+    the home of calls and deals that name no employee; and every unknown user (int_users_unknown) whom
+    records name though the portal does not list them as an employee. -#}
 with
 
 users as (
@@ -14,6 +15,10 @@ deals as (
 
 calls as (
     select * from {{ ref('stg_bitrix24__calls') }}
+),
+
+unknown_users as (
+    select * from {{ ref('int_users_unknown') }}
 ),
 
 bounds as (
@@ -49,6 +54,12 @@ final as (
 
     select days.report_date, {{ unassigned_manager_id() }}, null::bigint
     from days
+
+    union all
+
+    select days.report_date, unknown_users.user_id, null::bigint
+    from days
+    cross join unknown_users
 )
 
 select * from final

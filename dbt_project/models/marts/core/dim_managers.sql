@@ -12,6 +12,10 @@ sales_report as (
     select * from {{ ref('int_departments_in_sales_report') }}
 ),
 
+unknown_users as (
+    select * from {{ ref('int_users_unknown') }}
+),
+
 employees as (
     select
         users.user_id as manager_id,
@@ -36,6 +40,28 @@ employees as (
     -- the sales report's default scope: deals nobody owns are the sales team's to see
     select
         {{ unassigned_manager_id() }}, null, null, 'Unassigned', null, null, null, true, true
+
+    union all
+
+    -- users the deals, leads and calls name but user.get does not list as employees (int_users_unknown):
+    -- a row each, so their records count per manager; in no department, in the sales report's default
+    -- scope like the unassigned manager (docs/metrics.md "Records naming an unknown user")
+    select
+        unknown_users.user_id,
+        null,
+        null,
+        case
+            when unknown_users.user_type is null
+                then format('User #%s (not in the portal''s user list)', unknown_users.user_id)
+            else format('%s (#%s, %s, not an employee)',
+                        coalesce(unknown_users.full_name, 'user'), unknown_users.user_id, unknown_users.user_type)
+        end,
+        null,
+        null,
+        null,
+        false,
+        true
+    from unknown_users
 ),
 
 -- how many employees share the name, and the name and department: a repeated name gets its department,

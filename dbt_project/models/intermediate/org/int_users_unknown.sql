@@ -1,0 +1,42 @@
+{#- The users the per-manager records name but the portal's employee list does not hold (docs/metrics.md
+    "Records naming an unknown user"): the responsible (ASSIGNED_BY_ID) of a deal or lead, or the employee
+    (PORTAL_USER_ID) of a call, that user.get does not return — a deleted user, a user the list was cut
+    short of — or returns as no employee (extranet, bot: user_type). Each gets its own manager row
+    (dim_managers) and a place on every day of the daily reports (int_employees_days_spined), so its
+    records count per manager instead of dropping out of the totals. Empty when every user is known; a
+    warn test on the model counts them. -#}
+with
+
+users as (
+    select * from {{ ref('stg_bitrix24__users') }}
+),
+
+named as (
+    select responsible_id as user_id, 'deal' as record_kind from {{ ref('stg_bitrix24__deals') }}
+    union all
+    select responsible_id, 'lead' from {{ ref('stg_bitrix24__leads') }}
+    union all
+    select portal_user_id, 'call' from {{ ref('stg_bitrix24__calls') }}
+),
+
+final as (
+    select
+        -- ids
+        named.user_id,
+
+        -- attributes: what user.get says of the user, if anything
+        users.full_name,
+        users.user_type,
+
+        -- measures: how many records name the user
+        count(*) filter (where named.record_kind = 'deal') as deals,
+        count(*) filter (where named.record_kind = 'lead') as leads,
+        count(*) filter (where named.record_kind = 'call') as calls
+    from named
+    left join users on users.user_id = named.user_id
+    where named.user_id is not null
+      and users.user_type is distinct from 'employee'
+    group by named.user_id, users.full_name, users.user_type
+)
+
+select * from final
