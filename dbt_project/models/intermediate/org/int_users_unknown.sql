@@ -35,6 +35,8 @@ final as (
     from named
     left join users on users.user_id = named.user_id
     where named.user_id is not null
+      -- an ID 0 ("nobody") already counts under the unassigned manager, whose ID it is
+      and named.user_id <> {{ unassigned_manager_id() }}
       and users.user_type is distinct from 'employee'
     group by named.user_id, users.full_name, users.user_type
 )
