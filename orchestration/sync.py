@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -163,11 +163,14 @@ def plan_steps(defs: dg.Definitions, first: str, last: str) -> list[SyncStep]:
 
 
 def _watched(resource: Bitrix24Resource, on_client: Callable[[ExtractStats], None]) -> Bitrix24Resource:
-    """The same portal resource, telling ``on_client`` about every client a step creates."""
+    """The same portal resource, telling ``on_client`` about every client a step creates.
 
-    class WatchedBitrix24Resource(Bitrix24Resource):
-        def client(self) -> Bitrix24Client:
-            client = super().client()
+    It derives from the resource's own class, so a subclass's client settings (e.g. the tests' short
+    timeouts and skipped waits) stay in force."""
+
+    class WatchedBitrix24Resource(type(resource)):  # type: ignore[misc]
+        def client(self, **options: Any) -> Bitrix24Client:
+            client = super().client(**options)
             on_client(client.stats)
             return client
 

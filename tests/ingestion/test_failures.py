@@ -16,7 +16,7 @@ from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server.auth import ALL_SCOPES, Webhook
 from bitrix24_emulator.testing import running_emulator
 from orchestration.resources import Bitrix24Resource
-from orchestration.sync import SyncFailedError, sync
+from orchestration.sync import SyncFailedError, _watched, sync
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -72,6 +72,18 @@ def test_unreachable_portal(fresh_database, portal, monkeypatch, tmp_path) -> No
     )
     assert f"Bitrix24 portal 127.0.0.1:{port} unreachable for user.get" in message, message
     _assert_clean(message, recorded)
+
+
+def test_sync_keeps_the_resources_own_client_settings() -> None:
+    """The sync watches each client through a wrapper resource; the wrapper must keep a subclass's
+    settings (here the harness's 1-second timeout and skipped waits), not fall back to the production
+    defaults (30 s timeouts and real back-off sleeps, which made the unreachable-portal case wait minutes)."""
+    seen = []
+    watched = _watched(harness.impatient(f"http://127.0.0.1:9/rest/1/{SECRET}/"), seen.append)
+    client = watched.client()
+    assert client.transport.policy.timeout_s == 1.0
+    assert client.transport.policy.backoff_base_s == 0.01
+    assert seen == [client.stats]
 
 
 def test_webhook_without_the_telephony_scope(fresh_database, portal, monkeypatch, tmp_path) -> None:
