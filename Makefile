@@ -19,8 +19,11 @@ env: $(SYNCED)  ## create / update the virtual environment from uv.lock
 demo: env  ## embedded warehouse + emulator → materialise every asset → print the result
 	$(BIN)/b24ops demo
 
+# One worker per core (pytest-xdist), a module per worker: each module builds its own databases, emulators
+# and Superset, so modules run side by side; most of a module's time is dbt and PostgreSQL working.
+TEST_WORKERS ?= auto
 test: env  ## the whole test suite (real PostgreSQL, dbt, Dagster, emulator over HTTP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 up: env  ## Dagster UI + daemon on 127.0.0.1 (URL printed)
 	$(BIN)/b24ops up
