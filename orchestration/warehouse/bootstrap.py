@@ -42,11 +42,22 @@ def connect(location: WarehouseLocation, *, autocommit: bool = False) -> Connect
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if location.password:
             first_line = first_line.replace(location.password, "***")
+        where = location.redacted()
         raise WarehouseUnavailableError(
-            f"cannot connect to the warehouse at {location.redacted()}: {first_line}"
+            f"cannot connect to the warehouse at {where}: {first_line} — {_what_to_do(location)}"
         ) from None
     conn.autocommit = autocommit
     return conn
+
+
+def _what_to_do(location: WarehouseLocation) -> str:
+    """The next step for a warehouse that does not answer (docs/troubleshooting.md)."""
+    if location.embedded:
+        return "start the embedded warehouse: b24ops warehouse start (its log: .data/pg/log)"
+    return (
+        f"is PostgreSQL running at {location.host}:{location.port} and are the host, port, user and password"
+        " of WAREHOUSE_URL right? (docs/troubleshooting.md)"
+    )
 
 
 def ensure_database(server: WarehouseLocation, database: str) -> WarehouseLocation:

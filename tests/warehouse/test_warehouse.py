@@ -56,19 +56,37 @@ def test_unreachable_warehouse_is_one_clear_line_without_the_password(monkeypatc
     assert "cannot connect to the warehouse at postgresql://bi:***@127.0.0.1:1/sales" in message
 
 
-def test_cli_reports_a_wrong_warehouse_url_in_one_line(monkeypatch):
-    env = {"WAREHOUSE_URL": "postgresql://bi:TopSecret42@127.0.0.1:1/sales", "PATH": "/usr/bin:/bin"}
+@pytest.mark.parametrize(
+    "command",
+    [["warehouse", "url"], ["sync", "--from", "2026-11-01", "--to", "2026-11-02"], ["report", "deals"]],
+    ids=["warehouse-url", "sync", "report"],
+)
+def test_cli_reports_an_unreachable_warehouse_in_one_line(command):
+    """#18 point 6: a warehouse that does not answer (nothing listens on the port) is one line naming where
+    and what to do — no traceback — and exit 1, for every command that needs it."""
+    env = {
+        "WAREHOUSE_URL": "postgresql://bi:TopSecret42@127.0.0.1:1/sales",
+        "B24_WEBHOOK_URL": "http://127.0.0.1:1/rest/1/hooksecret/",
+        "PATH": "/usr/bin:/bin",
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "warehouse", "url"],
+        [sys.executable, "-m", "orchestration.cli", *command],
         capture_output=True,
         text=True,
         env=env,
         check=False,
     )
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     assert "TopSecret42" not in result.stdout + result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: cannot connect to the warehouse")
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "error: cannot connect to the warehouse at postgresql://bi:***@127.0.0.1:1/sales"
+    )
+    assert lines[0].endswith(
+        "is PostgreSQL running at 127.0.0.1:1 and are the host, port, user and password of WAREHOUSE_URL"
+        " right? (docs/troubleshooting.md)"
+    ), lines[0]
 
 
 def test_connection_is_real_postgres(fresh_database):
