@@ -27,6 +27,7 @@ from orchestration.assets.partitions import ChangeWindow, daily_partitions, port
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.settings import DEFAULT_PORTAL_ID
+from orchestration.warehouse import publish
 from orchestration.warehouse.location import WarehouseLocation
 
 # The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
@@ -240,13 +241,14 @@ def build_or_explain(
     dbt: DbtCliResource, args: list[str], context: dg.AssetExecutionContext | None
 ) -> Iterator[Any]:
     """``dbt <args>``'s events; when it fails, a :class:`dagster.Failure` naming the failing tests and models
-    (dagster-dbt's own error names only the command line: the test is far above in the log)."""
+    (dagster-dbt's own error names only the command line: the test is far above in the log). Returns (as the
+    generator's value) the invocation's ``run_results.json``."""
     invocation = dbt.cli(
         args, context=context, raise_on_error=False, manifest=None if context else dbt_project.manifest_path
     )
     yield from invocation.stream()
     if invocation.is_successful():
-        return
+        return invocation.get_artifact("run_results.json")
     try:
         failures = dbt_failures(invocation.get_artifact("run_results.json"))
     except (OSError, ValueError):  # dbt stopped before writing its results (a parse error, a lost database)
@@ -257,6 +259,27 @@ def build_or_explain(
         + " failed: "
         + ("; ".join(failures) if failures else "see the dbt log (no run results were written)")
     )
+
+
+def candidate_vars(variables: Mapping[str, object]) -> str:
+    """``--vars`` of a production build: ``variables``, the marts built in the candidate schema."""
+    return json.dumps({**variables, "marts_schema": publish.CANDIDATE})
+
+
+def build_and_publish(
+    dbt: DbtCliResource, variables: Mapping[str, object], location: WarehouseLocation, context: Any
+) -> Iterator[Any]:
+    """The production build with the marts in the candidate schema, published into ``marts`` in one
+    transaction when every model and test passed, discarded otherwise (orchestration/warehouse/publish.py)."""
+    args = [*PRODUCTION_BUILD, "--vars", candidate_vars(variables)]
+    with publish.build_lock(location) as conn:
+        publish.prepare_candidate(conn)
+        try:
+            run_results = yield from build_or_explain(dbt, args, context)
+        except BaseException:
+            publish.discard_candidate(conn)
+            raise
+        publish.publish(conn, publish.built_marts(run_results))
 
 
 def build_dbt_assets(
@@ -279,12 +302,13 @@ def build_dbt_assets(
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Build and test staging, intermediate, the dimensions and the seeds."""
-        variables = json.dumps(
-            portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams)
+        variables = portal_vars(
+            bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams
         )
-        with connected(dbt, warehouse.location()) as warehouse_dbt:
-            reuse_parse(variables, project, warehouse_dbt)
-            yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
+        location = warehouse.location()
+        with connected(dbt, location) as warehouse_dbt:
+            reuse_parse(candidate_vars(variables), project, warehouse_dbt)
+            yield from build_and_publish(warehouse_dbt, variables, location, context)
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -302,13 +326,12 @@ def build_dbt_assets(
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
-        variables = json.dumps(
-            {
-                **portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams),
-                **window_vars(window_of(context)),
-            }
-        )
-        with connected(dbt, warehouse.location()) as warehouse_dbt:
-            yield from build_or_explain(warehouse_dbt, [*PRODUCTION_BUILD, "--vars", variables], context)
+        variables = {
+            **portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams),
+            **window_vars(window_of(context)),
+        }
+        location = warehouse.location()
+        with connected(dbt, location) as warehouse_dbt:
+            yield from build_and_publish(warehouse_dbt, variables, location, context)
 
     return [dbt_models, dbt_windowed_marts]

@@ -530,8 +530,13 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     For what the Dagster assets do not offer: a full refresh after an upgrade, a single model, dbt docs.
     """
     from orchestration.settings import child_environment
+    from orchestration.warehouse import publish
 
     location = _warehouse()
+    # dbt run by hand writes `marts` itself: the pipeline's candidate copy of the marts would be stale, so it
+    # goes (the next pipeline build copies the marts again; orchestration/warehouse/publish.py)
+    with publish.build_lock(location) as conn:
+        publish.discard_candidate(conn)
     # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.
     dbt = str(Path(sys.executable).parent / "dbt")
     project = str(DBT_PROJECT_DIR)

@@ -1,6 +1,6 @@
 """Every joint on real components: emulator over HTTP → Dagster assets → raw → dbt → marts = ground truth."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -8,8 +8,9 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import listed_users, running_emulator
 from orchestration.definitions import build_definitions
-from orchestration.sync import sync
+from orchestration.sync import SyncFailedError, sync
 from orchestration.warehouse.bootstrap import connect
+from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration
@@ -30,13 +31,13 @@ def _scalar(location, query):
         conn.close()
 
 
-def _run_sync(location, portal, monkeypatch, tmp_path):
+def _run_sync(location, portal, monkeypatch, tmp_path, first=date(2026, 9, 1), last=date(2026, 11, 27)):
     with running_emulator(portal, fast=True) as emu:
         monkeypatch.setenv("B24_WEBHOOK_URL", emu.webhook_url)
         monkeypatch.setenv("WAREHOUSE_URL", location.libpq_url())
         defs = build_definitions()
         with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
-            sync(defs, instance, date(2026, 9, 1), date(2026, 11, 27))
+            sync(defs, instance, first, last)
         return emu.counters
 
 
@@ -101,3 +102,79 @@ def test_rerun_changes_nothing_for_a_named_portal(fresh_database, small_portal, 
         )
         == managers
     )
+
+
+NEW_EMPLOYEE = 990_001
+
+
+def _marts_state(location) -> dict[str, str]:
+    """A checksum of every table in ``marts`` (its rows, in order) and of what the report functions return."""
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+                " order by table_name"
+            )
+            queries = {
+                name: "select md5(coalesce(string_agg(t::text, chr(10) order by t::text), ''))"
+                f' from marts."{name}" t'
+                for (name,) in cur.fetchall()
+            }
+            for function in ("manager_deal_handling", "manager_call_traffic"):
+                queries[f"{function}()"] = (
+                    f"select md5(string_agg(t::text, chr(10) order by t::text))"
+                    f" from marts.{function}('2026-09-01', '2026-11-30') t"
+                )
+            state = {}
+            for name, query in queries.items():
+                cur.execute(query)
+                state[name] = cur.fetchone()[0]
+            return state
+    finally:
+        conn.close()
+
+
+def _add_row(table, template: tuple, changes: dict) -> None:
+    """A copy of ``template`` with ``changes``, appended (new ids are the highest: rows stay in id order)."""
+    table.rows.append(tuple({**table.as_dict(template), **changes}[name] for name in table.fields))
+
+
+def test_a_failing_build_leaves_the_published_marts_byte_identical(fresh_database, monkeypatch, tmp_path):
+    """#18 point 5. After a published sync, the portal gains an employee and a call whose CALL_TYPE is none of
+    1–5: staging's direction test fails, after dbt had already rebuilt the dimensions with the new employee.
+    The sync fails naming that test, and every table in marts and what the report functions return is
+    byte-identical to before (on the old pipeline dim_managers already listed the employee). Once the portal
+    sends a corrected version of the call, the next sync passes and publishes both."""
+    # a short history, and a sync of only its days: three syncs in one test
+    portal = generate(GeneratorConfig(seed=7, managers=6, days=12, end_date=HISTORY_END))
+    history = [date.fromisoformat(day) for day in harness.history_days(portal)]
+    _run_sync(fresh_database, portal, monkeypatch, tmp_path, *history)
+    published = _marts_state(fresh_database)
+    assert len(published) > 10 and all(published.values()), published
+
+    users, calls = portal.tables["users"], portal.tables["calls"]
+    manager = _scalar(
+        fresh_database, "select max(manager_id) from marts.dim_managers where is_in_sales_report"
+    )
+    template = next(row for row in users.rows if users.as_dict(row)["ID"] == str(manager))
+    _add_row(users, template, {"ID": str(NEW_EMPLOYEE), "LAST_NAME": "Newcomer"})
+    call_id = int(calls.rows[-1][calls.index_of("ID")]) + 1
+    odd_call = {"ID": str(call_id), "CALL_ID": f"odd.{call_id}", "CALL_TYPE": "9"}
+    _add_row(calls, calls.rows[-1], odd_call)
+    with pytest.raises(SyncFailedError) as failure:
+        _run_sync(fresh_database, portal, monkeypatch, tmp_path, *history)
+    assert "stg_bitrix24__calls_direction" in str(failure.value), failure.value
+    assert _marts_state(fresh_database) == published
+
+    # a new version of the call (its change stamp is CALL_START_DATE: a second later), with a known CALL_TYPE
+    odd = calls.as_dict(calls.rows.pop())
+    started = datetime.fromisoformat(odd["CALL_START_DATE"]) + timedelta(seconds=1)
+    _add_row(calls, tuple(odd.values()), {"CALL_TYPE": "1", "CALL_START_DATE": started.isoformat()})
+    _run_sync(fresh_database, portal, monkeypatch, tmp_path, *history)
+    assert (
+        _scalar(fresh_database, f"select count(*) from marts.dim_managers where manager_id = {NEW_EMPLOYEE}")
+        == 1
+    )
+    assert _scalar(fresh_database, f"select count(*) from marts.calls where call_id = 'odd.{call_id}'") == 1
+    assert _marts_state(fresh_database) != published

@@ -6,6 +6,7 @@ import psycopg2
 import pytest
 
 from orchestration.superset.readonly_role import ensure_readonly_role, readonly_location
+from orchestration.warehouse import publish
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.support.password_roles import password_checked
@@ -61,6 +62,28 @@ def test_sees_tables_dbt_creates_after_the_grant(readonly):
     finally:
         conn.close()
     assert _as_role(location, role, password, "select id from marts.rebuilt") == [(2,)]
+
+
+def test_sees_the_marts_the_pipeline_publishes(readonly):
+    """Published marts are moved in from the candidate schema, where the schema's default privileges of
+    `marts` do not reach: publishing gives them the grants (a replaced table's, or the defaults for a new
+    one), and the role cannot read the candidate itself."""
+    location, role, password = readonly
+    conn = connect(location)
+    try:
+        publish.prepare_candidate(conn)
+        with conn, conn.cursor() as cur:
+            cur.execute("create table marts__candidate.fresh as select 3 as id")
+            cur.execute("drop table marts__candidate.probe")
+            cur.execute("create table marts__candidate.probe as select 4 as id")
+        assert publish.publish(conn, ["fresh", "probe"]) == ["fresh", "probe"]
+        publish.prepare_candidate(conn)
+    finally:
+        conn.close()
+    assert _as_role(location, role, password, "select id from marts.fresh") == [(3,)]
+    assert _as_role(location, role, password, "select id from marts.probe") == [(4,)]
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        _as_role(location, role, password, "select id from marts__candidate.probe")
 
 
 @pytest.mark.parametrize(

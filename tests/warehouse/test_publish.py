@@ -1,0 +1,57 @@
+"""The pieces of publishing the marts all-or-nothing (orchestration/warehouse/publish.py) on a real
+PostgreSQL; the whole of it, with dbt and Dagster, is tests/integration/test_pipeline_skeleton.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.warehouse import publish
+from orchestration.warehouse.bootstrap import connect
+
+pytestmark = pytest.mark.integration
+
+
+def _rows(cur, query: str) -> list[tuple]:
+    cur.execute(query)
+    return cur.fetchall()
+
+
+def test_a_build_killed_half_way_leaves_nothing_for_the_next_one(fresh_database):
+    conn = connect(fresh_database)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("create table marts.facts (id int primary key, value text)")
+            cur.execute("insert into marts.facts values (1, 'published')")
+        assert publish.prepare_candidate(conn) == ["facts"]
+        with conn, conn.cursor() as cur:  # the build writes half of its rows, then is killed (-9)
+            cur.execute("insert into marts__candidate.facts values (2, 'half a build')")
+        publish.prepare_candidate(conn)  # the next build
+        with conn, conn.cursor() as cur:
+            assert _rows(cur, "select * from marts__candidate.facts") == [(1, "published")]
+            # the copy keeps the indexes under their names
+            assert _rows(cur, "select indexname from pg_indexes where schemaname = 'marts__candidate'") == [
+                ("facts_pkey",)
+            ]
+    finally:
+        conn.close()
+
+
+def test_the_report_functions_move_with_the_tables(fresh_database):
+    conn = connect(fresh_database)
+    try:
+        publish.prepare_candidate(conn)
+        with conn, conn.cursor() as cur:
+            cur.execute("create table marts__candidate.facts as select 7 as value")
+            cur.execute(
+                "create function marts__candidate.total() returns bigint language sql stable"
+                " as $$ select sum(value) from marts__candidate.facts $$"
+            )
+        assert publish.publish(conn, ["facts"]) == ["facts"]
+        with conn, conn.cursor() as cur:
+            assert _rows(cur, "select marts.total()") == [(7,)]
+            cur.execute(
+                "select prosrc from pg_proc where proname = 'total' and pronamespace = 'marts'::regnamespace"
+            )
+            assert "marts__candidate" not in cur.fetchone()[0]
+    finally:
+        conn.close()
