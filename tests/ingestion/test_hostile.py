@@ -7,6 +7,7 @@ fail the sync with one line per failed check, naming the asset, the check and th
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import dagster as dg
@@ -16,10 +17,12 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Hostile, HostileCase
 from bitrix24_emulator.server.hostile import BAD_ID_BASE, BAD_RECORDS
 from bitrix24_emulator.testing import listed_users, running_emulator
+from orchestration.assets.dbt import PRODUCTION_BUILD
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
 from orchestration.sync import SyncFailedError, sync
 from orchestration.warehouse.raw_load import ORIGINAL_KEY
+from testkit.dbt import run_dbt
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -97,6 +100,43 @@ def _checksums(database, table: str) -> dict[int, str]:
                                         f" from raw.{table} group by id"))  # fmt: skip
 
 
+# when dbt staged a row: the clean and the hostile builds differ there by construction
+RUN_STAMPS = ("staged_at",)
+
+
+def _marts_checksums(database, managers: frozenset[int]) -> dict[str, str]:
+    """md5 of every mart's rows, without the rows of the loaded odd deals (ids above BAD_ID_BASE) and, in the
+    tables with a manager, without the rows of ``managers`` (the odd deals count in their totals)."""
+    columns: dict[str, set[str]] = {}
+    for table, column in harness.query(
+        database,
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts'",
+    ):
+        columns.setdefault(table, set()).add(column)
+    checksums = {}
+    for table, names in sorted(columns.items()):
+        kept = [f"coalesce(deal_id, 0) < {BAD_ID_BASE}"] if "deal_id" in names else []
+        params: list[list] = []
+        if "request_id" in names:  # a deal's id (sla_alerts) or 'D' and its id (the request marts)
+            kept.append("request_id::text <> all(%s)")
+            params.append(
+                [f"{prefix}{deal}" for deal in range(BAD_ID_BASE, BAD_ID_BASE + 10) for prefix in ("", "D")]
+            )
+        for key in ("manager_id", "responsible_id"):
+            if key in names:
+                kept.append(f"coalesce({key}, -1) <> all(%s)")
+                params.append(sorted(managers))
+        row = f"(to_jsonb(t) - array{list(RUN_STAMPS)})::text"
+        [(checksum,)] = harness.query(
+            database,
+            f"select md5(coalesce(string_agg({row}, chr(10) order by {row}), '')) from marts.\"{table}\" t"
+            f" where {' and '.join(kept) or 'true'}",
+            params,
+        )
+        checksums[table] = checksum
+    return checksums
+
+
 def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
     small_portal, fresh_database, module_database, monkeypatch, tmp_path
 ):
@@ -105,6 +145,8 @@ def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
     title of quotes and backslashes), and — in the reference database — drops the webhook (401) in the
     middle of a first run. Afterwards raw holds exactly what a clean run stores, plus the odd records that
     could be loaded (cleaned, their original in the payload); the two that could not are in raw.quarantine.
+    The marts dbt builds on each are equal too, once the loaded odd deals' rows and their manager's rows (the
+    odd deals count in that manager's totals) are set aside.
     The next sync reads them again and stays green; above B24_QUARANTINE_MAX_SHARE the read fails in words."""
     first, last = (date.fromisoformat(day) for day in harness.history_days(small_portal))
     hostile = Hostile(
@@ -162,6 +204,19 @@ def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
     assert "\\ud800" in cleaned[BAD_ID_BASE + 2][ORIGINAL_KEY]
     assert cleaned[BAD_ID_BASE + 5]["TITLE"] == dict(BAD_RECORDS)[5]["TITLE"]  # quotes and all, unchanged
     assert ORIGINAL_KEY not in cleaned[BAD_ID_BASE + 5]
+    # the marts too: a clean run's, plus the odd deals that could be loaded (in their managers' totals). The
+    # ingestion definitions have no dbt: the production build on each, at the portal's snapshot
+    for database in (module_database, fresh_database):
+        run_dbt(database, *PRODUCTION_BUILD, "--vars", json.dumps({"snapshot_at": small_portal.snapshot_at}))
+    odd_deals = harness.query(
+        fresh_database, 'select deal_id, responsible_id from marts."managerControl_Deal" where deal_id > %s',
+        (BAD_ID_BASE,),
+    )  # fmt: skip
+    assert {deal for deal, _ in odd_deals} == loaded_extras
+    managers = frozenset(manager for _, manager in odd_deals)
+    clean_marts = _marts_checksums(module_database, managers)
+    assert len(clean_marts) > 10, clean_marts
+    assert _marts_checksums(fresh_database, managers) == clean_marts
     assert "warning: raw/deals no_quarantined_records: 2 records set aside in raw.quarantine" in lines, lines
     assert "records of raw/deals quarantined" in str(failure.value)
     assert "more than B24_QUARANTINE_MAX_SHARE (0.1%)" in str(failure.value), failure.value
