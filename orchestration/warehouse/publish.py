@@ -152,11 +152,14 @@ def discard_candidate(conn: Connection) -> None:
 
 
 def built_marts(run_results: Mapping[str, Any]) -> list[str]:
-    """The tables a dbt invocation built in the candidate, from its ``run_results.json``."""
+    """The tables a dbt invocation built in the candidate, from its ``run_results.json``: models and seeds
+    (a seed configured into the marts layer, like sla_alert_settings, is read there by its models and by
+    the alert assets)."""
     names = []
     for result in run_results.get("results", []):
         relation = str(result.get("relation_name") or "")
-        if result.get("status") != "success" or not str(result.get("unique_id", "")).startswith("model."):
+        built = str(result.get("unique_id", "")).startswith(("model.", "seed."))
+        if result.get("status") != "success" or not built:
             continue
         parts = [part.strip('"') for part in relation.split(".")]
         if len(parts) >= 2 and parts[-2] == CANDIDATE:

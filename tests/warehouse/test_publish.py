@@ -55,3 +55,20 @@ def test_the_report_functions_move_with_the_tables(fresh_database):
             assert "marts__candidate" not in cur.fetchone()[0]
     finally:
         conn.close()
+
+
+def test_the_seeds_of_the_marts_layer_are_published_with_the_models() -> None:
+    """sla_alert_settings is a seed in the marts layer: left in the candidate, marts.sla_alerts and the
+    alert assets would find no settings after the first published build."""
+    run_results = {
+        "results": [
+            {"unique_id": "model.b24ops.sla_alerts", "status": "success",
+             "relation_name": '"db"."marts__candidate"."sla_alerts"'},
+            {"unique_id": "seed.b24ops.sla_alert_settings", "status": "success",
+             "relation_name": '"db"."marts__candidate"."sla_alert_settings"'},
+            {"unique_id": "seed.b24ops.teams", "status": "success",
+             "relation_name": '"db"."intermediate"."teams"'},
+            {"unique_id": "test.b24ops.not_null_x", "status": "pass", "relation_name": None},
+        ]
+    }  # fmt: skip
+    assert publish.built_marts(run_results) == ["sla_alerts", "sla_alert_settings"]
