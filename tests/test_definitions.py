@@ -49,10 +49,11 @@ EXPECTED_GRAPH = {
             "staging/stg_bitrix24__users",
         ],
     ),
-    "alerts/sla_alert_deliveries": ("alerts", ["marts/sla_alerts"]),
+    "alerts/sla_alert_deliveries": ("alerts", ["marts/alert_recipients", "marts/sla_alerts"]),
     "alerts/morning_digests": (
         "alerts",
         [
+            "marts/alert_recipients",
             "marts/dim_departments",
             "marts/dim_managers",
             "marts/fct_manager_daily_calls",

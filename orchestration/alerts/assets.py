@@ -69,12 +69,12 @@ def _deliver(
 
 @dg.asset(
     key=["alerts", "sla_alert_deliveries"],
-    deps=[dg.AssetKey(["marts", "sla_alerts"])],
+    deps=[dg.AssetKey(["marts", "sla_alerts"]), dg.AssetKey(["marts", "alert_recipients"])],
     group_name="alerts",
     owners=["team:analytics-engineering"],
     kinds={"bitrix24", "postgres"},
     description="SLA alerts of marts.sla_alerts sent to Bitrix24, each (request, level) once, in the "
-    "recipient's working time; the ledger is alerts.deliveries.",
+    "recipient's working time and language (marts.alert_recipients); the ledger is alerts.deliveries.",
 )
 def sla_alert_deliveries(
     context: dg.AssetExecutionContext,
@@ -93,13 +93,20 @@ def sla_alert_deliveries(
     key=["alerts", "morning_digests"],
     deps=[
         dg.AssetKey(["marts", name])
-        for name in ("fct_manager_daily_deals", "fct_manager_daily_calls", "dim_departments", "dim_managers")
+        for name in (
+            "fct_manager_daily_deals",
+            "fct_manager_daily_calls",
+            "dim_departments",
+            "dim_managers",
+            "alert_recipients",
+        )
     ],
     group_name="alerts",
     owners=["team:analytics-engineering"],
     kinds={"bitrix24", "postgres"},
     description="Each head of department's digest of their last working day (report 1 and report 2 of their "
-    "department tree), once, at the start of their working day; the ledger is alerts.deliveries.",
+    "department tree), once, at the start of their working day, in their language "
+    "(marts.alert_recipients); the ledger is alerts.deliveries.",
 )
 def morning_digests(
     context: dg.AssetExecutionContext,

@@ -6,7 +6,8 @@ functions (marts.department_headline, marts.department_untouched).
 
 A head is anyone named ``UF_HEAD`` of a department; heading several departments gives one digest over all of
 them. The digest is put in the ledger only by a pass that finds the head working: the first pass of their
-working day sends it; the key ``digest:<day>:<head>`` keeps it to one.
+working day sends it; the key ``digest:<day>:<head>`` keeps it to one. It is written in the head's language
+(``marts.alert_recipients``, else the product's alert language), from the one set of templates.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from psycopg2.extensions import connection as Connection
 from orchestration.alerts import state
 from orchestration.alerts.delivery import Outcome, deliver_open
 from orchestration.alerts.messages import digest_text
-from orchestration.alerts.recipients import availability
+from orchestration.alerts.recipients import availability, recipient_languages
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.cli.reports import Slice, run_report
 from orchestration.warehouse.location import WarehouseLocation
@@ -83,10 +84,11 @@ def run_digests(
     client: Bitrix24Client,
     now: datetime,
     zone: str,
-    language: str,
+    default_language: str,
     dashboard_url: str = "",
 ) -> Outcome:
     heads = _heads(conn)
+    language_of = recipient_languages(conn, default_language)
     due: list[dict[str, Any]] = []
     for head_id in heads:
         if not availability(conn, head_id, now).working:
@@ -118,6 +120,7 @@ def run_digests(
         params = {"day": day, "departments": departments, "limit": UNTOUCHED_LISTED}
         headline = _rows(conn, _HEADLINE, params)
         untouched = _rows(conn, _UNTOUCHED, params)
+        language = language_of(int(head_text))
         return digest_text(day, deals, calls, language, dashboard_url, headline=headline, untouched=untouched)
 
     return deliver_open(conn, client, KIND, render, now)

@@ -1,9 +1,11 @@
 """Is the recipient working now, and when do they start next — read from the warehouse's working calendar
 (``int_working_intervals``: the same intervals every working-minute figure is computed from; no working-time
-rule is repeated here, only a look-up of which interval contains an instant)."""
+rule is repeated here, only a look-up of which interval contains an instant). And the language each recipient
+reads: ``marts.alert_recipients`` (the rule in dbt: their own setting, else their department's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,3 +36,16 @@ def availability(conn: Connection, user_id: int, now: datetime) -> Availability:
         working, next_start, known = cur.fetchone()
     conn.commit()
     return Availability(bool(working), next_start, bool(known))
+
+
+_LANGUAGES = "select recipient_id, language from marts.alert_recipients where language is not null"
+
+
+def recipient_languages(conn: Connection, default: str) -> Callable[[int], str]:
+    """Each recipient's language: the one a BI user set for them or their department
+    (``marts.alert_recipients``), else ``default`` (the product's alert language)."""
+    with conn.cursor() as cur:
+        cur.execute(_LANGUAGES)
+        chosen = {int(recipient): language for recipient, language in cur.fetchall()}
+    conn.commit()
+    return lambda recipient: chosen.get(recipient, default)

@@ -13,8 +13,9 @@ from orchestration.settings import Settings
 
 
 class AlertsResource(dg.ConfigurableResource):
-    """Whether alerts are sent, in which language, and where copies go. No secret: delivery uses the
-    portal's own webhook (the ``bitrix24`` resource)."""
+    """Whether alerts are sent, in which language by default (a recipient's own or department's setting,
+    marts.alert_recipients, wins), and where copies go. No secret: delivery uses the portal's own webhook
+    (the ``bitrix24`` resource)."""
 
     enabled: bool = False
     language: Literal["ru", "en"] = "ru"

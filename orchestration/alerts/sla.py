@@ -10,6 +10,7 @@ from psycopg2.extensions import connection as Connection
 from orchestration.alerts import state
 from orchestration.alerts.delivery import Outcome, deliver_open
 from orchestration.alerts.messages import SlaAlert, sla_text
+from orchestration.alerts.recipients import recipient_languages
 from orchestration.bitrix24 import Bitrix24Client
 
 KIND = "sla"
@@ -42,10 +43,12 @@ def run_sla_alerts(
     conn: Connection,
     client: Bitrix24Client,
     now: datetime,
-    language: str,
+    default_language: str,
     chat_dialog_id: str = "",
 ) -> Outcome:
+    """Enqueue the due alerts, then send the open ones, each in its recipient's language."""
     listed = listed_alerts(conn)
+    language_of = recipient_languages(conn, default_language)
     state.enqueue(
         conn,
         [
@@ -69,7 +72,7 @@ def run_sla_alerts(
                 alert["pending_working_minutes"],
                 alert["threshold_working_minutes"],
             ),
-            language,
+            language_of(row["recipient_id"]),
             client.auth.host,
         )
 

@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -484,16 +486,62 @@ def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline
     assert any(line.startswith(f"{name}: сделок 2, без контакта 1,") for line in text.splitlines())
 
 
-def test_english_digest_of_the_next_working_day_equals_the_reports(pipeline: Pipeline) -> None:
+@contextmanager
+def languages_set(
+    pipeline: Pipeline, department: int, department_language: str, user: int, user_language: str
+) -> Iterator[None]:
+    """A BI user's settings, as ``dbt seed`` loads them from the two seeds: ``department_language`` for a
+    department's tree (sla_alert_settings.language), ``user_language`` for one employee
+    (alert_recipient_settings). marts.alert_recipients is a view over them: nothing to rebuild."""
+    statements = [
+        (
+            "update marts.sla_alert_settings set language = %s where department_id = %s",
+            (department_language, department),
+        ),
+        (
+            "insert into marts.alert_recipient_settings (user_id, language) values (%s, %s)",
+            (user, user_language),
+        ),
+    ]
+    undo = [
+        ("update marts.sla_alert_settings set language = null where department_id = %s", (department,)),
+        ("delete from marts.alert_recipient_settings where user_id = %s", (user,)),
+    ]
+    conn = connect(pipeline.location)
+    try:
+        with conn.cursor() as cur:
+            for sql, params in statements:
+                cur.execute(sql, params)
+                assert cur.rowcount == 1, sql
+        conn.commit()
+        yield
+    finally:
+        with conn.cursor() as cur:
+            for sql, params in undo:
+                cur.execute(sql, params)
+        conn.commit()
+        conn.close()
+
+
+def test_digest_of_the_next_working_day_in_each_heads_language_equals_the_reports(pipeline: Pipeline) -> None:
+    """Language per recipient: the root department's row says English (so every head's tree), one head's own
+    row says Russian and wins; the product's default (Russian here) is not used. Each head's digest, as the
+    emulator recorded it, is in their language and its numbers equal the reports."""
     tuesday = date(2026, 11, 17)
     start = at("2026-11-18T09:00:00+03:00")
     pipeline.rebuild(start)
-    assert pipeline.digest(start, language="en").success
-    assert pipeline.digest(start + 15 * MINUTE, language="en").success
-    sent = digests(pipeline, "en", tuesday)
-    assert sorted(user for user, _, _ in sent) == heads(pipeline)  # one per head on the second day too
-    for head, text, _ in sent:
-        departments = assert_digest_is_the_reports(pipeline, head, text, tuesday, "en")
-        untouched = assert_headline_and_untouched(pipeline, text, tuesday, departments, "en")
-        assert set(untouched) & set(NEW_DEALS) == new_deals_untouched_by(pipeline, departments)
-    assert len(digests(pipeline, "ru", date(2026, 11, 16))) == len(sent)  # Monday's were not sent again
+    everyone = heads(pipeline)
+    assert len(everyone) >= 2
+    russian = everyone[0]
+    with languages_set(pipeline, department=1, department_language="en", user=russian, user_language="ru"):
+        assert pipeline.digest(start, language="ru").success
+        assert pipeline.digest(start + 15 * MINUTE, language="ru").success
+    sent = {"en": digests(pipeline, "en", tuesday), "ru": digests(pipeline, "ru", tuesday)}
+    assert [user for user, _, _ in sent["ru"]] == [russian]
+    assert sorted(user for user, _, _ in sent["en"]) == everyone[1:]  # one per head on the second day too
+    for language, texts in sent.items():
+        for head, text, _ in texts:
+            departments = assert_digest_is_the_reports(pipeline, head, text, tuesday, language)
+            untouched = assert_headline_and_untouched(pipeline, text, tuesday, departments, language)
+            assert set(untouched) & set(NEW_DEALS) == new_deals_untouched_by(pipeline, departments)
+    assert len(digests(pipeline, "ru", date(2026, 11, 16))) == len(everyone)  # Monday's were not sent again
