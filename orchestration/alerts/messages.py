@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from orchestration.cli.report_table import percent
 from orchestration.i18n import N_, gettext_for
 
 # English templates, the msgids of the catalogue (locale/ru/LC_MESSAGES/b24ops.po has their Russian).
@@ -57,8 +58,10 @@ DIGEST_TEMPLATES = {
     "totals": N_("New deals: {created}, untouched: {untouched}. Calls: {calls}, connected: {connected}."),
     "manager": N_(
         "{name}: deals {created}, untouched {untouched}, avg response {response} working min; "
-        "calls {calls}, connected {connected}{flags}"
+        "calls {calls}, connected {connected}, connect rate {connect_rate}{flags}"
     ),
+    # a connect rate with the two counts it divides (outgoing connected / outgoing attempts), as report 2
+    "rate": N_("{percent} ({connected} of {outgoing} outgoing)"),
     "dials": N_("dials a lot, rarely connects"),
     "cannot_hold": N_("connects but cannot hold the client"),
     "dashboard": N_("Dashboard: {url}"),
@@ -81,9 +84,27 @@ def _number(value: Decimal | None) -> str:
     return "—" if value is None else str(value)
 
 
+def rate_text(rate: Decimal | float | None, connected: Any, outgoing: Any, language: str) -> str:
+    """A connect rate as report 2 prints it (a percentage, one decimal) with its numerator and denominator,
+    all three dbt's: "42.0 % (21 of 50 outgoing)"; without outgoing attempts the rate is "—"."""
+    return gettext_for(language)(DIGEST_TEMPLATES["rate"]).format(
+        percent="—" if rate is None else percent(rate),
+        connected=_number(connected),
+        outgoing=_number(outgoing),
+    )
+
+
+def _headline_value(row: dict[str, Any], prefix: str, language: str) -> str:
+    """``day`` or ``baseline`` of a headline row: a rate with its counts when dbt gives them."""
+    value = row["day_value" if prefix == "day" else "baseline"]
+    if row[f"{prefix}_denominator"] is None:
+        return _number(value)
+    return rate_text(value, row[f"{prefix}_numerator"], row[f"{prefix}_denominator"], language)
+
+
 def headline_lines(headline: Sequence[dict[str, Any]], language: str) -> list[str]:
     """marts.department_headline's rows: the day's value, the 4 weeks' baseline and the change, as dbt
-    computed them (the digest only prints)."""
+    computed them (the digest only prints; a rate with the numerator and denominator dbt divided)."""
     _ = gettext_for(language)
     lines = [_(DIGEST_TEMPLATES["headline"])]
     for row in headline:
@@ -91,8 +112,8 @@ def headline_lines(headline: Sequence[dict[str, Any]], language: str) -> list[st
         lines.append(
             _(DIGEST_TEMPLATES["headline_line"]).format(
                 metric=_(HEADLINE_NAMES[row["metric"]]),
-                value=_number(row["day_value"]),
-                baseline=_number(row["baseline"]),
+                value=_headline_value(row, "day", language),
+                baseline=_headline_value(row, "baseline", language),
                 change="—" if change is None else f"{change:+} %",
             )
         )
@@ -163,6 +184,12 @@ def digest_text(
                 else deal["avg_response_incl_untouched"],
                 calls=call.get("calls_total", 0),
                 connected=call.get("calls_connected", 0),
+                connect_rate=rate_text(
+                    call.get("connect_rate"),
+                    call.get("calls_outgoing_connected", 0),
+                    call.get("calls_outgoing", 0),
+                    language,
+                ),
                 flags=f" ({'; '.join(flags)})" if flags else "",
             )
         )

@@ -19,10 +19,14 @@ CALLS = Report(
         "manager_id",
         "calls_total",
         "calls_connected",
+        "calls_outgoing",
+        "calls_outgoing_connected",
+        "connect_rate",
         "dials_a_lot_rarely_connects",
         "connects_but_cannot_hold",
     ],
-    [(6, 40, 5, True, False), (7, 2, 2, False, False)],
+    # user 7 made no outgoing attempt: no connect rate (dbt's NULL), still its two counts
+    [(6, 40, 5, 32, 4, Decimal("0.1250"), True, False), (7, 2, 2, 0, 0, None, False, False)],
 )
 
 
@@ -33,18 +37,20 @@ CALLS = Report(
             "ru",
             "Сводка за 2026-11-16\n"
             "Сделок новых: 3, без контакта: 1. Звонков: 42, состоялось: 7.\n"
-            "Анна Петрова: сделок 3, без контакта 1, ср. реакция 180.0 раб. мин; звонков 40, состоялось 5 "
-            "(много набирает, редко дозванивается)\n"
-            "Олег Ким: сделок 0, без контакта 0, ср. реакция — раб. мин; звонков 2, состоялось 2\n"
+            "Анна Петрова: сделок 3, без контакта 1, ср. реакция 180.0 раб. мин; звонков 40, состоялось 5, "
+            "доля дозвонов 12.5 % (4 из 32 исходящих) (много набирает, редко дозванивается)\n"
+            "Олег Ким: сделок 0, без контакта 0, ср. реакция — раб. мин; звонков 2, состоялось 2, "
+            "доля дозвонов — (0 из 0 исходящих)\n"
             "Дашборд: https://bi.example/d/1",
         ),
         (
             "en",
             "Summary for 2026-11-16\n"
             "New deals: 3, untouched: 1. Calls: 42, connected: 7.\n"
-            "Анна Петрова: deals 3, untouched 1, avg response 180.0 working min; calls 40, connected 5 "
-            "(dials a lot, rarely connects)\n"
-            "Олег Ким: deals 0, untouched 0, avg response — working min; calls 2, connected 2\n"
+            "Анна Петрова: deals 3, untouched 1, avg response 180.0 working min; calls 40, connected 5, "
+            "connect rate 12.5 % (4 of 32 outgoing) (dials a lot, rarely connects)\n"
+            "Олег Ким: deals 0, untouched 0, avg response — working min; calls 2, connected 2, "
+            "connect rate — (0 of 0 outgoing)\n"
             "Dashboard: https://bi.example/d/1",
         ),
     ],
@@ -61,13 +67,18 @@ def test_sla_alert_in_english_has_no_secret_only_the_portal_link() -> None:
     )
 
 
+HEADLINE_COLUMNS = (
+    "metric", "day_value", "baseline", "change_percent",
+    "day_numerator", "day_denominator", "baseline_numerator", "baseline_denominator",
+)  # fmt: skip
 HEADLINE = [
-    dict(zip(("metric", "day_value", "baseline", "change_percent"), row, strict=True))
+    dict(zip(HEADLINE_COLUMNS, row, strict=True))
     for row in (
-        ("deals_created", Decimal("3"), Decimal("2.5"), Decimal("20.0")),
-        ("avg_response_incl_untouched", None, None, None),
-        ("calls_total", Decimal("42"), Decimal("0"), None),
-        ("connect_rate", Decimal("0.25"), Decimal("0.5"), Decimal("-50.0")),
+        ("deals_created", Decimal("3"), Decimal("2.5"), Decimal("20.0"), None, None, None, None),
+        ("avg_response_incl_untouched", None, None, None, None, None, None, None),
+        ("calls_total", Decimal("42"), Decimal("0"), None, None, None, None, None),
+        # a rate with the sums it divides: the day's 5 of 20, the 4 weeks' pooled 40 of 80
+        ("connect_rate", Decimal("0.25"), Decimal("0.5"), Decimal("-50.0"), 5, 20, 40, 80),
     )
 ]
 UNTOUCHED = [
@@ -85,7 +96,7 @@ UNTOUCHED = [
             "новых сделок: 3, обычно 2.5 (+20.0 %)\n"
             "ср. реакция, раб. мин: —, обычно — (—)\n"
             "звонки: 42, обычно 0 (—)\n"
-            "доля дозвонов: 0.25, обычно 0.5 (-50.0 %)\n"
+            "доля дозвонов: 25.0 % (5 из 20 исходящих), обычно 50.0 % (40 из 80 исходящих) (-50.0 %)\n"
             "Без контакта сейчас: 3.\n"
             "Самые давние:\n"
             "№9001 «Заявка»: Анна Петрова, ждёт 61 раб. мин",
@@ -96,7 +107,7 @@ UNTOUCHED = [
             "new deals: 3, usually 2.5 (+20.0 %)\n"
             "avg response, working min: —, usually — (—)\n"
             "calls: 42, usually 0 (—)\n"
-            "connect rate: 0.25, usually 0.5 (-50.0 %)\n"
+            "connect rate: 25.0 % (5 of 20 outgoing), usually 50.0 % (40 of 80 outgoing) (-50.0 %)\n"
             "Still untouched: 3.\n"
             "The oldest:\n"
             '#9001 "Заявка": Анна Петрова, waiting 61 working min',

@@ -180,13 +180,37 @@ def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: 
 DIGEST_LINE = {
     "ru": re.compile(
         r"^(?P<name>.+): сделок (?P<created>\d+), без контакта (?P<untouched>\d+), ср\. реакция "
-        r"(?P<response>\S+) раб\. мин; звонков (?P<calls>\d+), состоялось (?P<connected>\d+)"
+        r"(?P<response>\S+) раб\. мин; звонков (?P<calls>\d+), состоялось (?P<connected>\d+), "
+        r"доля дозвонов (?P<rate>.+? \(\d+ из \d+ исходящих\))"
     ),
     "en": re.compile(
         r"^(?P<name>.+): deals (?P<created>\d+), untouched (?P<untouched>\d+), avg response "
-        r"(?P<response>\S+) working min; calls (?P<calls>\d+), connected (?P<connected>\d+)"
+        r"(?P<response>\S+) working min; calls (?P<calls>\d+), connected (?P<connected>\d+), "
+        r"connect rate (?P<rate>.+? \(\d+ of \d+ outgoing\))"
     ),
 }
+# a connect rate as the digest prints it, with the two counts it divides: "12.5 % (4 of 32 outgoing)"
+RATE = {
+    "ru": re.compile(r"^(?P<percent>—|\S+ %) \((?P<top>\d+) из (?P<bottom>\d+) исходящих\)$"),
+    "en": re.compile(r"^(?P<percent>—|\S+ %) \((?P<top>\d+) of (?P<bottom>\d+) outgoing\)$"),
+}
+
+
+def printed_rate(text: str, language: str) -> tuple[Decimal | None, tuple[int, int] | None]:
+    """(percent, (numerator, denominator)) of a printed rate; a bare "—" has no counts (no baseline)."""
+    if text == "—":
+        return None, None
+    match = RATE[language].match(text)
+    assert match, text
+    value = None if match["percent"] == "—" else Decimal(match["percent"][:-2])
+    return value, (int(match["top"]), int(match["bottom"]))
+
+
+def as_percent(fraction: Any) -> Decimal | None:
+    """A 0-1 fraction as report 2 shows it: a percentage, one decimal, halves up."""
+    return None if fraction is None else rounded(Decimal(str(fraction)) * 100, "0.1")
+
+
 DIGEST_TOTALS = {
     "ru": re.compile(r"^Сделок новых: (\d+), без контакта: (\d+)\. Звонков: (\d+), состоялось: (\d+)\.$"),
     "en": re.compile(r"^New deals: (\d+), untouched: (\d+)\. Calls: (\d+), connected: (\d+)\.$"),
@@ -252,12 +276,18 @@ def assert_digest_is_the_reports(
             None if line["response"] == "—" else Decimal(line["response"]),
             int(line["calls"]),
             int(line["connected"]),
+            printed_rate(line["rate"], language),
         ) == (
             deal["deals_created"],
             deal["deals_untouched"],
             None if response is None else Decimal(str(response)),
             call.get("calls_total", 0),
             call.get("calls_connected", 0),
+            # report 2's connect rate with its numerator and denominator (#19 point 2)
+            (
+                as_percent(call.get("connect_rate")),
+                (call.get("calls_outgoing_connected", 0), call.get("calls_outgoing", 0)),
+            ),
         ), name
         for flag, words in DIGEST_FLAGS[language].items():
             assert (words in line.string) == bool(call.get(flag)), (name, flag)
@@ -276,8 +306,12 @@ def assert_digest_is_the_reports(
 
 # the digest's headline lines and untouched requests, per language (orchestration/alerts/messages.py)
 HEADLINE_LINE = {
-    "ru": re.compile(r"^(?P<metric>[^:]+): (?P<value>\S+), обычно (?P<baseline>\S+) \((?P<change>[^)]+)\)$"),
-    "en": re.compile(r"^(?P<metric>[^:]+): (?P<value>\S+), usually (?P<baseline>\S+) \((?P<change>[^)]+)\)$"),
+    "ru": re.compile(
+        r"^(?P<metric>[^:]+): (?P<value>[^,]+), обычно (?P<baseline>.+) \((?P<change>[^()]+)\)$"
+    ),
+    "en": re.compile(
+        r"^(?P<metric>[^:]+): (?P<value>[^,]+), usually (?P<baseline>.+) \((?P<change>[^()]+)\)$"
+    ),
 }
 HEADLINE_METRICS = {
     "ru": ["новых сделок", "ср. реакция, раб. мин", "звонки", "доля дозвонов"],
@@ -331,7 +365,9 @@ def rounded(value: Decimal | None, places: str) -> Decimal | None:
 
 
 def expected_headline(pipeline: Pipeline, day: date, departments: list[int]) -> list[tuple[Any, ...]]:
-    """The 4-week comparison computed here from the marts' sums: (value, baseline, change %) per metric."""
+    """The 4-week comparison computed here from the marts' sums, per metric: (value, its numerator and
+    denominator, baseline, its numerator and denominator, change %); the counts for the connect rate only,
+    whose value and baseline the digest prints as percentages."""
     sums = {row[0]: row[1:] for row in pipeline.query(WEEKDAY_SUMS, {"day": day, "departments": departments})}
     zero = (None, None, None, None, None, None, None)
     _, created, waited, _, calls, connected, outgoing = sums.get(True, zero)
@@ -354,14 +390,18 @@ def expected_headline(pipeline: Pipeline, day: date, departments: list[int]) -> 
         (Decimal(calls or 0), ratio(weeks_calls, weeks_call_days, "0.1")),
         (ratio(connected, outgoing, "0.0001"), ratio(weeks_connected, weeks_outgoing, "0.0001")),
     ]
-    return [
-        (
-            value,
-            baseline,
-            None if value is None or not baseline else rounded((value - baseline) * 100 / baseline, "0.1"),
-        )
+    changes = [
+        None if value is None or not baseline else rounded((value - baseline) * 100 / baseline, "0.1")
         for value, baseline in metrics
     ]
+    expected = [
+        (value, None, baseline, None, change)
+        for (value, baseline), change in zip(metrics[:3], changes[:3], strict=True)
+    ]
+    rate, weeks_rate = metrics[3]
+    day_counts = (int(connected or 0), int(outgoing or 0))
+    weeks_counts = (int(weeks_connected), int(weeks_outgoing)) if weeks_call_days else None
+    return [*expected, (as_percent(rate), day_counts, as_percent(weeks_rate), weeks_counts, changes[3])]
 
 
 def number(text: str) -> Decimal | None:
@@ -377,9 +417,12 @@ def assert_headline_and_untouched(
     lines = text.splitlines()
     headline = [m for m in map(HEADLINE_LINE[language].match, lines) if m]
     assert [m["metric"] for m in headline] == HEADLINE_METRICS[language]
+    printed = [(number(m["value"]), None, number(m["baseline"]), None) for m in headline[:3]] + [
+        (*printed_rate(headline[3]["value"], language), *printed_rate(headline[3]["baseline"], language))
+    ]
     printed = [
-        (number(m["value"]), number(m["baseline"]), None if m["change"] == "—" else Decimal(m["change"][:-2]))
-        for m in headline
+        (*numbers, None if m["change"] == "—" else Decimal(m["change"][:-2]))
+        for numbers, m in zip(printed, headline, strict=True)
     ]
     assert printed == expected_headline(pipeline, day, departments)
 

@@ -8,11 +8,18 @@
     ratios are the formula over the pooled sums of those days (never an average of daily ratios).
     Counts' baselines are rounded to 0.1, the average response to 0.1 working minute, the connect rate to
     4 decimals (as report 2); change_percent is (value − baseline) / baseline × 100 to 0.1, NULL without a
-    baseline or when it is 0. -#}
+    baseline or when it is 0. A rate comes with the two sums it divides (the connect rate: outgoing connected
+    and outgoing attempts), for the day and for the 4 weeks pooled, so that the digest prints "42.0 % (21 of
+    50 outgoing)" as report 2 shows its columns; NULL for the other metrics.
+    Dropped first: create or replace cannot change a function's columns (an older warehouse has 4). -#}
 {% macro create_department_headline_function(daily_calls) %}
 {%- set schema = daily_calls.schema -%}
-create or replace function {{ schema }}.department_headline(p_day date, p_department_ids bigint[])
-returns table (metric text, day_value numeric, baseline numeric, change_percent numeric)
+drop function if exists {{ schema }}.department_headline(date, bigint[]);
+create function {{ schema }}.department_headline(p_day date, p_department_ids bigint[])
+returns table (
+    metric text, day_value numeric, baseline numeric, change_percent numeric,
+    day_numerator numeric, day_denominator numeric, baseline_numerator numeric, baseline_denominator numeric
+)
 language plpgsql stable as $function$
 begin
 return query
@@ -49,24 +56,34 @@ calls as (
 headline as (
     select 1 as position, 'deals_created' as name,
         coalesce((select created::numeric from deals where is_day), 0) as value,
-        round((select created::numeric / days_held from deals where not is_day), 1) as base
+        round((select created::numeric / days_held from deals where not is_day), 1) as base,
+        null::numeric as value_top, null::numeric as value_bottom,
+        null::numeric as base_top, null::numeric as base_bottom
     union all
     select 2, 'avg_response_incl_untouched',
         (select round({{ schema }}.average_response_incl_untouched(response_sum, pending_sum, created), 1)
          from deals where is_day),
         (select round({{ schema }}.average_response_incl_untouched(response_sum, pending_sum, created), 1)
-         from deals where not is_day)
+         from deals where not is_day),
+        null, null, null, null
     union all
     select 3, 'calls_total',
         coalesce((select total::numeric from calls where is_day), 0),
-        round((select total::numeric / days_held from calls where not is_day), 1)
+        round((select total::numeric / days_held from calls where not is_day), 1),
+        null, null, null, null
     union all
+    -- the day without a call is 0 of 0 (no rate); the 4 weeks without a day held have no baseline at all
     select 4, 'connect_rate',
         (select round({{ schema }}.connect_rate(outgoing_connected, outgoing), 4) from calls where is_day),
-        (select round({{ schema }}.connect_rate(outgoing_connected, outgoing), 4) from calls where not is_day)
+        (select round({{ schema }}.connect_rate(outgoing_connected, outgoing), 4) from calls where not is_day),
+        coalesce((select outgoing_connected::numeric from calls where is_day), 0),
+        coalesce((select outgoing::numeric from calls where is_day), 0),
+        (select outgoing_connected::numeric from calls where not is_day),
+        (select outgoing::numeric from calls where not is_day)
 )
 select headline.name, headline.value, headline.base,
-    round((headline.value - headline.base) * 100 / nullif(headline.base, 0), 1)
+    round((headline.value - headline.base) * 100 / nullif(headline.base, 0), 1),
+    headline.value_top, headline.value_bottom, headline.base_top, headline.base_bottom
 from headline
 order by headline.position;
 end
