@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from orchestration.cli.report_table import percent
 from orchestration.i18n import N_, gettext_for
+from orchestration.percent import percent
 
 # English templates, the msgids of the catalogue (locale/ru/LC_MESSAGES/b24ops.po has their Russian).
 SLA_TEMPLATES = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from orchestration.cli.reports import Report
 from orchestration.i18n import N_, gettext_for
+from orchestration.percent import percent
 
 if TYPE_CHECKING:  # the sync module imports Dagster, which the quick commands must not load
     from orchestration.sync import ExtractSummary
@@ -95,13 +96,6 @@ def _number(value: Decimal | int, language: str) -> str:
 
     pattern = "#,##0.00" if isinstance(value, Decimal) and value % 1 else "#,##0"
     return format_decimal(value, format=pattern, locale=language)
-
-
-def percent(fraction: Decimal | float) -> str:
-    """A fraction as a percentage with one decimal, halves rounded up as PostgreSQL's round() does in the
-    marts' reason texts (format's half-to-even would print 14.2 % where the reason says 14.3 %)."""
-    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return f"{value} %"
 
 
 def _cell(value: Any, column: str, language: str) -> str:
