@@ -576,9 +576,17 @@ def test_digest_of_the_next_working_day_in_each_heads_language_equals_the_report
     everyone = heads(pipeline)
     assert len(everyone) >= 2
     russian = everyone[0]
+    # the fired employee's alert is retried on every SLA pass (and refused); the ledger keeps the text
+    # each attempt rendered: Russian so far, the product's default
+    fired = "select message from alerts.deliveries where delivery_key = 'sla:deal:9005:1'"
+    ((message,),) = pipeline.query(fired)
+    assert message.startswith("Сделка «Заявка 9005» (№9005) ждёт") and russian != 8
     with languages_set(pipeline, department=1, department_language="en", user=russian, user_language="ru"):
         assert pipeline.digest(start, language="ru").success
         assert pipeline.digest(start + 15 * MINUTE, language="ru").success
+        pipeline.deliver(start, language="ru")  # SLA alerts follow the same rule: user 8 reads English now
+    ((message,),) = pipeline.query(fired)
+    assert message.startswith('Deal "Заявка 9005" (#9005) has waited')
     sent = {"en": digests(pipeline, "en", tuesday), "ru": digests(pipeline, "ru", tuesday)}
     assert [user for user, _, _ in sent["ru"]] == [russian]
     assert sorted(user for user, _, _ in sent["en"]) == everyone[1:]  # one per head on the second day too
