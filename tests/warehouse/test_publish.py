@@ -3,6 +3,8 @@ PostgreSQL; the whole of it, with dbt and Dagster, is tests/integration/test_pip
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from orchestration.warehouse import publish
@@ -72,3 +74,18 @@ def test_the_seeds_of_the_marts_layer_are_published_with_the_models() -> None:
         ]
     }  # fmt: skip
     assert publish.built_marts(run_results) == ["sla_alerts", "sla_alert_settings"]
+
+
+def test_every_mart_is_a_table() -> None:
+    """Publishing moves tables (ALTER TABLE … SET SCHEMA); a view in the candidate would stay behind, or
+    reach into the candidate's copies once moved."""
+    from orchestration.assets.dbt import prepared_project
+
+    manifest = json.loads(prepared_project().manifest_path.read_text())
+    views = [
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+        and node["config"]["materialized"] not in ("table", "incremental")
+    ]  # fmt: skip
+    assert views == []

@@ -3,8 +3,8 @@
     (their primary department first) whose row of sla_alert_settings names one, else NULL — the product's
     alert language (B24_ALERTS_LANGUAGE, else B24OPS_LANGUAGE, else ru; orchestration/settings.py). Bitrix24
     tells no user's language (docs/bitrix24-api.md, "user.get"), hence a setting.
-    A view: an edited seed takes effect with the next `dbt seed`, without rebuilding anything. -#}
-{{ config(materialized='view') }}
+    A table like every mart (the marts are published all-or-nothing by moving tables, which a view over
+    the candidate's tables would not survive): an edited seed takes effect with the next pipeline run. -#}
 
 with
 
