@@ -68,6 +68,8 @@ REPORT = N_("report")  # the demo's titles: "report deals: …"
 # dim_managers names it in English, the table in the reader's language.
 UNASSIGNED_MANAGER_ID = 0
 UNASSIGNED = N_("Unassigned")
+# The label of a department's subtotal row, as on the dashboards' per-manager tables.
+SUBTOTAL = N_("Department total")
 
 
 # Fractions 0–1 in the data (JSON, CSV), percentages with one decimal on screen.
@@ -131,10 +133,23 @@ def report_table(report: Report, title: str, language: str = "en") -> Table:
         numeric = i > 2 and name != "pattern_reason"
         label = _(COLUMN_LABELS[name]) if name in COLUMN_LABELS else name.replace("_", " ")
         table.add_column(label, justify="right" if numeric else "left", overflow="fold")
+    name_at = shown.index(report.columns.index("manager_name"))
+    for row in report.subtotals:
+        # the backlog at the period's end has no department total: blank, not "no data"
+        cells = [
+            ""
+            if row[i] is None and report.columns[i] in NO_DATA_COLUMNS
+            else _cell(row[i], report.columns[i], language)
+            for i in shown
+        ]
+        cells[name_at] = _(SUBTOTAL)
+        table.add_row(*cells, style="bold")
+    if report.subtotals:
+        table.add_section()
     for row in report.rows:
         cells = [_cell(row[i], report.columns[i], language) for i in shown]
         if row[report.columns.index("manager_id")] == UNASSIGNED_MANAGER_ID:
-            cells[shown.index(report.columns.index("manager_name"))] = _(UNASSIGNED)
+            cells[name_at] = _(UNASSIGNED)
         table.add_row(*cells)
     return table
 

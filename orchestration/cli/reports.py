@@ -6,9 +6,10 @@ end.
 
 Every number comes from a SQL function dbt creates in the marts schema (macros/reports/): report 1 from
 ``marts.manager_deal_handling(from, to)`` and ``marts.manager_deal_backlog(from, to)`` (the backlog at the
-period's end and its average over the working days), report 2 from ``marts.manager_call_traffic(from, to)``
-and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter from
-``marts.department_subtree(ids)``; the requests and leads reports from
+period's end and its average over the working days), report 2 from ``marts.manager_call_traffic(from, to)``,
+the department subtotals from ``marts.department_deal_handling`` / ``department_call_traffic(from, to,
+managers)`` and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter
+from ``marts.department_subtree(ids)``; the requests and leads reports from
 ``marts.manager_request_handling(from, to)``, ``marts.manager_lead_outcomes(from, to)`` and
 ``marts.manager_lead_backlog(day)``: the dashboards use the same functions and formulas, so the terminal and
 Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -159,6 +160,48 @@ LEADS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
+# One subtotal row per department of the slice, printed above the manager rows: dbt's
+# marts.department_deal_handling / department_call_traffic(from, to, managers) over the slice's managers, the
+# subtotals the dashboards' per-manager tables show ("Department total": the same sums passed to the same
+# formula functions). The columns are the report's own; what has no department total (the backlog at the
+# period's end, the pattern flags: per manager only, also in Superset) is NULL. manager_name stays NULL:
+# the table labels the row.
+DEAL_SUBTOTALS = f"""
+    with {SCOPE}
+    select null::bigint as manager_id, null::text as manager_name,
+           departments.department_path as department_name,
+           handling.deals_created, handling.deals_touched, handling.deals_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+           null::bigint as deals_with_overdue_activities,
+           null::numeric as avg_deals_with_overdue_activities,
+           null::bigint as open_deals_without_planned_activities,
+           null::numeric as avg_open_deals_without_planned_activities,
+           null::date as backlog_as_of,
+           null::boolean as backlog_exact
+    from marts.department_deal_handling(%(from)s, %(to)s, array(select manager_id from scope)) as handling
+    left join marts.dim_departments as departments on departments.department_id = handling.department_id
+    order by departments.department_path nulls last
+"""
+
+CALL_SUBTOTALS = f"""
+    with {SCOPE}
+    select null::bigint as manager_id, null::text as manager_name,
+           departments.department_path as department_name,
+           traffic.calls_total, traffic.calls_incoming, traffic.calls_missed, traffic.calls_outgoing,
+           traffic.calls_outgoing_connected, traffic.connect_rate, traffic.calls_connected,
+           traffic.talk_seconds_connected as talk_seconds_total, traffic.average_talk_seconds,
+           null::boolean as dials_a_lot_rarely_connects,
+           null::boolean as connects_but_cannot_hold,
+           null::boolean as is_flagged,
+           null::text as pattern_reason
+    from marts.department_call_traffic(%(from)s, %(to)s, array(select manager_id from scope)) as traffic
+    left join marts.dim_departments as departments on departments.department_id = traffic.department_id
+    order by departments.department_path nulls last
+"""
+
+SUBTOTALS = {"deals": DEAL_SUBTOTALS, "calls": CALL_SUBTOTALS}
+
 REPORTS = {"deals": DEALS, "requests": REQUESTS, "leads": LEADS, "calls": CALLS}
 # What --sort offers (its help lists them), the default first; any other column of the report sorts too.
 SORT_COLUMNS = {
@@ -210,6 +253,9 @@ FIRST = {"deals": None, "requests": None, "leads": None, "calls": "is_flagged"}
 class Report:
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    # one row per department of the slice (SUBTOTALS), the report's columns; the table prints them above the
+    # manager rows, CSV and JSON keep one row per manager (scripts)
+    subtotals: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def run_report(
@@ -236,11 +282,15 @@ def run_report(
             if order not in columns:
                 raise ValueError(f"cannot sort by {order!r}; columns: {', '.join(columns)}")
             first = f"{FIRST[kind]} desc, " if FIRST[kind] else ""
-            cur.execute(
-                query.replace("{order}", f"{first}{order} desc"),
-                {"from": first_day, "to": last_day, **scope.params()},
-            )
-            return Report(columns, list(cur.fetchall()))
+            params = {"from": first_day, "to": last_day, **scope.params()}
+            cur.execute(query.replace("{order}", f"{first}{order} desc"), params)
+            rows = list(cur.fetchall())
+            if kind not in SUBTOTALS:
+                return Report(columns, rows)
+            cur.execute(SUBTOTALS[kind], params)
+            if [column.name for column in cur.description] != columns:
+                raise AssertionError(f"the {kind} subtotals' columns differ from the report's")
+            return Report(columns, rows, list(cur.fetchall()))
     finally:
         conn.close()
 

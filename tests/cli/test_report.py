@@ -355,3 +355,39 @@ def test_requests_report_equals_the_deals_report_on_a_deals_only_portal(built):
             deal_row["deals_created"], deal_row["deals_touched"], deal_row["deals_untouched"],
             deal_row["avg_response_working_minutes"], deal_row["avg_response_incl_untouched"])  # fmt: skip
         assert row["arrived_as_leads"] == row["leads_created"] == 0
+
+
+@pytest.mark.parametrize("kind", ["deals", "calls"])
+def test_the_table_prints_one_subtotal_row_per_department_above_the_managers(built, kind):
+    """#19 point 7: above the manager rows, one "Department total" row per department of the slice (the
+    sales tree by default, a chosen department's subtree too), equal to the sums over its managers and to
+    the rate of those sums — read from dbt's department functions, which the dashboards' subtotals equal."""
+    paths = dict(query(built, """
+        select managers.manager_id, departments.department_path from marts.dim_managers as managers
+        join marts.dim_departments as departments using (department_id)"""))  # fmt: skip
+    (root_id,) = query(
+        built, "select department_id from marts.dim_departments where parent_department_id is null"
+    )[0]
+    for args in ((), ("--department", str(root_id))):
+        managers = json.loads(report(built, kind, "--format", "json", *args))
+        header, rows = _table(report(built, kind, *args, env={"COLUMNS": "1000"}))
+        name, department = header.index("manager name"), header.index("department name")
+        totals = [row for row in rows if row[name] == "Department total"]
+        assert totals and rows[: len(totals)] == totals, "the subtotals come first"
+        assert len(rows) == len(totals) + len(managers)
+        # employees without a department (the unassigned calls' and deals' manager) total under "—"
+        shown = {paths.get(row["manager_id"], "—") for row in managers}
+        assert {row[department] for row in totals} <= shown and len(totals) >= 2
+        sums = ("deals_created", "deals_untouched") if kind == "deals" else ("calls_total", "calls_outgoing")
+        for total in totals:
+            members = [row for row in managers if paths.get(row["manager_id"], "—") == total[department]]
+            for column in sums:
+                expected = sum(row[column] for row in members)
+                assert _plain(total[header.index(COLUMN_LABELS[column])], "en") == str(expected), column
+            if kind == "calls":
+                connected = sum(row["calls_outgoing_connected"] for row in members)
+                outgoing = sum(row["calls_outgoing"] for row in members)
+                rate = percent(connected / outgoing) if outgoing else "—"
+                assert total[header.index("connect rate")] == rate
+    # CSV and JSON stay one row per manager (scripts)
+    assert all(row["manager_id"] is not None for row in json.loads(report(built, kind, "--format", "json")))
