@@ -222,14 +222,22 @@ def _position(rows: list[list[dict[str, Any]]], charts: Mapping[str, str]) -> di
 
 
 def _default(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A filter's value when the dashboard opens: only the time range has one (a relative range)."""
-    if "default" not in spec:
-        return {"extraFormData": {}, "filterState": {}, "ownState": {}}
-    return {
-        "extraFormData": {"time_range": spec["default"]},
-        "filterState": {"value": spec["default"]},
-        "ownState": {},
-    }
+    """A filter's value when the dashboard opens: the time range's relative range, or a select filter's
+    ``default_option`` (the Staff filter's "Sales departments"); the others open empty."""
+    if "default" in spec:
+        return {
+            "extraFormData": {"time_range": spec["default"]},
+            "filterState": {"value": spec["default"]},
+            "ownState": {},
+        }
+    if "default_option" in spec:
+        option = spec["default_option"]
+        return {
+            "extraFormData": {"filters": [{"col": spec["column"], "op": "IN", "val": [option]}]},
+            "filterState": {"value": [option], "label": option},
+            "ownState": {},
+        }
+    return {"extraFormData": {}, "filterState": {}, "ownState": {}}
 
 
 def _native_filters(slug: str, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ LABEL_KEYS = frozenset(
         "description",  # of a dashboard, chart, dataset, metric or native filter
         "verbose_name",  # of a dataset column or metric
         "name",  # of a native filter (filters.yaml)
+        "default_option",  # the option a select filter opens with (filters.yaml)
         "x_axis_title",
         "y_axis_title",
         "x_axis_label",

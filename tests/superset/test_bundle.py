@@ -77,10 +77,27 @@ def test_references_resolve(bundle):
                     assert target["column"]["name"] in columns
 
 
-def test_both_dashboards_have_the_four_filters(bundle):
+def test_both_dashboards_have_the_five_filters(bundle):
     for dashboard in bundle.of_kind("dashboards").values():
         names = [f["name"] for f in dashboard["metadata"]["native_filter_configuration"]]
-        assert names == ["Date range", "Department (with sub-departments)", "Managers", "Team"]
+        assert names == ["Date range", "Staff", "Department (with sub-departments)", "Managers", "Team"]
+
+
+def test_the_staff_filter_opens_on_the_sales_departments_and_every_chart_dataset_reads_it(bundle):
+    """#19 point 8: the dashboards' default people are the CLI's (dim_managers.is_in_sales_report); each
+    dataset a chart reads consumes the Staff filter itself (Superset would add `staff IN (…)` otherwise)."""
+    for dashboard in bundle.of_kind("dashboards").values():
+        (staff,) = [f for f in dashboard["metadata"]["native_filter_configuration"] if f["name"] == "Staff"]
+        assert staff["defaultDataMask"]["filterState"]["value"] == ["Sales departments"]
+        assert staff["defaultDataMask"]["extraFormData"]["filters"] == [
+            {"col": "staff", "op": "IN", "val": ["Sales departments"]}
+        ]
+    datasets = {content["uuid"]: content for content in bundle.of_kind("datasets").values()}
+    read = {chart["dataset_uuid"] for chart in bundle.of_kind("charts").values()}
+    for dataset_uuid in read:
+        sql, name = datasets[dataset_uuid]["sql"], datasets[dataset_uuid]["table_name"]
+        assert "filter_values('staff', remove_filter=True)" in sql, name
+        assert "is_in_sales_report" in sql, name
 
 
 def test_dataset_columns_carry_the_dbt_descriptions(bundle, manifest):
@@ -237,7 +254,8 @@ def test_the_russian_bundle_is_the_same_bundle_with_its_labels_and_day_formats_t
     pairs = list(_pairs(bundle.files, russian.files))
     changed = {key for key, english, translated in pairs if english != translated}
     # only labels, the SQL's shown words and day formats differ: the same UUIDs, queries, metrics
-    assert changed <= LABEL_KEYS | DATE_FORMAT_KEYS | {"sql", "sliceName"}
+    # (and the Staff filter's default option, in the filter's value: val, value, label)
+    assert changed <= LABEL_KEYS | DATE_FORMAT_KEYS | {"sql", "sliceName", "val", "value", "label"}
     for key, english, translated in pairs:
         # (a "name" is also the column of a filter's target: the filters' names are checked below)
         if key in LABEL_KEYS - {"description", "name"} and isinstance(english, str) and english:
@@ -246,7 +264,11 @@ def test_the_russian_bundle_is_the_same_bundle_with_its_labels_and_day_formats_t
     assert titles == {"Работа со сделками", "Звонки"}
     dashboard = russian.files["dashboards/deal-handling.yaml"]
     filters = [spec["name"] for spec in dashboard["metadata"]["native_filter_configuration"]]
-    assert filters == ["Период", "Отдел (с подотделами)", "Менеджеры", "Команда"]
+    assert filters == ["Период", "Сотрудники", "Отдел (с подотделами)", "Менеджеры", "Команда"]
+    (staff,) = [f for f in dashboard["metadata"]["native_filter_configuration"] if f["name"] == "Сотрудники"]
+    # the default option is the Russian option the options dataset's SQL shows
+    assert staff["defaultDataMask"]["filterState"]["value"] == ["Отделы продаж"]
+    assert "'Отделы продаж'" in russian.files["datasets/b24ops_warehouse/staff.yaml"]["sql"]
     assert "'оценка'" in russian.files["datasets/b24ops_warehouse/deal_backlog_period.yaml"]["sql"]
     formats = {value for key, _, value in pairs if key in DATE_FORMAT_KEYS}
     assert formats == {"%d.%m.%Y"}  # (the pattern table has no month column since #19: it reads the range)
