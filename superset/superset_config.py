@@ -5,12 +5,22 @@ Everything deployment-specific comes from the environment that ``orchestration/s
 """
 
 import os
+import time
 
 # Signs sessions and encrypts the stored database passwords; Superset refuses to start with its default.
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 
 # Metadata (users, charts, dashboards): SQLite under .data/superset by default, PostgreSQL in compose.
 SQLALCHEMY_DATABASE_URI = os.environ["SUPERSET_METADATA_URL"]
+
+# The dashboards' "Last 30 days" (and every relative range: "today", "Last week", "Current month") must end
+# on the portal's today, as `b24ops report`'s default period and the marts' snapshot dates do (#19). Superset
+# evaluates "today" with the process's local clock (superset.utils.date_parser: parsedatetime on
+# time.localtime(), naive datetimes), so the process runs in the portal's time zone, B24_PORTAL_TIME_ZONE,
+# whatever the server's own zone is. Provisioning cannot do it (a fixed date would be wrong the next day).
+PORTAL_TIME_ZONE = os.environ.get("B24_PORTAL_TIME_ZONE") or "Europe/Moscow"
+os.environ["TZ"] = PORTAL_TIME_ZONE
+time.tzset()
 
 FEATURE_FLAGS = {
     # The datasets read the department filter with filter_values(): choosing a department must include

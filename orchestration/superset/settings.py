@@ -106,6 +106,8 @@ class LocalSuperset:
             ).value,
             # superset_config.py: the interface's default language and its number and date formats
             self.settings.variable("language"): self.settings.language or "en",
+            # superset_config.py: "today" of the relative time ranges ("Last 30 days") is the portal's
+            self.settings.variable("portal_time_zone"): self.settings.portal_time_zone,
             # Superset's CLI is a Flask app; it must not pick up a FLASK_APP meant for something else.
             "FLASK_APP": "superset.app:create_app()",
         }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import stat
+import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, portal_today
+from orchestration.superset.install import ensure_venv
 from orchestration.superset.settings import LocalSuperset, stored_secret
 
 
@@ -56,3 +60,36 @@ def test_superset_starts_in_the_configured_language_with_its_number_and_day_form
         assert config["D3_TIME_FORMAT"]["date"] == "%d.%m.%Y"
     else:
         assert "D3_FORMAT" not in config  # Superset's own (English) formats
+
+
+# What the web server does with the dashboards' default range: its config loaded as superset.config loads
+# it, then Superset's own parser of "Last 30 days" (the native time filter's default, filters.yaml).
+LAST_30_DAYS = """
+import superset.config  # loads SUPERSET_CONFIG_PATH, as the server does at start
+from superset.utils.date_parser import get_since_until
+since, until = get_since_until("Last 30 days")
+print(since.date().isoformat(), until.date().isoformat())
+"""
+
+
+@pytest.mark.integration
+def test_last_30_days_ends_on_the_portals_today_not_the_servers(tmp_path):
+    """#19: Superset evaluates "today" with its process's clock and zone; superset_config.py puts the process
+    in B24_PORTAL_TIME_ZONE, so the dashboards' "Last 30 days" is `[portal today - 30, portal today)`. The
+    portal's zone is chosen so that its date differs from UTC's now (UTC+14 from 11:00 UTC, else UTC-12),
+    and the server's own zone is UTC."""
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.hour >= 11 else "Etc/GMT+12"
+    today = portal_today(zone)
+    assert today != now.date(), "the test needs a moment when the portal's date is not UTC's"
+    superset = LocalSuperset(data_dir=tmp_path, settings=Settings(portal_time_zone=zone))
+    ensure_venv(superset)
+    environment = {**superset.environment(), "PATH": os.environ["PATH"], "TZ": "UTC"}
+    result = subprocess.run(
+        [str(superset.venv_dir / "bin" / "python"), "-c", LAST_30_DAYS],
+        env=environment, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    since, until = result.stdout.split()[-2:]
+    # Superset's range excludes its end: the 30 days before the portal's today
+    assert (since, until) == ((today - timedelta(days=30)).isoformat(), today.isoformat())
