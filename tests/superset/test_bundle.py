@@ -328,13 +328,17 @@ def test_every_dataset_and_the_managers_filter_read_dims_display_name(bundle):
         assert "manager_display_name as manager_name" in filter_dataset["sql"]
 
 
+# the CLI's default period (the last 30 days, today included) in Superset's advanced time-range syntax
+LAST_30_DAYS_WITH_TODAY = 'DATEADD(DATETIME("today"), -29, day) : DATEADD(DATETIME("today"), 1, day)'
+
+
 def test_date_range_opens_on_the_last_30_days_and_names_wrap(bundle):
     """#19 point 7: a default period (Superset's relative range), full department names in the filter bar."""
     for dashboard in bundle.of_kind("dashboards").values():
         filters = {f["name"]: f for f in dashboard["metadata"]["native_filter_configuration"]}
         default = filters["Date range"]["defaultDataMask"]
-        assert default["extraFormData"] == {"time_range": "Last 30 days"}
-        assert default["filterState"] == {"value": "Last 30 days"}
+        assert default["extraFormData"] == {"time_range": LAST_30_DAYS_WITH_TODAY}
+        assert default["filterState"] == {"value": LAST_30_DAYS_WITH_TODAY}
         assert filters["Managers"]["defaultDataMask"]["extraFormData"] == {}
         assert "white-space: normal" in dashboard["css"]
 

@@ -9,8 +9,11 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 from pydantic import SecretStr
 
+from orchestration.cli.periods import report_period
+from orchestration.paths import PROJECT_ROOT
 from orchestration.settings import Settings, portal_today
 from orchestration.superset.install import ensure_venv
 from orchestration.superset.settings import LocalSuperset, stored_secret
@@ -63,11 +66,12 @@ def test_superset_starts_in_the_configured_language_with_its_number_and_day_form
 
 
 # What the web server does with the dashboards' default range: its config loaded as superset.config loads
-# it, then Superset's own parser of "Last 30 days" (the native time filter's default, filters.yaml).
+# it, then Superset's own parser of the native time filter's default (filters.yaml).
 LAST_30_DAYS = """
+import sys
 import superset.config  # loads SUPERSET_CONFIG_PATH, as the server does at start
 from superset.utils.date_parser import get_since_until
-since, until = get_since_until("Last 30 days")
+since, until = get_since_until(sys.argv[1])
 print(since.date().isoformat(), until.date().isoformat())
 """
 
@@ -75,7 +79,8 @@ print(since.date().isoformat(), until.date().isoformat())
 @pytest.mark.integration
 def test_last_30_days_ends_on_the_portals_today_not_the_servers(tmp_path):
     """#19: Superset evaluates "today" with its process's clock and zone; superset_config.py puts the process
-    in B24_PORTAL_TIME_ZONE, so the dashboards' "Last 30 days" is `[portal today - 30, portal today)`. The
+    in B24_PORTAL_TIME_ZONE, so the dashboards' default range is the CLI's default period: the 30 days up to
+    the portal's today, today included (`[portal today - 29, portal today + 1)`). The
     portal's zone is chosen so that its date differs from UTC's now (UTC+14 from 11:00 UTC, else UTC-12),
     and the server's own zone is UTC."""
     now = datetime.now(UTC)
@@ -84,12 +89,15 @@ def test_last_30_days_ends_on_the_portals_today_not_the_servers(tmp_path):
     assert today != now.date(), "the test needs a moment when the portal's date is not UTC's"
     superset = LocalSuperset(data_dir=tmp_path, settings=Settings(portal_time_zone=zone))
     ensure_venv(superset)
+    filters = yaml.safe_load((PROJECT_ROOT / "superset" / "bundle" / "filters.yaml").read_text())["filters"]
+    default_range = next(entry["default"] for entry in filters if entry["key"] == "date")
     environment = {**superset.environment(), "PATH": os.environ["PATH"], "TZ": "UTC"}
     result = subprocess.run(
-        [str(superset.venv_dir / "bin" / "python"), "-c", LAST_30_DAYS],
+        [str(superset.venv_dir / "bin" / "python"), "-c", LAST_30_DAYS, default_range],
         env=environment, capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     since, until = result.stdout.split()[-2:]
-    # Superset's range excludes its end: the 30 days before the portal's today
-    assert (since, until) == ((today - timedelta(days=30)).isoformat(), today.isoformat())
+    # Superset's range excludes its end; the CLI's default period for the same portal date
+    first, last = report_period(today)
+    assert (since, until) == (first.isoformat(), (last + timedelta(days=1)).isoformat())
