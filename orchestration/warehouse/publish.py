@@ -152,18 +152,22 @@ def discard_candidate(conn: Connection) -> None:
 
 
 def built_marts(run_results: Mapping[str, Any]) -> list[str]:
-    """The tables a dbt invocation built in the candidate, from its ``run_results.json``: models and seeds
-    (a seed configured into the marts layer, like sla_alert_settings, is read there by its models and by
-    the alert assets)."""
+    """The tables a dbt invocation built that may be in the candidate, from its ``run_results.json``: the
+    models whose relation is in the candidate, and every seed it loaded (a seed configured into the marts
+    layer, like sla_alert_settings, is read there by its models and by the alert assets). dbt writes no
+    ``relation_name`` for a seed, so a seed is named by its node; :func:`publish` moves only the names the
+    candidate holds."""
     names = []
     for result in run_results.get("results", []):
-        relation = str(result.get("relation_name") or "")
-        built = str(result.get("unique_id", "")).startswith(("model.", "seed."))
-        if result.get("status") != "success" or not built:
+        if result.get("status") != "success":
             continue
-        parts = [part.strip('"') for part in relation.split(".")]
-        if len(parts) >= 2 and parts[-2] == CANDIDATE:
-            names.append(parts[-1])
+        kind, *_, node = str(result.get("unique_id", "")).split(".")
+        if kind == "seed":
+            names.append(node)
+        elif kind == "model":
+            parts = [part.strip('"') for part in str(result.get("relation_name") or "").split(".")]
+            if len(parts) >= 2 and parts[-2] == CANDIDATE:
+                names.append(parts[-1])
     return names
 
 

@@ -61,19 +61,34 @@ def test_the_report_functions_move_with_the_tables(fresh_database):
 
 def test_the_seeds_of_the_marts_layer_are_published_with_the_models() -> None:
     """sla_alert_settings is a seed in the marts layer: left in the candidate, marts.sla_alerts and the
-    alert assets would find no settings after the first published build."""
+    alert assets would find no settings after the first published build. The results as dbt 1.11 writes
+    them into run_results.json: a seed's ``relation_name`` is null."""
     run_results = {
         "results": [
             {"unique_id": "model.b24ops.sla_alerts", "status": "success",
              "relation_name": '"db"."marts__candidate"."sla_alerts"'},
-            {"unique_id": "seed.b24ops.sla_alert_settings", "status": "success",
-             "relation_name": '"db"."marts__candidate"."sla_alert_settings"'},
-            {"unique_id": "seed.b24ops.teams", "status": "success",
-             "relation_name": '"db"."intermediate"."teams"'},
-            {"unique_id": "test.b24ops.not_null_x", "status": "pass", "relation_name": None},
+            {"unique_id": "model.b24ops.stg_bitrix24__deals", "status": "success",
+             "relation_name": '"db"."staging"."stg_bitrix24__deals"'},
+            {"unique_id": "seed.b24ops.sla_alert_settings", "status": "success", "relation_name": None},
+            {"unique_id": "test.b24ops.not_null_x.0123456789", "status": "pass", "relation_name": None},
         ]
     }  # fmt: skip
     assert publish.built_marts(run_results) == ["sla_alerts", "sla_alert_settings"]
+
+
+def test_a_seed_is_moved_only_from_the_candidate(fresh_database) -> None:
+    conn = connect(fresh_database)
+    try:
+        publish.prepare_candidate(conn)
+        with conn, conn.cursor() as cur:
+            cur.execute("create table marts__candidate.sla_alert_settings as select 1 as department_id")
+            cur.execute("create table intermediate.teams as select 1 as team_id")
+        assert publish.publish(conn, ["sla_alert_settings", "teams"]) == ["sla_alert_settings"]
+        with conn, conn.cursor() as cur:
+            assert _rows(cur, "select * from marts.sla_alert_settings") == [(1,)]
+            assert _rows(cur, "select * from intermediate.teams") == [(1,)]
+    finally:
+        conn.close()
 
 
 def test_every_mart_is_a_table() -> None:
