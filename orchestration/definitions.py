@@ -22,8 +22,7 @@ from orchestration.assets.raw_comments import timeline_comments
 from orchestration.assets.raw_snapshots import snapshot_assets
 from orchestration.assets.reconciliation import reconciliation_assets
 from orchestration.assets.superset import build_superset_assets
-from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.resources import WarehouseResource, bitrix24_resource
 from orchestration.schedules import build_schedules, portal_sync_job, raw_deletions_job
 from orchestration.sensors import build_alert_sensor
 from orchestration.settings import Settings, load_settings
@@ -33,30 +32,11 @@ from orchestration.superset.resources import superset_resource
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
     """The resources as ``settings`` (default: the environment now) configure them; secrets by name."""
     settings = settings or load_settings()
-    # Bitrix24: the webhook when there is one (it wins over OAuth), else the OAuth app's settings.
-    credentials: dict[str, str | dg.EnvVar] = (
-        {"webhook_url": settings.dagster_config("webhook_url")}
-        if settings.webhook_url
-        else {
-            "oauth_client_id": settings.oauth_client_id,
-            "oauth_client_secret": settings.dagster_config("oauth_client_secret"),
-            "oauth_refresh_token": settings.dagster_config("oauth_refresh_token"),
-            "client_endpoint": settings.oauth_endpoint,
-            "oauth_token_url": settings.oauth_token_url or DEFAULT_TOKEN_URL,
-            "token_store_path": str(settings.oauth_token_store or ""),
-        }
-    )
     return {
         "warehouse": WarehouseResource(
             url=settings.dagster_config("warehouse_url"), quarantine_max_share=settings.quarantine_max_share
         ),
-        "bitrix24": Bitrix24Resource(
-            **credentials,
-            portal_id=settings.portal_id,
-            plan=settings.plan,
-            timeout_s=settings.request_timeout_s,
-            example_teams=settings.example_teams,
-        ),
+        "bitrix24": bitrix24_resource(settings),
         "dbt": dbt_resource(),
         "superset": superset_resource(settings),
         "alerts": alerts_resource(settings),

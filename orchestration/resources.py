@@ -7,9 +7,10 @@ configuration, logs or the Dagster UI.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from psycopg2.extensions import connection as Connection
@@ -17,7 +18,7 @@ from psycopg2.extensions import connection as Connection
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
 from orchestration.bitrix24.token_store import DEFAULT_TOKEN_STORE, TokenStore
-from orchestration.settings import DEFAULT_PORTAL_ID
+from orchestration.settings import DEFAULT_PORTAL_ID, Settings
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
@@ -98,3 +99,30 @@ class Bitrix24Resource(dg.ConfigurableResource):
             # not ``expired_token``, and the client renews only the latter.
             client.auth.refresh(client.transport.session, settings.timeout_s)
         return client
+
+
+def bitrix24_resource(settings: Settings, secret: Callable[[str], Any] | None = None) -> Bitrix24Resource:
+    """The portal as ``settings`` configure it: the webhook when there is one (it wins over OAuth), else the
+    OAuth app. ``secret`` gives each secret field's value: by default ``settings.dagster_config`` (secrets by
+    the name of their variable, for the code location); a command that calls the portal itself, outside a
+    Dagster run, passes ``settings.reveal``."""
+    secret = secret or settings.dagster_config
+    credentials: dict[str, Any] = (
+        {"webhook_url": secret("webhook_url")}
+        if settings.webhook_url
+        else {
+            "oauth_client_id": settings.oauth_client_id,
+            "oauth_client_secret": secret("oauth_client_secret"),
+            "oauth_refresh_token": secret("oauth_refresh_token"),
+            "client_endpoint": settings.oauth_endpoint,
+            "oauth_token_url": settings.oauth_token_url or DEFAULT_TOKEN_URL,
+            "token_store_path": str(settings.oauth_token_store or ""),
+        }
+    )
+    return Bitrix24Resource(
+        **credentials,
+        portal_id=settings.portal_id,
+        plan=settings.plan,
+        timeout_s=settings.request_timeout_s,
+        example_teams=settings.example_teams,
+    )

@@ -26,6 +26,17 @@ SLA_TEMPLATES = {
 }
 
 
+# `b24ops alerts test --to USER`: proves the way alerts take (webhook, scope `im`, recipient) without an alert
+PROBE_TEMPLATE = N_(
+    "Test message from b24ops: SLA alerts and morning digests will reach you here. Nothing to do."
+)
+
+
+def probe_text(language: str) -> str:
+    """The test notification's text in ``language`` (named so pytest never takes it for a test)."""
+    return gettext_for(language)(PROBE_TEMPLATE)
+
+
 @dataclass(frozen=True)
 class SlaAlert:
     request_type: str

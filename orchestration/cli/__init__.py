@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import os
 import shutil
 import sys
@@ -48,6 +49,10 @@ warehouse_app = typer.Typer(
     cls=HumanGroup, help="The PostgreSQL warehouse (embedded unless WAREHOUSE_URL is set)."
 )
 app.add_typer(warehouse_app, name="warehouse")
+alerts_app = typer.Typer(
+    cls=HumanGroup, help="SLA alerts and morning digests sent into Bitrix24 (docs/operations.md, Alerts)."
+)
+app.add_typer(alerts_app, name="alerts")
 
 # Without a terminal rich assumes 80 columns, which cuts asset names in the tables and wraps the bars.
 LOG_WIDTH = 120
@@ -498,6 +503,39 @@ def down() -> None:
             console.print(f"stopped {name}")
     if stop_embedded():
         console.print("stopped the embedded warehouse")
+
+
+@alerts_app.command("test", cls=HumanCommand)
+@one_line_errors
+def alerts_test(
+    to: int = typer.Option(..., "--to", metavar="USER", help="The Bitrix24 user ID to send it to."),
+) -> None:
+    """Send one test notification to USER the way alerts go: the portal's webhook, im.notify.system.add.
+
+    In the alerts' language (B24_ALERTS_LANGUAGE, else B24OPS_LANGUAGE, else Russian), whether alerts are
+    on or not; nothing is written to the alert ledger and the warehouse is not needed.
+    """
+    # Imported here: the delivery code and the Bitrix24 resource bring Dagster and requests.
+    from orchestration.alerts.delivery import NOTIFY_METHOD, send
+    from orchestration.alerts.messages import probe_text
+    from orchestration.resources import bitrix24_resource
+
+    # The client's retry notes (a refused connection is tried again) are for a run's log; here the one line
+    # at the end says what happened.
+    logging.getLogger("orchestration.bitrix24").setLevel(logging.ERROR)
+    config = settings()
+    try:
+        # as the delivery assets do: a send that may have reached the portal is never repeated
+        portal = bitrix24_resource(config, config.reveal).client(repeat_unanswered=False)
+    except ValueError as exc:  # not configured, or not a webhook URL: the messages name no secret
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    with portal:
+        notification = send(portal, to, probe_text(config.alert_texts_language))
+    console.print(
+        f"sent a test notification to user {to} with {NOTIFY_METHOD} (notification {notification})",
+        highlight=False,
+    )
 
 
 @warehouse_app.command("start", cls=HumanCommand)

@@ -25,21 +25,12 @@ def configured_language(config: Settings, *, ask_portal: bool = False) -> str:
 
 def _portal_language(config: Settings) -> str | None:
     # Imported here: the Bitrix24 resource imports Dagster and requests, which the quick commands must not.
-    from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
     from orchestration.bitrix24.errors import Bitrix24Error
     from orchestration.bitrix24.portal_language import portal_language
-    from orchestration.resources import Bitrix24Resource
+    from orchestration.resources import bitrix24_resource
 
     try:
-        client = Bitrix24Resource(
-            oauth_client_id=config.oauth_client_id,
-            oauth_client_secret=config.reveal("oauth_client_secret"),
-            oauth_refresh_token=config.reveal("oauth_refresh_token"),
-            client_endpoint=config.oauth_endpoint,
-            oauth_token_url=config.oauth_token_url or DEFAULT_TOKEN_URL,
-            token_store_path=str(config.oauth_token_store or ""),
-            plan=config.plan,
-        ).client()
+        client = bitrix24_resource(config, config.reveal).client()  # OAuth: no webhook here
     except (ValueError, Bitrix24Error):  # not fully configured, or refused: `b24ops check` says why
         return None
     return portal_language(client)

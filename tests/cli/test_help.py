@@ -23,6 +23,8 @@ COMMANDS = [
     ["warehouse", "url"],
     ["warehouse", "dbt"],
     ["warehouse", "psql"],
+    ["alerts"],
+    ["alerts", "test"],
 ]
 PYTHON_TYPE = re.compile(r"<(bool|int|str|float|list\[[a-z]+\]|%Y-%m-%d)>")
 
