@@ -122,5 +122,12 @@ def run_batch(service: Service, raw: dict[str, Any], credential: Credential) -> 
             "result_next": _as_php_array(maps["next"], listed),
             "result_time": _as_php_array(maps["time"], listed),
         },
-        "time": time_block(started, finished, spent, service.state.zone, used, reset_at),
+        "time": time_block(
+            started + service.portal_offset,
+            finished + service.portal_offset,
+            spent,
+            service.state.zone,
+            used,
+            reset_at,
+        ),
     }

@@ -1,8 +1,9 @@
 """Live mode: the portal keeps changing while it is read, as a working sales department's does.
 
 Each mutation takes the portal lock, so a reader sees a page either before or after it. Timestamps
-are portal time: ``snapshot_at`` of the generated history plus the time the server has been running,
-rendered with the portal's offset like every other datetime. New rows are copies of an existing row
+are portal time (``Service.portal_now``: ``snapshot_at`` of the generated history plus the time the server
+has been running, the clock of every answer's ``time`` block), rendered with the portal's offset like every
+other datetime. New rows are copies of an existing row
 (whatever fields the generator emits) with the identifying and time fields rewritten.
 
 Tests call the mutations directly between two pages (deterministic); ``run`` applies random ones at
@@ -14,25 +15,22 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bitrix24_emulator.server.clock import Clock
 from bitrix24_emulator.server.tables import PortalState, TableIndex
 
 
 class LiveMutator:
-    def __init__(self, state: PortalState, clock: Clock, seed: int = 0) -> None:
+    def __init__(self, state: PortalState, portal_now: Callable[[], float], seed: int = 0) -> None:
         self.state = state
-        self.clock = clock
+        self.portal_now = portal_now
         self.rng = random.Random(seed)
-        self._t0 = clock.now()
-        self._snapshot = datetime.fromisoformat(state.portal.snapshot_at).timestamp()
         self.applied = 0
 
     def now_iso(self) -> str:
-        moment = self._snapshot + (self.clock.now() - self._t0)
-        return datetime.fromtimestamp(moment, self.state.zone).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(self.portal_now(), self.state.zone).isoformat(timespec="seconds")
 
     def _table(self, name: str) -> TableIndex:
         index = self.state.table(name)

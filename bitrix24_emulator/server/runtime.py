@@ -33,7 +33,7 @@ class Emulator:
         cert_dir: Path | None = None,
     ) -> None:
         self.service = Service(portal, config or ServerConfig(), clock)
-        self.live = LiveMutator(self.service.state, self.service.clock, seed=portal.seed)
+        self.live = LiveMutator(self.service.state, self.service.portal_now, seed=portal.seed)
         self._host, self._port, self._https, self._live_rate = host, port, https, live_rate
         self._cert_dir = cert_dir
         self.cert_path: Path | None = None

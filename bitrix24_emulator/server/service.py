@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from bitrix24_emulator.model import PortalData
@@ -84,6 +85,11 @@ class Service:
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.state = PortalState(portal)
+        # The portal's own clock: it reads snapshot_at when the server starts and moves with the server's
+        # clock. Live records are stamped by it and every answer's ``time`` block tells it, as a real
+        # portal's answers tell its server's clock (docs/bitrix24-api.md, "time block"), whatever the
+        # caller's clock says. The rate limit and operating budget keep the server's clock.
+        self.portal_offset = datetime.fromisoformat(portal.snapshot_at).timestamp() - self.clock.now()
         self.registry = REGISTRY
         self.counters = Counters()
         limits = config.limits
@@ -175,8 +181,14 @@ class Service:
             self.clock.sleep(cost * limits.latency_scale)
         finished = max(self.clock.now(), started + cost)
         used, reset_at = self.budget.status(credential.key, billed)
-        block = time_block(started, finished, cost, self.state.zone, used, reset_at)
+        block = time_block(
+            started + self.portal_offset, finished + self.portal_offset, cost, self.state.zone, used, reset_at
+        )
         return Timed(result, block, cost)
+
+    def portal_now(self) -> float:
+        """The portal's clock now (unix seconds): see ``portal_offset``."""
+        return self.clock.now() + self.portal_offset
 
     def respond(self, method: str, raw: dict[str, Any], credential: Credential) -> dict[str, Any]:
         """The success envelope of a top-level call (``batch`` is server/batch.py's, on top of this)."""

@@ -6,6 +6,8 @@ Facts: docs/bitrix24-api.md § Requests, § Authentication.
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -168,3 +170,20 @@ def test_counters_served_over_http(emu: Emulator, client: Client) -> None:
     counters = json.loads(requests.get(emu.base_url + "/_emulator/counters", timeout=10).text)
     assert counters["calls"]["department.get"] >= 1
     assert counters == emu.counters.snapshot() | {"requests": counters["requests"]}
+
+
+def test_time_block_tells_the_portals_clock_the_one_its_records_are_stamped_by() -> None:
+    """A portal whose "now" (snapshot_at) is weeks before the caller's: each answer's ``time`` says the
+    portal's time, so a record changed after an answer is stamped after that answer's ``date_start``
+    (docs/bitrix24-api.md, "time block"), whatever the caller's own clock says."""
+    portal = make_portal()
+    with running_emulator(portal) as emu:
+        before = requests.get(emu.webhook_url + "crm.deal.list", params={"start": -1}, timeout=10).json()
+        deal_id = emu.live.new_deal()
+        deal = requests.get(emu.webhook_url + "crm.deal.get", params={"id": deal_id}, timeout=10).json()
+    snapshot = datetime.fromisoformat(portal.snapshot_at).timestamp()
+    assert snapshot <= before["time"]["start"] < snapshot + 60  # the portal's clock, not this machine's
+    started = datetime.fromisoformat(before["time"]["date_start"])
+    assert started.timestamp() == int(before["time"]["start"])
+    assert started <= datetime.fromisoformat(deal["result"]["DATE_MODIFY"]) < started + timedelta(minutes=1)
+    assert abs(before["time"]["start"] - time.time()) > 3600  # the fixture's history ends in the past
