@@ -2,10 +2,13 @@
 
 * ``matches_portal_total`` — the portal's own ``total`` for the window (one ``start=0, select=[ID]`` call,
   the only request of the checks) against the records whose *current* stored version is stamped in the
-  window (deletions found by the sweep left out). Both counts stop at the run's start (less the feed's
-  ``settle``): a record stamped before it was in the portal, unchanged, while the load read the window, so
-  it must be stored. Fewer stored than the portal counts = records lost on the way (a page cut short, a
-  ``total`` the rows do not reach): ERROR, and the check is blocking, so the run fails before any model
+  window (deletions found by the sweep left out). Both counts stop where the feed's read began, on the
+  portal's clock (the ``time.start`` of its first answer, ``portal_started_at`` on the materialisation;
+  less the feed's ``settle``): a record stamped before it was in the portal while the load read the
+  window, so it must be stored. The machine's clock would not do: a portal whose clock is behind it stamps
+  records created after the read before the machine's "then", and they would count as lost. Fewer stored
+  than the portal counts = records lost on the way (a page cut short, a ``total`` the rows do not reach):
+  ERROR, and the check is blocking, so the run fails before any model
   reads the window. More stored than counted = records changed again or deleted since (a live portal; the
   next run and the deletion sweep heal it): WARN.
 * ``no_duplicate_versions`` — no (id, change stamp) stored twice. The loader's key (id, payload_hash)
@@ -147,7 +150,7 @@ def _count_check(
     warehouse: WarehouseResource,
 ) -> dg.AssetCheckResult:
     window = _window(context)
-    until = _run_started(context) - feed.settle
+    until = _read_started(context, feed) - feed.settle
     params = {**window_params(feed, window, until), "select": ["ID"], "start": 0}
     portal_total = bitrix24.client().call(feed.method, params).total
     with warehouse.connection() as conn:
@@ -170,6 +173,23 @@ def _count_check(
         severity=dg.AssetCheckSeverity.WARN,
         metadata={**metadata, "difference": stored - portal_total},
     )
+
+
+def _read_started(context: dg.AssetCheckExecutionContext, feed: ChangeFeed) -> datetime:
+    """When this run's read of the feed began on the portal's clock (whole seconds down, as its stamps are),
+    from the feed's materialisation in this run; without one (a check run on its own, an answer without a
+    ``time`` member) the run's start on this machine's clock."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is None or materialization.asset_key != dg.AssetKey(["raw", feed.table]):
+            continue
+        started = materialization.metadata.get("portal_started_at")
+        if started is not None and started.value:
+            return datetime.fromisoformat(str(started.value)).astimezone(ZoneInfo(portal_time_zone()))
+    return _run_started(context)
 
 
 def _run_started(context: dg.AssetCheckExecutionContext) -> datetime:

@@ -120,6 +120,7 @@ class Bitrix24Client:
     # -- single calls --
 
     def _observe(self, method: str, time_block: Any) -> None:
+        self.stats.answered(time_block)
         added = self.tracker.observe(method, time_block)
         window = time_block.get("operating") if isinstance(time_block, dict) else None
         self.stats.operating(method, added, float(window) if isinstance(window, int | float) else None)

@@ -24,6 +24,9 @@ class ExtractStats:
     pacing_wait_seconds: float = 0.0  # waited client-side for the rate bucket and the operating budget
     backoff_wait_seconds: float = 0.0  # waited after a failure before retrying
     first_request_at: float | None = None  # unix seconds
+    # the portal's own clock when it began the first request it answered (``time.start``, unix seconds):
+    # what its change stamps compare with; the machine's clock may differ (docs/bitrix24-api.md, time block)
+    portal_started_at: float | None = None
     last_response_at: float | None = None
     # while the portal blocks a method for its operating-time limit: the method and until when (unix seconds)
     # the client waits — the sync's progress bar says so instead of looking stuck
@@ -35,6 +38,12 @@ class ExtractStats:
         self.http_requests += 1
         if self.first_request_at is None:
             self.first_request_at = now
+
+    def answered(self, time_block: dict[str, object]) -> None:
+        """An answer's ``time`` member: keep the portal's clock at the first request it answered."""
+        start = time_block.get("start")
+        if self.portal_started_at is None and isinstance(start, int | float) and not isinstance(start, bool):
+            self.portal_started_at = float(start)
 
     def operating(self, method: str, added_s: float, window_sum_s: float | None) -> None:
         key = method.lower()
@@ -86,6 +95,7 @@ class ExtractStats:
             "pacing_wait_seconds": round(self.pacing_wait_seconds, 3),
             "backoff_wait_seconds": round(self.backoff_wait_seconds, 3),
             "started_at": stamp(self.first_request_at),
+            "portal_started_at": stamp(self.portal_started_at),
             "finished_at": stamp(self.last_response_at),
             "elapsed_seconds": round(elapsed, 3),
         }

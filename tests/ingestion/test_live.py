@@ -11,13 +11,19 @@ incremental run is that day's partition.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Emulator, Faults
 from bitrix24_emulator.testing import running_emulator
+from orchestration.assets.raw_changes import change_assets
+from orchestration.assets.raw_checks import raw_asset_checks
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -91,3 +97,52 @@ def test_run_then_incremental_then_sweep_match_a_changing_portal(
     assert all(evaluation.passed for evaluation in harness.check_results(incremental).values())
     deleted = harness.query(fresh_database, "select entity, count(*) from raw.deletions group by entity")
     assert deleted == [("deals", 2)]
+
+
+class ChangedAfterRead(harness.Bitrix24Resource):
+    """The production resource; before each client it hands out it runs the next of ``AFTER_READ``: the
+    deals feed's read takes the first client, its count check the second — so a change can land between."""
+
+    def client(self, *, repeat_unanswered: bool = True) -> harness.Bitrix24Client:
+        if AFTER_READ:
+            AFTER_READ.pop(0)()
+        return super().client(repeat_unanswered=repeat_unanswered)
+
+
+AFTER_READ: list[Callable[[], object]] = []
+
+
+def test_a_deal_created_after_the_read_is_not_counted_lost_when_the_portals_clock_is_behind(
+    fresh_database, monkeypatch, tmp_path
+) -> None:
+    """The emulated portal's clock is weeks behind this machine's (its history ends on HISTORY_END). A deal
+    created after raw/deals read its window, before the count check asks the portal, is stamped before the
+    machine's start of the run: with that as the cut-off the portal counts one more deal than was stored
+    and the blocking check fails. The cut-off is the portal's time of the read, so the check passes."""
+    portal = generate(GeneratorConfig(seed=21, managers=6, departments=2, days=20, end_date=HISTORY_END))
+    today = portal.snapshot_at[:10]
+    deals = next(a for a in change_assets if a.key == dg.AssetKey(["raw", "deals"]))
+    checks = [c for c in raw_asset_checks if all(key.asset_key == deals.key for key in c.check_keys)]
+    monkeypatch.setenv("WAREHOUSE_URL", fresh_database.libpq_url())
+    with running_emulator(portal, fast=True) as emu:
+        created: list[int] = []
+        AFTER_READ[:] = [lambda: None, lambda: created.append(emu.live.new_deal())]
+        resources = harness.definitions().resources | {
+            "bitrix24": ChangedAfterRead(webhook_url=emu.webhook_url, plan="unlimited")
+        }
+        with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
+            tags = {ASSET_PARTITION_RANGE_START_TAG: today, ASSET_PARTITION_RANGE_END_TAG: today}
+            result = dg.materialize(
+                [deals, *checks], resources=resources, instance=instance, tags=tags, raise_on_error=False
+            )
+    (deal_id,) = created  # between the read and the check: the read did not see it
+    assert harness.query(fresh_database, "select count(*) from raw.deals where id = %s", [deal_id]) == [(0,)]
+    counted = harness.check_results(result)["raw/deals:matches_portal_total"]
+    assert counted.passed, counted.metadata
+    assert result.success, harness.failures(result)
+    materialized = result.asset_materializations_for_node(deals.node_def.name)
+    (started,) = [
+        m.metadata["portal_started_at"].value for m in materialized if "portal_started_at" in m.metadata
+    ]
+    zone = ZoneInfo(portal.portal_time_zone)
+    assert datetime.fromisoformat(started).astimezone(zone).date().isoformat() == today  # the portal's clock
