@@ -26,6 +26,7 @@ from orchestration.alerts.sla import delivery_key, listed_alerts
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from testkit.dbt import run_dbt
 from tests.alerts.conftest import NEW_DEALS, TOUCHED, Pipeline, at
 
 pytestmark = pytest.mark.integration
@@ -535,7 +536,8 @@ def languages_set(
 ) -> Iterator[None]:
     """A BI user's settings, as ``dbt seed`` loads them from the two seeds: ``department_language`` for a
     department's tree (sla_alert_settings.language), ``user_language`` for one employee
-    (alert_recipient_settings). marts.alert_recipients is a view over them: nothing to rebuild."""
+    (alert_recipient_settings). marts.alert_recipients is a table built from them, rebuilt here as the next
+    pipeline run would."""
     statements = [
         (
             "update marts.sla_alert_settings set language = %s where department_id = %s",
@@ -557,6 +559,7 @@ def languages_set(
                 cur.execute(sql, params)
                 assert cur.rowcount == 1, sql
         conn.commit()
+        run_dbt(pipeline.location, "run", "--select", "alert_recipients")
         yield
     finally:
         with conn.cursor() as cur:
@@ -564,6 +567,7 @@ def languages_set(
                 cur.execute(sql, params)
         conn.commit()
         conn.close()
+        run_dbt(pipeline.location, "run", "--select", "alert_recipients")
 
 
 def test_digest_of_the_next_working_day_in_each_heads_language_equals_the_reports(pipeline: Pipeline) -> None:
