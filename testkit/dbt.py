@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.warehouse.location import WarehouseLocation
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource, DbtProject
 
 
 def dbt_target_dir(location: WarehouseLocation, target: str = "target") -> Path:
@@ -42,3 +47,17 @@ def run_dbt(
             f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
         )
     return result
+
+
+def private_dbt_project(folder: Path) -> tuple[DbtProject, DbtCliResource]:
+    """A copy of the dbt project in ``folder`` and a dbt resource on it, as ``orchestration.assets.dbt``
+    makes them: for tests of the project's shared state (target/partial_parse.msgpack), which another test
+    running side by side (pytest-xdist) may rewrite at any moment in the real project."""
+    from dagster_dbt import DbtCliResource, DbtProject
+
+    from orchestration.assets.dbt import DBT_EXECUTABLE
+
+    copy = folder / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    project = DbtProject(project_dir=copy, profiles_dir=copy)
+    return project, DbtCliResource(project_dir=project, profiles_dir=str(copy), dbt_executable=DBT_EXECUTABLE)

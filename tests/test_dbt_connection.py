@@ -26,6 +26,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from testkit.dbt import private_dbt_project
 
 PASSWORD = "not-a-real-password-0815"
 LOCATION = WarehouseLocation("/nonexistent/socket-dir", 5433, "dbt_user", PASSWORD, "profile_test", False)
@@ -51,10 +52,12 @@ def test_the_profile_is_rendered_privately_and_the_environment_is_untouched() ->
     assert dict(os.environ) == before
 
 
-def test_a_run_through_the_rendered_profile_reuses_the_parse() -> None:
+def test_a_run_through_the_rendered_profile_reuses_the_parse(tmp_path: Path) -> None:
+    # a private copy: the project's own parse state is shared with every test running side by side
+    project, private = private_dbt_project(tmp_path)
     variables = json.dumps(portal_vars())
-    with connected(dbt_resource(), LOCATION) as dbt:
-        reuse_parse(variables, dbt=dbt)
+    with connected(private, LOCATION) as dbt:
+        reuse_parse(variables, project, dbt)
         invocation = dbt.cli(["ls", "--resource-type", "source", "--vars", variables])
         messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
         invocation.wait()

@@ -8,21 +8,17 @@ import json
 from pathlib import Path
 
 import pytest
+from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import (
-    PARSED_FOR_FILE,
-    dbt_project,
-    dbt_resource,
-    portal_vars,
-    reuse_parse,
-)
+from orchestration.assets.dbt import PARSED_FOR_FILE, portal_vars, reuse_parse
+from testkit.dbt import private_dbt_project
 
 FULL_PARSE = "Unable to do partial parsing"
 PASSWORD = "not-a-real-password-4711"
 
 
-def _messages(variables: str) -> list[str]:
-    invocation = dbt_resource().cli(["ls", "--resource-type", "source", "--vars", variables])
+def _messages(dbt: DbtCliResource, variables: str) -> list[str]:
+    invocation = dbt.cli(["ls", "--resource-type", "source", "--vars", variables])
     messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
     invocation.wait()
     return messages
@@ -36,20 +32,23 @@ def connection_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("connection_settings")
-def test_a_run_with_the_assets_vars_skips_the_full_parse() -> None:
+def test_a_run_with_the_assets_vars_skips_the_full_parse(tmp_path: Path) -> None:
+    # a private copy: the project's own parse state is shared with every test running side by side
+    project, dbt = private_dbt_project(tmp_path)
     variables = json.dumps(portal_vars())
-    reuse_parse(variables)
+    reuse_parse(variables, project, dbt)
 
-    assert not [m for m in _messages(variables) if FULL_PARSE in m]
+    assert not [m for m in _messages(dbt, variables) if FULL_PARSE in m]
     # the same check sees a full parse when the vars differ, as in the windowed asset's runs
     window = json.dumps({**portal_vars(), "window_start": "2026-01-01T00:00:00+03:00"})
-    assert [m for m in _messages(window) if FULL_PARSE in m]
+    assert [m for m in _messages(dbt, window) if FULL_PARSE in m]
 
 
 @pytest.mark.usefixtures("connection_settings")
-def test_the_parse_is_remembered_without_the_password() -> None:
-    reuse_parse(json.dumps(portal_vars()))
+def test_the_parse_is_remembered_without_the_password(tmp_path: Path) -> None:
+    project, dbt = private_dbt_project(tmp_path)
+    reuse_parse(json.dumps(portal_vars()), project, dbt)
 
-    remembered = (Path(dbt_project.project_dir) / "target" / PARSED_FOR_FILE).read_text()
+    remembered = (Path(project.project_dir) / "target" / PARSED_FOR_FILE).read_text()
     assert PASSWORD not in remembered
     assert len(remembered) == 64  # a SHA-256 hex digest
