@@ -160,45 +160,50 @@ LEADS = f"""
     order by {{order}} nulls last, scope.manager_name
 """
 
+
 # One subtotal row per department of the slice, printed above the manager rows: dbt's
 # marts.department_deal_handling / department_call_traffic(from, to, managers) over the slice's managers, the
 # subtotals the dashboards' per-manager tables show ("Department total": the same sums passed to the same
 # formula functions). The columns are the report's own; what has no department total (the backlog at the
 # period's end, the pattern flags: per manager only, also in Superset) is NULL. manager_name stays NULL:
 # the table labels the row.
-DEAL_SUBTOTALS = f"""
+def _department_subtotals(function: str, columns: str) -> str:
+    """One row per department from the dbt function ``marts.<function>(from, to, manager ids)`` over the
+    report's scope, ``columns`` read from it as ``totals``."""
+    return f"""
     with {SCOPE}
     select null::bigint as manager_id, null::text as manager_name,
            departments.department_path as department_name,
-           handling.deals_created, handling.deals_touched, handling.deals_untouched,
-           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
-           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+           {columns}
+    from marts.{function}(%(from)s, %(to)s, array(select manager_id from scope)) as totals
+    left join marts.dim_departments as departments on departments.department_id = totals.department_id
+    order by departments.department_path nulls last
+"""
+
+
+DEAL_SUBTOTALS = _department_subtotals(
+    "department_deal_handling",
+    """totals.deals_created, totals.deals_touched, totals.deals_untouched,
+           round(totals.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(totals.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
            null::bigint as deals_with_overdue_activities,
            null::numeric as avg_deals_with_overdue_activities,
            null::bigint as open_deals_without_planned_activities,
            null::numeric as avg_open_deals_without_planned_activities,
            null::date as backlog_as_of,
-           null::boolean as backlog_exact
-    from marts.department_deal_handling(%(from)s, %(to)s, array(select manager_id from scope)) as handling
-    left join marts.dim_departments as departments on departments.department_id = handling.department_id
-    order by departments.department_path nulls last
-"""
+           null::boolean as backlog_exact""",
+)
 
-CALL_SUBTOTALS = f"""
-    with {SCOPE}
-    select null::bigint as manager_id, null::text as manager_name,
-           departments.department_path as department_name,
-           traffic.calls_total, traffic.calls_incoming, traffic.calls_missed, traffic.calls_outgoing,
-           traffic.calls_outgoing_connected, traffic.connect_rate, traffic.calls_connected,
-           traffic.talk_seconds_connected as talk_seconds_total, traffic.average_talk_seconds,
+CALL_SUBTOTALS = _department_subtotals(
+    "department_call_traffic",
+    """totals.calls_total, totals.calls_incoming, totals.calls_missed, totals.calls_outgoing,
+           totals.calls_outgoing_connected, totals.connect_rate, totals.calls_connected,
+           totals.talk_seconds_connected as talk_seconds_total, totals.average_talk_seconds,
            null::boolean as dials_a_lot_rarely_connects,
            null::boolean as connects_but_cannot_hold,
            null::boolean as is_flagged,
-           null::text as pattern_reason
-    from marts.department_call_traffic(%(from)s, %(to)s, array(select manager_id from scope)) as traffic
-    left join marts.dim_departments as departments on departments.department_id = traffic.department_id
-    order by departments.department_path nulls last
-"""
+           null::text as pattern_reason""",
+)
 
 SUBTOTALS = {"deals": DEAL_SUBTOTALS, "calls": CALL_SUBTOTALS}
 
