@@ -116,6 +116,17 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
     "activities": [
         {**_rows("crm.activity.list")[0], "ID": "21", "OWNER_ID": "37", "OWNER_TYPE_ID": "2",
          "START_TIME": "2024-09-02T19:00:00+02:00", "AUTHOR_ID": str(BOT_ID), "RESPONSIBLE_ID": str(BOT_ID)},
+        # #18 point 2: a meeting held by the unknown user and a to-do planned without a responsible, both in
+        # UNASSIGNED_PERIOD, on a contact (no deal's first touch or backlog moves)
+        {**_rows("crm.activity.list")[0], "ID": "22", "TYPE_ID": "1", "PROVIDER_ID": "CRM_MEETING",
+         "PROVIDER_TYPE_ID": "MEETING", "CREATED": "2024-09-05T09:00:00+02:00",
+         "START_TIME": "2024-09-05T10:00:00+02:00", "END_TIME": "2024-09-05T11:00:00+02:00",
+         "DEADLINE": "2024-09-05T10:00:00+02:00", "RESPONSIBLE_ID": str(UNKNOWN_ID),
+         "AUTHOR_ID": str(UNKNOWN_ID)},
+        {**_rows("crm.activity.list")[0], "ID": "23", "TYPE_ID": "6", "PROVIDER_ID": "CRM_TODO",
+         "PROVIDER_TYPE_ID": "TODO", "CREATED": "2024-09-04T09:00:00+02:00", "COMPLETED": "N", "STATUS": "1",
+         "START_TIME": "2024-09-20T10:00:00+02:00", "END_TIME": "2024-09-20T10:00:00+02:00",
+         "DEADLINE": "2024-09-20T10:00:00+02:00", "RESPONSIBLE_ID": None, "AUTHOR_ID": "1"},
     ],
 }  # fmt: skip
 
@@ -342,7 +353,9 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
         (1,),
         (3,),
         (6,),
-        (UNKNOWN_ID,),  # not in user.get, named by REAL_PORTAL_ROWS' deal, lead and call
+        (505,),  # not in user.get, responsible for the docs' activity 20 (a call planned)
+        (UNKNOWN_ID,),  # not in user.get, named by REAL_PORTAL_ROWS' deal, lead, call and meeting
+        (BOT_ID,),  # the bot's planned call counts under the bot's own row (it is still no employee)
         (901,),
         (902,),
         (903,),
@@ -359,12 +372,16 @@ def test_string_typed_stage_history_is_a_first_touch(warehouse: WarehouseLocatio
 
 
 def test_a_bot_absent_from_user_get_is_not_a_real_employee(warehouse: WarehouseLocation) -> None:
-    # the bot's outgoing call on deal 37 is no contact: the deal stays untouched, and the bot is no manager
+    # the bot's outgoing call on deal 37 is no contact: the deal stays untouched; the bot is no employee,
+    # only the owner of a record that counts (its planned call), like any user user.get does not list
     assert rows(
         warehouse,
         'select first_touch_at, is_untouched from marts."managerControl_Deal" where deal_id = 37',
     ) == [(None, True)]
-    assert rows(warehouse, f"select count(*) from marts.dim_managers where manager_id = {BOT_ID}") == [(0,)]
+    assert rows(
+        warehouse,
+        f"select manager_display_name, is_active from marts.dim_managers where manager_id = {BOT_ID}",
+    ) == [(f"User #{BOT_ID} (not in the portal's user list)", False)]
     assert rows(
         warehouse, f"select count(*) from intermediate.int_deal_contacts_unioned where contact_by = {BOT_ID}"
     ) == [(0,)]
@@ -475,8 +492,15 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
         f" where manager_id = {UNKNOWN_ID}",
     ) == [(f"User #{UNKNOWN_ID} (not in the portal's user list)", None, True)]
     assert rows(
-        warehouse, "select user_id, deals, leads, calls from intermediate.int_users_unknown order by user_id"
-    ) == [(UNKNOWN_ID, 1, 1, 1), (1269, 0, 0, 3)]  # the docs' call 7 and two REAL_PORTAL_ROWS copies
+        warehouse,
+        "select user_id, deals, leads, calls, meetings_held, activities_planned"
+        " from intermediate.int_users_unknown order by user_id",
+    ) == [
+        (505, 0, 0, 0, 0, 1),  # the docs' activity 20: a call planned by RESPONSIBLE_ID 505
+        (UNKNOWN_ID, 1, 1, 1, 1, 1),  # REAL_PORTAL_ROWS' activity 22: a meeting planned and held
+        (BOT_ID, 0, 0, 0, 0, 1),  # REAL_PORTAL_ROWS' activity 21, the bot's call
+        (1269, 0, 0, 3, 0, 0),  # the docs' call 7 and two REAL_PORTAL_ROWS copies
+    ]
     # totals per manager = raw counts of the period; the unknown user's: deal 44, call 905, lead 8, and the
     # requests D44 and L8
     for function, column, raw, unknown_users in (
@@ -518,3 +542,24 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
     by_manager = {row[0]: row for row in report.rows}
     assert by_manager[UNKNOWN_ID][1] == f"User #{UNKNOWN_ID} (not in the portal's user list)"
     assert by_manager[UNKNOWN_ID][report.columns.index("deals_created")] == 1
+
+
+def test_activities_naming_no_or_an_unknown_user_count_per_manager(warehouse: WarehouseLocation) -> None:
+    """#18 point 2 for the activity measures: REAL_PORTAL_ROWS' meeting 22 (RESPONSIBLE_ID 555, unknown to
+    user.get) and to-do 23 (no RESPONSIBLE_ID) counted for nobody in the per-manager daily rows; now they
+    count under user 555 and the unassigned manager, so the rows sum to every activity counted."""
+    first, last = UNASSIGNED_PERIOD
+    within = f"between '{first}' and '{last}'"
+    counted = (
+        "select sum(meetings_held)::bigint, sum(activities_planned)::bigint from {table}"
+        f" where report_date {within}"
+    )
+    [everything] = rows(warehouse, counted.format(table="intermediate.int_manager_daily_activities_counted"))
+    assert everything == (1, 2)  # meeting 22 held (and planned), to-do 23 planned
+    assert rows(warehouse, counted.format(table="marts.fct_manager_daily_deals")) == [everything]
+    assert rows(
+        warehouse,
+        "select manager_id, sum(meetings_held)::bigint, sum(activities_planned)::bigint"
+        f" from marts.fct_manager_daily_deals where report_date {within}"
+        f" and manager_id in (0, {UNKNOWN_ID}) group by manager_id order by manager_id",
+    ) == [(0, 0, 1), (UNKNOWN_ID, 1, 1)]

@@ -1,6 +1,9 @@
 {#- Per employee × portal day: completed meetings by their start (meetings_held) and activities planned on
     the day (activities_planned: to-dos, meetings and calls scheduled; telephony's records of calls that
-    happened, ORIGIN_ID VI_..., are not plans). Only days with at least one of them have a row.
+    happened, ORIGIN_ID VI_..., are not plans). Only days with at least one of them have a row. An activity
+    without a responsible (RESPONSIBLE_ID null) counts under the unassigned manager, one naming a user the
+    portal does not list as an employee under that user (int_users_unknown reads the users from here), so
+    the per-manager rows sum to every activity (docs/metrics.md "Records naming an unknown user").
 
     Incremental (delete+insert on report_date): a window run re-counts the days its activity changes can
     move (macros/deal_handling/days_changed_in_window.sql) through the staging table's day indexes; the
@@ -30,7 +33,7 @@ changed_days as (
 
 meetings as (
     select
-        responsible_id as manager_id,
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         start_date as report_date,
         count(*) as meetings_held
     from activities
@@ -43,7 +46,7 @@ meetings as (
 
 planned as (
     select
-        responsible_id as manager_id,
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
         created_date as report_date,
         count(*) as activities_planned
     from activities

@@ -43,7 +43,7 @@ employees as (
 
     union all
 
-    -- users the deals, leads and calls name but user.get does not list as employees (int_users_unknown):
+    -- users the deals, leads, calls and activities name but user.get does not list as employees (int_users_unknown):
     -- a row each, so their records count per manager; in no department, in the sales report's default
     -- scope like the unassigned manager (docs/metrics.md "Records naming an unknown user")
     select
