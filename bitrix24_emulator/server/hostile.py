@@ -79,7 +79,7 @@ class Hostile:
             if case.case == "short_page" and len(rows) == PAGE and self._take(number, case):
                 result = Result(rows[: case.rows], result.total, result.next, case.rows, result.scanned)
             elif case.case == "bad_records":
-                result = _with_bad_records(result)
+                result = with_extra_records(result, BAD_RECORDS)
             elif case.case == "duplicate_rows" and rows:
                 doubled = [rows[0], rows[0], *rows[1:]]
                 result = Result(
@@ -110,13 +110,15 @@ def bad_record(base: dict[str, Any], offset: int, change: dict[str, Any]) -> dic
     return record
 
 
-def _with_bad_records(result: Result) -> Result:
-    """The read's last page (short, with room for them) ends with the bad records; ``total`` is left as the
-    database counted (the records come from between the database and the answer)."""
+def with_extra_records(result: Result, records: tuple[tuple[int, dict[str, Any]], ...]) -> Result:
+    """The read's last page (short, with room for the bad records) ends with ``records`` (as
+    :data:`BAD_RECORDS`); ``total`` is left as the database counted (the records come from between the
+    database and the answer). Public so that a test can serve well-formed twins of some bad records on the
+    same pages: the room asked for is the bad records', whatever ``records`` holds."""
     rows = result.result
     if not rows or len(rows) + len(BAD_RECORDS) >= PAGE:
         return result
-    extra = [bad_record(rows[-1], offset, change) for offset, change in BAD_RECORDS]
+    extra = [bad_record(rows[-1], offset, change) for offset, change in records]
     return Result(
         [*rows, *extra], result.total, result.next, len(rows) + len(extra), result.scanned, result.counted
     )
