@@ -35,7 +35,7 @@ EXPECTED_GRAPH = {
     "intermediate/int_users_unknown": (
         "intermediate",
         [
-            "intermediate/int_manager_daily_activities_counted",
+            "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__calls",
             "staging/stg_bitrix24__deals",
             "staging/stg_bitrix24__leads",

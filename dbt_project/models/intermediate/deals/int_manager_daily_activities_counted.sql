@@ -2,8 +2,9 @@
     the day (activities_planned: to-dos, meetings and calls scheduled; telephony's records of calls that
     happened, ORIGIN_ID VI_..., are not plans). Only days with at least one of them have a row. An activity
     without a responsible (RESPONSIBLE_ID null) counts under the unassigned manager, one naming a user the
-    portal does not list as an employee under that user (int_users_unknown reads the users from here), so
-    the per-manager rows sum to every activity (docs/metrics.md "Records naming an unknown user").
+    portal does not list as an employee under that user (int_users_unknown gives them a manager row), so
+    the per-manager rows sum to every activity counted (docs/metrics.md "Records naming an unknown user").
+    Which activities count: macros/deal_handling/activity_counts.sql.
 
     Incremental (delete+insert on report_date): a window run re-counts the days its activity changes can
     move (macros/deal_handling/days_changed_in_window.sql) through the staging table's day indexes; the
@@ -37,7 +38,7 @@ meetings as (
         start_date as report_date,
         count(*) as meetings_held
     from activities
-    where activity_kind = 'meeting' and is_completed
+    where {{ activity_is_meeting_held() }}
     {% if is_incremental() %}
       and start_date = any(array(select report_date from changed_days))
     {% endif %}
@@ -50,10 +51,7 @@ planned as (
         created_date as report_date,
         count(*) as activities_planned
     from activities
-    where (
-        activity_kind in ('todo', 'meeting')
-        or (activity_kind = 'call' and call_id is null)
-    )
+    where {{ activity_is_planned() }}
     {% if is_incremental() %}
       and created_date = any(array(select report_date from changed_days))
     {% endif %}

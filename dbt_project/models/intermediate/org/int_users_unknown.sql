@@ -1,8 +1,9 @@
 {#- The users the per-manager records name but the portal's employee list does not hold (docs/metrics.md
     "Records naming an unknown user"): the responsible (ASSIGNED_BY_ID) of a deal or lead, the employee
     (PORTAL_USER_ID) of a call, or the responsible (RESPONSIBLE_ID) of an activity that counts per manager
-    (a meeting held or an activity planned: int_manager_daily_activities_counted, the one owner of which
-    activities count), that user.get does not return — a deleted user, a user the list was cut
+    (a meeting held or an activity planned: macros/deal_handling/activity_counts.sql, the rule
+    int_manager_daily_activities_counted counts by; not that model itself, which is partitioned and built
+    after this one), that user.get does not return — a deleted user, a user the list was cut
     short of — or returns as no employee (extranet, bot: user_type). Each gets its own manager row
     (dim_managers) and a place on every day of the daily reports (int_employees_days_spined), so its
     records count per manager instead of dropping out of the totals. Empty when every user is known; a
@@ -13,21 +14,20 @@ users as (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
-activity_counts as (
-    select * from {{ ref('int_manager_daily_activities_counted') }}
+activities as (
+    select * from {{ ref('stg_bitrix24__activities') }}
 ),
 
--- each record naming a user counts 1; the activities come counted per day
 named as (
-    select responsible_id as user_id, 'deal' as record_kind, 1 as records from {{ ref('stg_bitrix24__deals') }}
+    select responsible_id as user_id, 'deal' as record_kind from {{ ref('stg_bitrix24__deals') }}
     union all
-    select responsible_id, 'lead', 1 from {{ ref('stg_bitrix24__leads') }}
+    select responsible_id, 'lead' from {{ ref('stg_bitrix24__leads') }}
     union all
-    select portal_user_id, 'call', 1 from {{ ref('stg_bitrix24__calls') }}
+    select portal_user_id, 'call' from {{ ref('stg_bitrix24__calls') }}
     union all
-    select manager_id, 'meeting_held', meetings_held from activity_counts
+    select responsible_id, 'meeting_held' from activities where {{ activity_is_meeting_held() }}
     union all
-    select manager_id, 'activity_planned', activities_planned from activity_counts
+    select responsible_id, 'activity_planned' from activities where {{ activity_is_planned() }}
 ),
 
 final as (
@@ -40,12 +40,11 @@ final as (
         users.user_type,
 
         -- measures: how many records name the user
-        coalesce(sum(named.records) filter (where named.record_kind = 'deal'), 0) as deals,
-        coalesce(sum(named.records) filter (where named.record_kind = 'lead'), 0) as leads,
-        coalesce(sum(named.records) filter (where named.record_kind = 'call'), 0) as calls,
-        coalesce(sum(named.records) filter (where named.record_kind = 'meeting_held'), 0) as meetings_held,
-        coalesce(sum(named.records) filter (where named.record_kind = 'activity_planned'), 0)
-            as activities_planned
+        count(*) filter (where named.record_kind = 'deal') as deals,
+        count(*) filter (where named.record_kind = 'lead') as leads,
+        count(*) filter (where named.record_kind = 'call') as calls,
+        count(*) filter (where named.record_kind = 'meeting_held') as meetings_held,
+        count(*) filter (where named.record_kind = 'activity_planned') as activities_planned
     from named
     left join users on users.user_id = named.user_id
     where named.user_id is not null
