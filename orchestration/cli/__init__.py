@@ -178,8 +178,17 @@ def _sync_with_progress(
                     progress=lambda line: screen.print(line, highlight=False),  # the checks' warnings
                     observer=observer,
                 )
-    except SyncFailedError as exc:
-        raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None
+    except Exception as exc:
+        from orchestration.warehouse.bootstrap import lost_warehouse
+
+        # one line for a warehouse that went away mid-run, whatever layer noticed first (dbt, a loader,
+        # Dagster's run storage): what happened and what to do, no traceback (docs/troubleshooting.md)
+        lost = lost_warehouse(location, exc, f"the {command}")
+        if lost is not None:
+            raise type(lost)(f"{lost} (dbt and Dagster logs: {_shown(log)})") from None
+        if isinstance(exc, SyncFailedError):
+            raise SyncFailedError(f"{exc} (dbt and Dagster logs: {_shown(log)})") from None
+        raise
     return summaries
 
 

@@ -25,6 +25,14 @@ SCHEMAS = ("raw", "staging", "intermediate", "marts")
 class WarehouseUnavailableError(RuntimeError):
     """The warehouse cannot be reached; the message names where, never with the password."""
 
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason  # PostgreSQL's own line, password masked
+
+
+class WarehouseLostError(WarehouseUnavailableError):
+    """The warehouse stopped answering in the middle of a command (stopped, restarted, the network cut)."""
+
 
 def connect(location: WarehouseLocation, *, autocommit: bool = False) -> Connection:
     """Open a psycopg2 connection, turning driver noise into one clear line."""
@@ -44,7 +52,7 @@ def connect(location: WarehouseLocation, *, autocommit: bool = False) -> Connect
             first_line = first_line.replace(location.password, "***")
         where = location.redacted()
         raise WarehouseUnavailableError(
-            f"cannot connect to the warehouse at {where}: {first_line} — {_what_to_do(location)}"
+            f"cannot connect to the warehouse at {where}: {first_line} — {_what_to_do(location)}", first_line
         ) from None
     conn.autocommit = autocommit
     return conn
@@ -58,6 +66,58 @@ def _what_to_do(location: WarehouseLocation) -> str:
         f"is PostgreSQL running at {location.host}:{location.port} and are the host, port, user and password"
         " of WAREHOUSE_URL right? (docs/troubleshooting.md)"
     )
+
+
+def lost_warehouse(
+    location: WarehouseLocation, failure: BaseException, during: str
+) -> WarehouseLostError | None:
+    """The one-line error for ``failure`` if the warehouse went away under it, else None.
+
+    Gone means: the failure is (or wraps, as SQLAlchemy and Dagster wrap the driver's errors) a connection
+    that PostgreSQL closed or refused, or the warehouse does not answer now. Dagster keeps its run storage
+    there too, so a warehouse that stops mid-sync fails the sync in Dagster's own code with a SQLAlchemy
+    error and several hundred lines of traceback (measured: 417 lines, issue #18 point 6)."""
+    reason = _connection_lost(failure)
+    try:
+        connect(location).close()
+    except WarehouseUnavailableError as now:
+        reason = now.reason
+    if reason is None:
+        return None
+    if location.password:
+        reason = reason.replace(location.password, "***")
+    return WarehouseLostError(
+        f"the warehouse at {location.redacted()} stopped answering during {during}: {reason} — "
+        f"{_what_to_do(location)}; then run it again: it redoes what was not finished"
+    )
+
+
+def _connection_lost(failure: BaseException) -> str | None:
+    """PostgreSQL's first line if ``failure`` or an error it wraps is a lost or refused connection."""
+    seen: set[int] = set()
+    error: BaseException | None = failure
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        for candidate in (error, getattr(error, "orig", None)):  # SQLAlchemy's DBAPIError keeps the driver's
+            if _is_connection_loss(candidate):
+                text = str(candidate).strip()
+                return text.splitlines()[0] if text else type(candidate).__name__
+        error = error.__cause__ or error.__context__
+    return None
+
+
+# SQLSTATEs of a connection the server ended: admin_shutdown, crash_shutdown, cannot_connect_now (a
+# statement error of the same class 57, query_canceled, is no lost warehouse); class 08 is the connection's
+CONNECTION_ENDED = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _is_connection_loss(error: object) -> bool:
+    if isinstance(error, psycopg2.InterfaceError):  # "connection already closed"
+        return True
+    if not isinstance(error, psycopg2.OperationalError):
+        return False
+    code = error.pgcode  # none when the socket itself failed: the server is gone
+    return code is None or code.startswith("08") or code in CONNECTION_ENDED
 
 
 def ensure_database(server: WarehouseLocation, database: str) -> WarehouseLocation:

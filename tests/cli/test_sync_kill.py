@@ -5,11 +5,16 @@ test holds a lock on the raw tables, as a long query or a busy table would): by 
 manager, ``docker stop``), SIGINT (Ctrl-C sent to the process only) and SIGKILL (nothing of the sync can
 react: dbt must notice its parent is gone, and the next sync marks the orphaned run failed). Leftover
 processes are killed by PID at the end, so a failing test leaves nothing running.
+
+And a warehouse that goes away in the middle of a sync (a PostgreSQL server of the test's own, stopped while
+dbt runs): the sync ends with one line saying so and what to do, and the next one, once the server is back,
+stores exactly what an uninterrupted sync does.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +30,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
-from orchestration.warehouse.location import WarehouseLocation
+from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from tests.ingestion import harness
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.password_roles import (
@@ -218,3 +223,74 @@ def test_sigkilled_sync_leaves_no_dbt_and_its_run_is_failed_by_the_next(fresh_da
         assert_stopped_cleanly(following, fresh_database)
     finally:
         following.kill_everything()
+
+
+def _embedded(data_dir: Path, action: str) -> str:
+    """Start or stop the embedded PostgreSQL under ``data_dir`` in a process of its own (the library keeps
+    per-process state, and this process already runs the tests' server); the server's libpq URI on start."""
+    code = (
+        "import sys; from pathlib import Path; from orchestration.warehouse import embedded;"
+        f" print(embedded.{action}_embedded(Path(sys.argv[1])))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(data_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def own_server() -> Iterator[tuple[Path, WarehouseLocation]]:
+    """A PostgreSQL server of this test's own (the test stops it): its data folder and its warehouse."""
+    # not under pytest's 0700 temporary folders: the server runs as its own OS user when the tests are root
+    data_dir = Path(PROJECT_ROOT / ".data" / f"outage-{os.getpid()}")
+    data_dir.mkdir(parents=True, exist_ok=False)
+    try:
+        server = resolve_warehouse(_embedded(data_dir, "start"))
+        yield data_dir, server.with_database("postgres")
+    finally:
+        _embedded(data_dir, "stop")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
+    own_server, fresh_database, portal, tmp_path
+):
+    """#18 point 6. Before: 417 lines of SQLAlchemy traceback from Dagster's run storage. Now the last line
+    says the warehouse stopped answering, PostgreSQL's reason and what to do; exit 1. The server back, the
+    same sync stores exactly what a sync that was never interrupted stores (fresh_database), nothing lost or
+    doubled, and the interrupted runs end marked failed."""
+    data_dir, warehouse = own_server
+    cut = Sync(warehouse, portal, tmp_path / "cut.log")
+    try:
+        assert wait_for(cut.dbt_processes, 600), "dbt never started:\n" + cut.log.read_text()[-3000:]
+        _embedded(data_dir, "stop")
+        cut.process.wait(timeout=300)
+    finally:
+        cut.kill_everything()
+    output = cut.log.read_text()
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert cut.process.returncode == 1, output
+    assert lines[-1].startswith("error: the warehouse at postgresql://postgres@/postgres?host="), output
+    assert "stopped answering during the sync: " in lines[-1], output
+    assert "then run it again: it redoes what was not finished" in lines[-1], output
+    assert "Traceback" not in output and len(lines) < 30, output
+
+    _embedded(data_dir, "start")
+    for database, log in ((warehouse, "next.log"), (fresh_database, "reference.log")):
+        complete = Sync(database, portal, tmp_path / log)
+        try:
+            assert complete.process.wait(timeout=900) == 0, complete.log.read_text()[-3000:]
+        finally:
+            complete.kill_everything()
+    for table in ("users", "deals", "activities", "calls", "stage_history", "timeline_comments"):
+        assert sorted(harness.stored_versions(warehouse, table)) == sorted(
+            harness.stored_versions(fresh_database, table)
+        ), table
+    for mart, key in (("managerControl_Deal", "deal_id"), ("calls", "call_id")):
+        ids = f'select {key} from marts."{mart}" order by 1'
+        assert harness.query(warehouse, ids) == harness.query(fresh_database, ids), mart
+    assert set(run_statuses(warehouse).values()) <= FINISHED

@@ -3,9 +3,16 @@
 import subprocess
 import sys
 
+import psycopg2
 import pytest
 
-from orchestration.warehouse.bootstrap import SCHEMAS, WarehouseUnavailableError, connect, ensure_warehouse
+from orchestration.warehouse.bootstrap import (
+    SCHEMAS,
+    WarehouseUnavailableError,
+    connect,
+    ensure_warehouse,
+    lost_warehouse,
+)
 from orchestration.warehouse.location import resolve_warehouse
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 
@@ -112,3 +119,33 @@ def test_warehouse_dbt_runs_dbt_on_the_configured_warehouse(fresh_database):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert f"database: {fresh_database.database}" in result.stdout
     assert "All checks passed" in result.stdout
+
+
+def test_only_a_lost_connection_is_a_lost_warehouse(fresh_database):
+    """#18 point 6: a statement error (here a statement timeout, an OperationalError too) while the warehouse
+    answers is not reported as a warehouse gone; a connection the server ended is, even once it is back."""
+    conn = connect(fresh_database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set statement_timeout = 10")
+            with pytest.raises(psycopg2.OperationalError) as timeout:
+                cur.execute("select pg_sleep(1)")
+    finally:
+        conn.close()
+    assert lost_warehouse(fresh_database, timeout.value, "the sync") is None
+    victim, killer = connect(fresh_database), connect(fresh_database, autocommit=True)
+    try:
+        with killer.cursor() as cur:
+            cur.execute("select pg_terminate_backend(%s)", (victim.get_backend_pid(),))
+        with pytest.raises(psycopg2.OperationalError) as ended, victim.cursor() as cur:
+            cur.execute("select 1")
+    finally:
+        victim.close()
+        killer.close()
+    lost = lost_warehouse(fresh_database, RuntimeError("wrapped"), "the sync")
+    assert lost is None  # nothing in it says so, and the warehouse answers
+    try:
+        raise RuntimeError("a step failed") from ended.value
+    except RuntimeError as wrapped:
+        lost = lost_warehouse(fresh_database, wrapped, "the sync")
+    assert lost is not None and "stopped answering during the sync: server closed the connection" in str(lost)
