@@ -66,10 +66,15 @@ def sla_text(alert: SlaAlert, language: str, portal_host: str) -> str:
 
 DIGEST_TEMPLATES = {
     "title": N_("Summary for {day}"),
-    "totals": N_("New deals: {created}, untouched: {untouched}. Calls: {calls}, connected: {connected}."),
+    # the call counts as report 2 names them (orchestration/cli/report_table.py): "connected" alone would
+    # read as the connect rate's numerator, which counts outgoing attempts only (docs/metrics.md)
+    "totals": N_(
+        "New deals: {created}, untouched: {untouched}. Calls: {calls}, connected (all directions): "
+        "{connected}; outgoing attempts: {outgoing}, outgoing connected: {outgoing_connected}."
+    ),
     "manager": N_(
         "{name}: deals {created}, untouched {untouched}, avg response {response} working min; "
-        "calls {calls}, connected {connected}, connect rate {connect_rate}{flags}"
+        "calls {calls}, connected (all directions) {connected}, connect rate {connect_rate}{flags}"
     ),
     # a connect rate with the two counts it divides (outgoing connected / outgoing attempts), as report 2
     "rate": N_("{percent} ({connected} of {outgoing} outgoing)"),
@@ -173,6 +178,8 @@ def digest_text(
             untouched=sum(r["deals_untouched"] for r in deal_rows),
             calls=sum(r["calls_total"] for r in call_rows.values()),
             connected=sum(r["calls_connected"] for r in call_rows.values()),
+            outgoing=sum(r["calls_outgoing"] for r in call_rows.values()),
+            outgoing_connected=sum(r["calls_outgoing_connected"] for r in call_rows.values()),
         )
     )
     for deal in deal_rows:

@@ -36,21 +36,25 @@ CALLS = Report(
         (
             "ru",
             "Сводка за 2026-11-16\n"
-            "Сделок новых: 3, без контакта: 1. Звонков: 42, состоялось: 7.\n"
-            "Анна Петрова: сделок 3, без контакта 1, ср. реакция 180.0 раб. мин; звонков 40, состоялось 5, "
-            "доля дозвонов 12.5 % (4 из 32 исходящих) (много набирает, редко дозванивается)\n"
-            "Олег Ким: сделок 0, без контакта 0, ср. реакция — раб. мин; звонков 2, состоялось 2, "
-            "доля дозвонов — (0 из 0 исходящих)\n"
+            "Сделок новых: 3, без контакта: 1. Звонков: 42, соединённых (все направления): 7; "
+            "исходящих попыток: 32, исходящих соединённых: 4.\n"
+            "Анна Петрова: сделок 3, без контакта 1, ср. реакция 180.0 раб. мин; звонков 40, "
+            "соединённых (все направления) 5, доля дозвонов 12.5 % (4 из 32 исходящих) "
+            "(много набирает, редко дозванивается)\n"
+            "Олег Ким: сделок 0, без контакта 0, ср. реакция — раб. мин; звонков 2, "
+            "соединённых (все направления) 2, доля дозвонов — (0 из 0 исходящих)\n"
             "Дашборд: https://bi.example/d/1",
         ),
         (
             "en",
             "Summary for 2026-11-16\n"
-            "New deals: 3, untouched: 1. Calls: 42, connected: 7.\n"
-            "Анна Петрова: deals 3, untouched 1, avg response 180.0 working min; calls 40, connected 5, "
-            "connect rate 12.5 % (4 of 32 outgoing) (dials a lot, rarely connects)\n"
-            "Олег Ким: deals 0, untouched 0, avg response — working min; calls 2, connected 2, "
-            "connect rate — (0 of 0 outgoing)\n"
+            "New deals: 3, untouched: 1. Calls: 42, connected (all directions): 7; "
+            "outgoing attempts: 32, outgoing connected: 4.\n"
+            "Анна Петрова: deals 3, untouched 1, avg response 180.0 working min; calls 40, "
+            "connected (all directions) 5, connect rate 12.5 % (4 of 32 outgoing) "
+            "(dials a lot, rarely connects)\n"
+            "Олег Ким: deals 0, untouched 0, avg response — working min; calls 2, "
+            "connected (all directions) 2, connect rate — (0 of 0 outgoing)\n"
             "Dashboard: https://bi.example/d/1",
         ),
     ],

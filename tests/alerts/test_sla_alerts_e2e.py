@@ -181,13 +181,13 @@ def test_bad_input_fails_the_run_clearly_loses_nothing_and_is_retried(pipeline: 
 DIGEST_LINE = {
     "ru": re.compile(
         r"^(?P<name>.+): сделок (?P<created>\d+), без контакта (?P<untouched>\d+), ср\. реакция "
-        r"(?P<response>\S+) раб\. мин; звонков (?P<calls>\d+), состоялось (?P<connected>\d+), "
-        r"доля дозвонов (?P<rate>.+? \(\d+ из \d+ исходящих\))"
+        r"(?P<response>\S+) раб\. мин; звонков (?P<calls>\d+), соединённых \(все направления\) "
+        r"(?P<connected>\d+), доля дозвонов (?P<rate>.+? \(\d+ из \d+ исходящих\))"
     ),
     "en": re.compile(
         r"^(?P<name>.+): deals (?P<created>\d+), untouched (?P<untouched>\d+), avg response "
-        r"(?P<response>\S+) working min; calls (?P<calls>\d+), connected (?P<connected>\d+), "
-        r"connect rate (?P<rate>.+? \(\d+ of \d+ outgoing\))"
+        r"(?P<response>\S+) working min; calls (?P<calls>\d+), connected \(all directions\) "
+        r"(?P<connected>\d+), connect rate (?P<rate>.+? \(\d+ of \d+ outgoing\))"
     ),
 }
 # a connect rate as the digest prints it, with the two counts it divides: "12.5 % (4 of 32 outgoing)"
@@ -212,9 +212,17 @@ def as_percent(fraction: Any) -> Decimal | None:
     return None if fraction is None else rounded(Decimal(str(fraction)) * 100, "0.1")
 
 
+# the totals line: (new deals, untouched, calls, connected in any direction, outgoing attempts, outgoing
+# connected), the call counts named as report 2 names them
 DIGEST_TOTALS = {
-    "ru": re.compile(r"^Сделок новых: (\d+), без контакта: (\d+)\. Звонков: (\d+), состоялось: (\d+)\.$"),
-    "en": re.compile(r"^New deals: (\d+), untouched: (\d+)\. Calls: (\d+), connected: (\d+)\.$"),
+    "ru": re.compile(
+        r"^Сделок новых: (\d+), без контакта: (\d+)\. Звонков: (\d+), соединённых \(все направления\): "
+        r"(\d+); исходящих попыток: (\d+), исходящих соединённых: (\d+)\.$"
+    ),
+    "en": re.compile(
+        r"^New deals: (\d+), untouched: (\d+)\. Calls: (\d+), connected \(all directions\): (\d+); "
+        r"outgoing attempts: (\d+), outgoing connected: (\d+)\.$"
+    ),
 }
 DIGEST_TITLE = {"ru": "Сводка за {day}", "en": "Summary for {day}"}
 DIGEST_FLAGS = {  # report 2's pattern flags as the digest names them
@@ -301,7 +309,10 @@ def assert_digest_is_the_reports(
         (day, departments),
     )
     assert int(totals[1]) == created == sum(row["deals_created"] for row in deals.values())
-    assert int(totals[3]) == sum(row.get("calls_total", 0) for row in calls.values())
+    assert [int(count) for count in totals.groups()[2:]] == [
+        sum(row.get(column, 0) for row in calls.values())
+        for column in ("calls_total", "calls_connected", "calls_outgoing", "calls_outgoing_connected")
+    ]
     return departments
 
 
