@@ -74,7 +74,7 @@ def main() -> None:
                     start,
                     end,
                     change_every=timedelta(minutes=args.change_every_min),
-                    progress=print,
+                    progress=lambda line: print(line, flush=True),
                 )
     finally:
         drop_scratch_database(location)
@@ -84,6 +84,20 @@ def main() -> None:
         "history_days": args.days,
         **summary(day),
         "hour": summary(day, timedelta(hours=1)),
+        "per_run": [
+            {
+                "tick": run.tick.at.strftime("%H:%M"),
+                "schedule": run.tick.schedule,
+                "seconds": round(run.seconds, 1),
+                "success": run.success,
+                "failure": run.failure,
+                "requests": run.requests,
+                "changes_into_marts": run.seen,
+                "oldest_lag_min": round(run.worst_lag.total_seconds() / 60, 1),
+                "missed": run.missed,
+            }
+            for run in day.runs
+        ],
         "machine": f"{platform.machine()} {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

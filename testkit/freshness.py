@@ -84,6 +84,7 @@ class RunSample:
     seen: int  # changes the run brought into the marts
     worst_lag: timedelta  # the largest lag among them
     missed: int  # changes made before the run started and still not in the marts after it
+    failure: str = ""  # a failed run's first failed step and the first line of its error
 
     @property
     def seconds(self) -> float:
@@ -240,6 +241,7 @@ def simulate(
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
         ended = now()
+        failure = "" if result.success else first_failure(result)
         pending = changes.unseen()
         seen = in_marts(location, pending)
         for change in seen:
@@ -258,16 +260,30 @@ def simulate(
             seen=len(seen),
             worst_lag=max((ended - c.at for c in seen), default=timedelta(0)),
             missed=sum(1 for c in pending if c not in seen and c.at < began),
+            failure=failure,
         )
         day.runs.append(sample)
         progress(describe(sample))
     return day
 
 
+def first_failure(result: dg.ExecuteInProcessResult) -> str:
+    """Which step failed first and why (its error's first line): a bench run's instance is ephemeral, so
+    the reason is kept here or lost."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            while error is not None and error.cause is not None:  # Dagster's wrapper, then the cause
+                error = error.cause
+            message = error.message.strip().splitlines()[0] if error else "no error recorded"
+            return f"{event.step_key}: {message}"
+    return "the run failed outside any step"
+
+
 def describe(run: RunSample) -> str:
     return (
         f"{run.tick.at:%a %H:%M} {run.tick.schedule}: {run.seconds:5.0f} s "
-        f"{'ok' if run.success else 'FAILED'}, "
+        f"{'ok' if run.success else 'FAILED (' + run.failure + ')'}, "
         f"{run.requests} requests, {run.seen} changes into the marts, the oldest "
         f"{run.worst_lag.total_seconds() / 60:.1f} min old; missed {run.missed}"
     )
