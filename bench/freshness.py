@@ -29,7 +29,7 @@ from orchestration.definitions import build_definitions
 from orchestration.sync import sync
 from orchestration.warehouse.location import resolve_warehouse
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
-from testkit.freshness import SkippingClock, simulate, summary
+from testkit.freshness import SkippingClock, simulate, summary, the_day_so_far
 
 MONDAY = date(2026, 11, 2)  # the day after the generated history, a working day
 
@@ -43,6 +43,11 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=20)
     parser.add_argument("--days", type=int, default=30, help="days of generated history before the day")
     parser.add_argument("--change-every-min", type=float, default=1.0, help="simulated minutes per change")
+    parser.add_argument(
+        "--day-from",
+        help="portal time, HH:MM: the portal changes from then to --from with no pass (not measured), so the "
+        "span's passes re-read the day's window so far (default: no such changes)",
+    )
     parser.add_argument("--json", help="write the summary here too")
     args = parser.parse_args()
 
@@ -65,6 +70,10 @@ def main() -> None:
             with dg.DagsterInstance.ephemeral(tempdir=home) as instance:
                 defs = build_definitions()
                 sync(defs, instance, MONDAY - timedelta(days=1), MONDAY - timedelta(days=1))
+                if args.day_from:
+                    since = datetime.fromisoformat(f"{MONDAY}T{args.day_from}:00+03:00")
+                    every = timedelta(minutes=args.change_every_min)
+                    print(f"the day so far: {the_day_so_far(emulator, clock, since, start, every)} changes")
                 day = simulate(
                     defs,
                     instance,
@@ -82,6 +91,7 @@ def main() -> None:
         "span": f"{start.isoformat()} – {end.isoformat()}",
         "managers": args.managers,
         "history_days": args.days,
+        "day_from": args.day_from,
         **summary(day),
         "hour": summary(day, timedelta(hours=1)),
         "per_run": [

@@ -188,6 +188,20 @@ class LiveChanges:
             thread.join()
 
 
+def the_day_so_far(
+    emulator: Emulator, clock: SkippingClock, since: datetime, until: datetime, every: timedelta
+) -> int:
+    """The portal's changes from ``since`` to ``until`` at the simulation's rate, with no pass between them:
+    a span that starts in the evening then re-reads a whole day's window, as the evening's passes of a real
+    day do. They are not measured (no pass could have brought them in); returns how many were made."""
+    backlog = LiveChanges(emulator, Day())
+    for step in range(int((until - since) / every)):  # at since, since + every, ... before until
+        clock.skip((since + step * every).timestamp() - clock.now())
+        backlog.one()
+    clock.skip(until.timestamp() - clock.now())
+    return backlog.count
+
+
 def in_marts(location: WarehouseLocation, changes: list[Change]) -> set[Change]:
     """Which of ``changes`` the marts hold."""
     found: set[Change] = set()

@@ -22,7 +22,14 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.definitions import build_definitions, defs
 from orchestration.sync import sync
 from orchestration.warehouse.location import WarehouseLocation
-from testkit.freshness import SkippingClock, first_failure, schedule_ticks, simulate, summary
+from testkit.freshness import (
+    SkippingClock,
+    first_failure,
+    schedule_ticks,
+    simulate,
+    summary,
+    the_day_so_far,
+)
 
 # a sync and two passes with real dbt: minutes, more than the default 900 s on a loaded 2-core machine
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
@@ -127,3 +134,21 @@ def test_a_failed_pass_is_reported_with_its_step_and_error() -> None:
     assert first_failure(result) == (
         "count_check: RuntimeError: raw/deals: 3 records in the portal, not stored"
     )
+
+
+def test_the_day_so_far_puts_the_days_changes_on_the_portal_before_an_evening_span() -> None:
+    """bench/freshness.py --day-from: a span that starts at 19:00 finds the portal changed since 08:00 (one
+    change a minute, a third of them new deals), so its passes re-read a whole day's window so far."""
+    portal = generate(GeneratorConfig(seed=5, managers=4, departments=1, days=5, end_date=MONDAY))
+    clock = SkippingClock(datetime.fromisoformat(portal.snapshot_at).timestamp())
+    morning, evening = (datetime.fromisoformat(f"{MONDAY}T{hhmm}:00+03:00") for hhmm in ("08:00", "19:00"))
+    with running_emulator(portal, fast=False, clock=clock) as emulator:
+        made = the_day_so_far(emulator, clock, morning, evening, timedelta(minutes=1))
+        assert abs(clock.now() - evening.timestamp()) < 5  # the span starts on time
+        deals = emulator.live.state.table("deals")
+        assert deals is not None
+        at = deals.positions["DATE_CREATE"]
+        created = [datetime.fromisoformat(r[at]) for r in deals.rows if str(r[at]).startswith(str(MONDAY))]
+    assert made == 11 * 60
+    assert len(created) == made // 3
+    assert morning <= min(created) and max(created) < evening
