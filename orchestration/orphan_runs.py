@@ -37,12 +37,22 @@ def _process_gone(tags: dict[str, str]) -> bool:
         return True
 
 
+def is_orphaned(run: dg.DagsterRun) -> bool:
+    """Whether ``run`` is a STARTED sync run of this host whose process is gone."""
+    return (
+        run.status == dg.DagsterRunStatus.STARTED
+        and run.tags.get(HOST_TAG) == socket.gethostname()
+        and PID_TAG in run.tags
+        and _process_gone(run.tags)
+    )
+
+
 def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     """Fail this host's STARTED sync runs whose process is gone; returns their run IDs."""
     runs = instance.get_runs(
         dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED], tags={HOST_TAG: socket.gethostname()})
     )
-    orphaned = [run for run in runs if PID_TAG in run.tags and _process_gone(run.tags)]
+    orphaned = [run for run in runs if is_orphaned(run)]
     for run in orphaned:
         instance.report_run_failed(
             run,

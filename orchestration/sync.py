@@ -1,9 +1,10 @@
 """Materialise ingestion and marts for a range of days through Dagster.
 
 The same code path as a backfill launched in the UI, in dependency order: the snapshot assets; the
-partitioned change assets over the whole range in ONE run (their single-run backfill policy); the
-unpartitioned dbt models (staging, intermediate, dimensions); the windowed marts over the same range in
-one dbt run. Runs are recorded in the Dagster instance, so they show in the UI afterwards.
+partitioned change assets over the whole range in ONE run (their single-run backfill policy); then one run
+of the unpartitioned dbt models (staging, intermediate, dimensions) and the windowed marts over the same
+range (one dbt invocation each), published together when both passed. Runs are recorded in the Dagster
+instance, so they show in the UI afterwards.
 
 A :class:`SyncObserver` follows each step live: Dagster's events of the step's run as they are stored, and
 the request counters (:class:`~orchestration.bitrix24.stats.ExtractStats`) of every Bitrix24 client the run
@@ -132,7 +133,7 @@ def _is_raw(asset: dg.AssetsDefinition) -> bool:
 
 
 def plan_steps(defs: dg.Definitions, first: str, last: str) -> list[SyncStep]:
-    """The four steps of a sync of the partitions ``first``..``last``, empty ones left out."""
+    """The three steps of a sync of the partitions ``first``..``last``, empty ones left out."""
     window_tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     days = tuple(daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
     # The deletion sweep reads every ID of the portal: it has its own weekly schedule, not a place in a
@@ -151,10 +152,11 @@ def plan_steps(defs: dg.Definitions, first: str, last: str) -> list[SyncStep]:
             days,
             window_tags,
         ),
-        SyncStep("dbt models", tuple(a for a in assets if not _is_raw(a) and a.partitions_def is None)),
+        # the dbt models and the windowed marts in ONE run: its last dbt step publishes what both built,
+        # or nothing (orchestration/warehouse/publish.py)
         SyncStep(
-            f"marts {first} – {last}",
-            tuple(a for a in assets if not _is_raw(a) and a.partitions_def),
+            f"dbt models and marts {first} – {last}",
+            tuple(a for a in assets if not _is_raw(a)),
             days,
             window_tags,
         ),
@@ -207,7 +209,7 @@ def sync(
     progress: Progress = lambda _message: None,
     observer: SyncObserver | None = None,
 ) -> list[ExtractSummary]:
-    """Snapshots → change windows → dbt models → windowed marts, for ``first_day``..``last_day``.
+    """Snapshots → change windows → dbt models and windowed marts, for ``first_day``..``last_day``.
 
     ``observer`` follows the steps live; without one, ``progress`` gets a line at each step's start and end.
     ``progress`` gets a ``warning:`` line per check that failed with WARN severity; one that failed with ERROR

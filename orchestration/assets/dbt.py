@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -24,10 +24,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from jinja2.nativetypes import NativeEnvironment
 
 from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.orphan_runs import is_orphaned
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.settings import DEFAULT_PORTAL_ID
 from orchestration.warehouse import publish
+from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 
 # The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
@@ -266,20 +268,69 @@ def candidate_vars(variables: Mapping[str, object]) -> str:
     return json.dumps({**variables, "marts_schema": publish.CANDIDATE})
 
 
+# the step key of the windowed asset (its definition's name): a run that executes it publishes there
+WINDOWED_STEP = "dbt_windowed_marts"
+
+
+def later_dbt_step(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run executes the windowed dbt step too (after the unpartitioned one: it reads the
+    dimensions), as the run's plan says: a run selecting only some assets may leave it out."""
+    run = context.run
+    if run.execution_plan_snapshot_id is None:
+        return False
+    plan = context.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    return WINDOWED_STEP in plan.step_keys_to_execute
+
+
+def run_finished(instance: dg.DagsterInstance) -> Callable[[str], bool]:
+    """Whether the run holding the candidate has ended (or was killed with its process): its claim is
+    taken over at once instead of when its lease runs out. A run this instance does not know waits for
+    the lease."""
+
+    def finished(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id)
+        return run is not None and (run.is_finished or is_orphaned(run))
+
+    return finished
+
+
 def build_and_publish(
-    dbt: DbtCliResource, variables: Mapping[str, object], location: WarehouseLocation, context: Any
+    dbt: DbtCliResource,
+    variables: Mapping[str, object],
+    location: WarehouseLocation,
+    context: dg.AssetExecutionContext,
+    *,
+    deferred: bool = False,
 ) -> Iterator[Any]:
-    """The production build with the marts in the candidate schema, published into ``marts`` in one
-    transaction when every model and test passed, discarded otherwise (orchestration/warehouse/publish.py)."""
+    """The production build with the marts in the candidate schema. The run's last dbt step publishes what
+    every dbt step of the run built, in one transaction, when all passed (``deferred``: a later step of the
+    run will); a failed step discards the candidate, so a failed run leaves ``marts`` as it was
+    (orchestration/warehouse/publish.py)."""
     args = [*PRODUCTION_BUILD, "--vars", candidate_vars(variables)]
-    with publish.build_lock(location) as conn:
-        publish.prepare_candidate(conn)
-        try:
-            run_results = yield from build_or_explain(dbt, args, context)
-        except BaseException:
-            publish.discard_candidate(conn)
-            raise
-        publish.publish(conn, publish.built_marts(run_results))
+    owner = context.run_id
+    conn = connect(location)
+    try:
+        claim = publish.claim(
+            conn,
+            owner,
+            run_finished(context.instance),
+            on_wait=lambda holder: context.log.info(f"waiting for run {holder} to publish its marts"),
+        )
+        with publish.heartbeat(location, owner):
+            if claim.fresh:
+                publish.prepare_candidate(conn)
+            try:
+                run_results = yield from build_or_explain(dbt, args, context)
+                built = publish.record_built(conn, owner, publish.built_marts(run_results))
+                if deferred:
+                    context.log.info(f"{len(built)} marts built; published with the windowed marts")
+                else:
+                    publish.publish(conn, built, owner)
+            except BaseException:
+                publish.discard_candidate(conn, owner)
+                raise
+    finally:
+        conn.close()
 
 
 def build_dbt_assets(
@@ -308,7 +359,9 @@ def build_dbt_assets(
         location = warehouse.location()
         with connected(dbt, location) as warehouse_dbt:
             reuse_parse(candidate_vars(variables), project, warehouse_dbt)
-            yield from build_and_publish(warehouse_dbt, variables, location, context)
+            yield from build_and_publish(
+                warehouse_dbt, variables, location, context, deferred=later_dbt_step(context)
+            )
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -317,7 +370,7 @@ def build_dbt_assets(
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=LayeredTranslator(),
-        name="dbt_windowed_marts",
+        name=WINDOWED_STEP,
     )
     def dbt_windowed_marts(
         context: dg.AssetExecutionContext,

@@ -30,7 +30,12 @@ from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.i18n import gettext_for
 from orchestration.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.runtime.processes import recorded_services, running_pid, start_background, stop_background
-from orchestration.warehouse.bootstrap import WarehouseUnavailableError, dagster_storage_url, ensure_warehouse
+from orchestration.warehouse.bootstrap import (
+    WarehouseUnavailableError,
+    connect,
+    dagster_storage_url,
+    ensure_warehouse,
+)
 from orchestration.warehouse.embedded import stop_embedded
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
@@ -582,8 +587,13 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     location = _warehouse()
     # dbt run by hand writes `marts` itself: the pipeline's candidate copy of the marts would be stale, so it
     # goes (the next pipeline build copies the marts again; orchestration/warehouse/publish.py)
-    with publish.build_lock(location) as conn:
-        publish.discard_candidate(conn)
+    conn = connect(location)
+    try:  # waits for a pipeline build in progress; its owner names this command
+        owner = f"b24ops warehouse dbt ({os.getpid()})"
+        publish.claim(conn, owner)
+        publish.discard_candidate(conn, owner)
+    finally:
+        conn.close()
     # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.
     dbt = str(Path(sys.executable).parent / "dbt")
     project = str(DBT_PROJECT_DIR)

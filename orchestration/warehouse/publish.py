@@ -11,14 +11,21 @@ privileges, which apply only to tables *created* in ``marts``) and re-creates th
 the candidate in ``marts``. PostgreSQL's DDL is transactional: a reader sees the marts before or after,
 never between. When the build fails, the candidate is dropped; the next build copies the marts again.
 
-A lock serialises builds: two of them would share the candidate.
+One run owns the candidate from its first dbt step to its publish: a lock row keyed by the Dagster run id
+(:func:`claim`), not a session's advisory lock, which ends with the step's process while the candidate must
+outlive it. The run's last dbt step publishes what every dbt step of the run built, together; a failed step
+discards the candidate. A killed run's claim lapses: its lease is renewed while a step builds, and a claim
+whose run Dagster reports finished is taken over at once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg2 import sql
@@ -30,8 +37,13 @@ from orchestration.warehouse.location import WarehouseLocation
 
 PUBLISHED = "marts"
 CANDIDATE = "marts__candidate"
-# pg_advisory_lock's key of the build-and-publish section (any constant unique to this use)
-PUBLISH_LOCK = 0x62323470  # "b24p"
+# the claim on the candidate: one row, the run that builds in it (kept outside the candidate: it outlives it)
+CLAIMS = "marts__publish"
+CLAIM = sql.Identifier(CLAIMS, "candidate_claim")
+# a claim not renewed for this long is free: its run was killed between two heartbeats (or two steps)
+LEASE_SECONDS = 300
+HEARTBEAT_SECONDS = 30
+WAIT_SECONDS = 2.0
 TABLE_KINDS = ("r", "p")
 # present in the candidate while a build runs: found by the next build, it means this one was killed
 BUILDING = sql.Identifier(CANDIDATE, "_build_in_progress")
@@ -114,10 +126,17 @@ def _functions(cur: Cursor, schema: str) -> list[tuple[str, str]]:
     return cur.fetchall()
 
 
-def publish(conn: Connection, tables: Iterable[str]) -> list[str]:
+def publish(conn: Connection, tables: Iterable[str], owner: str | None = None) -> list[str]:
     """Move the candidate's ``tables`` into ``marts`` and re-create its functions there, in ONE transaction;
-    the names moved (those the candidate holds)."""
+    the names moved (those the candidate holds). With ``owner``, only while that run holds the candidate,
+    which the same transaction frees."""
     with conn, conn.cursor() as cur:
+        if owner is not None:
+            if _holder(cur) != owner:
+                raise LostClaimError(f"run {owner}'s claim on {CANDIDATE} lapsed and another run took it")
+            cur.execute(
+                sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null").format(CLAIM)
+            )
         cur.execute(sql.SQL("drop table if exists {}").format(BUILDING))
         present = set(_tables(cur, CANDIDATE))
         moved = sorted(set(tables) & present)
@@ -145,9 +164,16 @@ def publish(conn: Connection, tables: Iterable[str]) -> list[str]:
     return moved
 
 
-def discard_candidate(conn: Connection) -> None:
-    """Drop the candidate after a failed build: it may hold half of it. The next build copies the marts."""
+def discard_candidate(conn: Connection, owner: str | None = None) -> None:
+    """Drop the candidate after a failed build: it may hold half of it. The next build copies the marts.
+    With ``owner``, only while that run holds it, and the claim is freed in the same transaction."""
     with conn, conn.cursor() as cur:
+        if owner is not None:
+            if _holder(cur) != owner:
+                return  # another run took it over: the candidate is its own now
+            cur.execute(
+                sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null").format(CLAIM)
+            )
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(CANDIDATE)))
 
 
@@ -171,13 +197,115 @@ def built_marts(run_results: Mapping[str, Any]) -> list[str]:
     return names
 
 
+class LostClaimError(RuntimeError):
+    """The run's claim on the candidate lapsed and another run took it: this run's build is not published."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run's hold on the candidate: ``fresh`` when this is its first dbt step (the candidate is prepared),
+    ``built`` the marts its earlier steps built there, waiting to be published with the next step's."""
+
+    owner: str
+    fresh: bool
+    built: tuple[str, ...]
+
+
+def _ensure_claim_row(conn: Connection) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(CLAIMS)))
+        cur.execute(
+            sql.SQL(
+                "create table if not exists {} (id boolean primary key default true check (id), owner text,"
+                " built text[] not null default '{{}}', expires_at timestamptz)"
+            ).format(CLAIM)
+        )
+        cur.execute(sql.SQL("insert into {} default values on conflict do nothing").format(CLAIM))
+
+
+def claim(
+    conn: Connection,
+    owner: str,
+    finished: Callable[[str], bool] = lambda _owner: False,
+    on_wait: Callable[[str], None] = lambda _holder: None,
+) -> Claim:
+    """Wait until the candidate is free, this run's already, or its holder's claim lapsed (lease expired, or
+    ``finished`` says the holding run ended), then hold it for ``owner`` (a Dagster run id)."""
+    _ensure_claim_row(conn)
+    while True:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("select owner, built, expires_at < now() from {} for update").format(CLAIM))
+            holder, built, lapsed = cur.fetchone()
+            if holder is None or holder == owner or lapsed or finished(holder):
+                mine = holder == owner
+                cur.execute(
+                    sql.SQL(
+                        "update {} set owner = %s, built = %s, expires_at = now() + make_interval(secs => %s)"
+                    ).format(CLAIM),
+                    (owner, built if mine else [], LEASE_SECONDS),
+                )
+                return Claim(owner, fresh=not mine, built=tuple(built) if mine else ())
+        on_wait(holder)
+        time.sleep(WAIT_SECONDS)
+
+
+def _holder(cur: Cursor) -> str | None:
+    """The run holding the candidate, its claim row locked until the transaction ends."""
+    cur.execute(sql.SQL("select owner from {} for update").format(CLAIM))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def record_built(conn: Connection, owner: str, names: Iterable[str]) -> list[str]:
+    """Add ``names`` to what ``owner`` built in the candidate; everything it built so far."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "update {} set built = array(select distinct unnest(built || %s::text[]) order by 1)"
+                " where owner = %s returning built"
+            ).format(CLAIM),
+            (list(names), owner),
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise LostClaimError(f"run {owner}'s claim on {CANDIDATE} lapsed and another run took it")
+    return list(row[0])
+
+
+def release(conn: Connection, owner: str) -> None:
+    """Free the candidate if ``owner`` holds it."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null where owner = %s").format(
+                CLAIM
+            ),
+            (owner,),
+        )
+
+
 @contextmanager
-def build_lock(location: WarehouseLocation) -> Iterator[Connection]:
-    """A connection holding the build-and-publish lock for as long as the block runs."""
-    conn = connect(location)
+def heartbeat(location: WarehouseLocation, owner: str) -> Iterator[None]:
+    """Renew ``owner``'s lease while the block runs (a dbt build may run longer than the lease)."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        conn = connect(location)
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                with conn, conn.cursor() as cur:
+                    cur.execute(
+                        sql.SQL(
+                            "update {} set expires_at = now() + make_interval(secs => %s) where owner = %s"
+                        ).format(CLAIM),
+                        (LEASE_SECONDS, owner),
+                    )
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=renew, name=f"candidate-claim-{owner}", daemon=True)
+    thread.start()
     try:
-        with conn, conn.cursor() as cur:  # a session's lock: it outlives this transaction
-            cur.execute("select pg_advisory_lock(%s)", (PUBLISH_LOCK,))
-        yield conn
+        yield
     finally:
-        conn.close()  # ends the session, and with it the lock
+        stop.set()
+        thread.join()

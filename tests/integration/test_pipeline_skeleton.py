@@ -140,12 +140,31 @@ def _add_row(table, template: tuple, changes: dict) -> None:
     table.rows.append(tuple({**table.as_dict(template), **changes}[name] for name in table.fields))
 
 
+# a windowed model (built by the partitioned dbt step, never by the unpartitioned one) refuses every write
+REFUSE_WRITES = """
+    create function intermediate.refuse_writes() returns trigger language plpgsql as $$
+    begin raise exception 'refused by the test'; end $$;
+    create trigger refuse_writes before insert or delete on intermediate.int_deals_first_touched
+    for each statement execute function intermediate.refuse_writes();
+"""
+
+
+def _execute(location, statements: str) -> None:
+    conn = connect(location)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statements)
+    finally:
+        conn.close()
+
+
 def test_a_failing_build_leaves_the_published_marts_byte_identical(fresh_database, monkeypatch, tmp_path):
     """#18 point 5. After a published sync, the portal gains an employee and a call whose CALL_TYPE is none of
     1–5: staging's direction test fails, after dbt had already rebuilt the dimensions with the new employee.
     The sync fails naming that test, and every table in marts and what the report functions return is
     byte-identical to before (on the old pipeline dim_managers already listed the employee). Once the portal
-    sends a corrected version of the call, the next sync passes and publishes both."""
+    sends a corrected version of the call, the unpartitioned dbt step passes and the windowed one fails: the
+    dimensions are not published either. Then the next sync passes and publishes both."""
     # a short history, and a sync of only its days: three syncs in one test
     portal = generate(GeneratorConfig(seed=7, managers=6, days=12, end_date=HISTORY_END))
     history = [date.fromisoformat(day) for day in harness.history_days(portal)]
@@ -171,6 +190,19 @@ def test_a_failing_build_leaves_the_published_marts_byte_identical(fresh_databas
     odd = calls.as_dict(calls.rows.pop())
     started = datetime.fromisoformat(odd["CALL_START_DATE"]) + timedelta(seconds=1)
     _add_row(calls, tuple(odd.values()), {"CALL_TYPE": "1", "CALL_START_DATE": started.isoformat()})
+
+    # now the unpartitioned dbt step passes (the dimensions gain the employee) and the windowed one fails:
+    # a windowed model cannot write. The dimensions stay unpublished with the facts (on the old pipeline,
+    # each step published its own marts: dim_managers listed the employee beside the old facts)
+    _execute(fresh_database, REFUSE_WRITES)
+    try:
+        with pytest.raises(SyncFailedError) as failure:
+            _run_sync(fresh_database, portal, monkeypatch, tmp_path, *history)
+    finally:
+        _execute(fresh_database, "drop function intermediate.refuse_writes() cascade")
+    assert "int_deals_first_touched" in str(failure.value), failure.value
+    assert _marts_state(fresh_database) == published
+
     _run_sync(fresh_database, portal, monkeypatch, tmp_path, *history)
     assert (
         _scalar(fresh_database, f"select count(*) from marts.dim_managers where manager_id = {NEW_EMPLOYEE}")

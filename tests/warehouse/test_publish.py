@@ -4,6 +4,8 @@ PostgreSQL; the whole of it, with dbt and Dagster, is tests/integration/test_pip
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -104,3 +106,80 @@ def test_every_mart_is_a_table() -> None:
         and node["config"]["materialized"] not in ("table", "incremental")
     ]  # fmt: skip
     assert views == []
+
+
+def _expire(conn) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute("update marts__publish.candidate_claim set expires_at = now() - interval '1 second'")
+
+
+def test_one_run_holds_the_candidate_across_its_steps(fresh_database) -> None:
+    """The claim is a row keyed by the run, not a session's lock: the run's second dbt step (another
+    process) finds it, with what the first step built, and publishes both together."""
+    first_step, second_step = connect(fresh_database), connect(fresh_database)
+    try:
+        assert publish.claim(first_step, "run-a").fresh
+        publish.prepare_candidate(first_step)
+        with first_step, first_step.cursor() as cur:
+            cur.execute("create table marts__candidate.dims as select 1 as id")
+        assert publish.record_built(first_step, "run-a", ["dims"]) == ["dims"]
+        first_step.close()  # the step's process ends
+
+        again = publish.claim(second_step, "run-a")
+        assert (again.fresh, again.built) == (False, ("dims",))
+        with second_step, second_step.cursor() as cur:
+            cur.execute("create table marts__candidate.facts as select 2 as id")
+        built = publish.record_built(second_step, "run-a", ["facts"])
+        assert publish.publish(second_step, built, "run-a") == ["dims", "facts"]
+        with second_step, second_step.cursor() as cur:
+            assert _rows(cur, "select owner, built from marts__publish.candidate_claim") == [(None, [])]
+    finally:
+        first_step.close()
+        second_step.close()
+
+
+def test_a_killed_runs_claim_does_not_block_the_next_run(fresh_database, monkeypatch) -> None:
+    """A run killed between (or in) its steps never releases its claim: the next run takes it over once
+    Dagster reports the run finished, or once its lease lapses; it prepares the candidate afresh, and the
+    killed run can publish nothing any more."""
+    conn = connect(fresh_database)
+    try:
+        publish.claim(conn, "killed-run")
+        waited: list[str] = []
+        taken = publish.claim(conn, "next-run", finished=lambda run: run == "killed-run")
+        assert taken.fresh and taken.built == ()
+        with pytest.raises(publish.LostClaimError):
+            publish.publish(conn, [], "killed-run")
+        with pytest.raises(publish.LostClaimError):
+            publish.record_built(conn, "killed-run", ["facts"])
+        publish.discard_candidate(conn, "killed-run")  # the candidate is the next run's: left alone
+        with conn, conn.cursor() as cur:
+            assert _rows(cur, "select owner from marts__publish.candidate_claim") == [("next-run",)]
+
+        _expire(conn)  # the next run is killed too, and nobody can tell: its lease lapses
+        assert publish.claim(conn, "third-run", on_wait=waited.append).fresh
+        assert waited == []
+    finally:
+        conn.close()
+
+
+def test_a_live_runs_claim_makes_the_next_run_wait(fresh_database, monkeypatch) -> None:
+    monkeypatch.setattr(publish, "WAIT_SECONDS", 0.05)
+    holder, waiter = connect(fresh_database), connect(fresh_database)
+    try:
+        publish.claim(holder, "running")
+        waited: list[str] = []
+        thread = threading.Thread(
+            target=publish.claim, args=(waiter, "next"), kwargs={"on_wait": waited.append}
+        )
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive() and "running" in waited
+        publish.release(holder, "running")
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        with holder, holder.cursor() as cur:
+            assert _rows(cur, "select owner from marts__publish.candidate_claim") == [("next",)]
+    finally:
+        holder.close()
+        waiter.close()
