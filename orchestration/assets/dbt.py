@@ -28,7 +28,7 @@ from orchestration.orphan_runs import is_orphaned
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import Bitrix24Resource, WarehouseResource
 from orchestration.settings import DEFAULT_PORTAL_ID
-from orchestration.warehouse import publish
+from orchestration.warehouse import publish, slices
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 
@@ -300,12 +300,13 @@ def build_and_publish(
     location: WarehouseLocation,
     context: dg.AssetExecutionContext,
     *,
+    slice_keys: Mapping[str, list[str]],
     deferred: bool = False,
 ) -> Iterator[Any]:
     """The production build with the marts in the candidate schema. The run's last dbt step publishes what
     every dbt step of the run built, in one transaction, when all passed (``deferred``: a later step of the
-    run will); a failed step discards the candidate, so a failed run leaves ``marts`` as it was
-    (orchestration/warehouse/publish.py)."""
+    run will); a failed step undoes the run's build in the candidate, so a failed run leaves ``marts`` as it
+    was (orchestration/warehouse/publish.py)."""
     args = [*PRODUCTION_BUILD, "--vars", candidate_vars(variables)]
     owner = context.run_id
     conn = connect(location)
@@ -318,7 +319,7 @@ def build_and_publish(
         )
         with publish.heartbeat(location, owner):
             if claim.fresh:
-                publish.prepare_candidate(conn)
+                publish.prepare_candidate(conn, slice_keys)
             try:
                 run_results = yield from build_or_explain(dbt, args, context)
                 built = publish.record_built(conn, owner, publish.built_marts(run_results))
@@ -338,6 +339,8 @@ def build_dbt_assets(
 ) -> list[dg.AssetsDefinition]:
     """The dbt models as two asset definitions, from ``project``'s manifest (see :func:`prepared_project`);
     ``sales_department_ids`` is B24_SALES_DEPARTMENTS (the models' ``sales_department_ids`` var)."""
+    # the incremental marts stay in the candidate between builds and reach `marts` by the rows they wrote
+    slice_keys = slices.slice_keys(json.loads(project.manifest_path.read_text()))
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -360,7 +363,12 @@ def build_dbt_assets(
         with connected(dbt, location) as warehouse_dbt:
             reuse_parse(candidate_vars(variables), project, warehouse_dbt)
             yield from build_and_publish(
-                warehouse_dbt, variables, location, context, deferred=later_dbt_step(context)
+                warehouse_dbt,
+                variables,
+                location,
+                context,
+                slice_keys=slice_keys,
+                deferred=later_dbt_step(context),
             )
 
     @dbt_assets(
@@ -385,6 +393,6 @@ def build_dbt_assets(
         }
         location = warehouse.location()
         with connected(dbt, location) as warehouse_dbt:
-            yield from build_and_publish(warehouse_dbt, variables, location, context)
+            yield from build_and_publish(warehouse_dbt, variables, location, context, slice_keys=slice_keys)
 
     return [dbt_models, dbt_windowed_marts]

@@ -591,7 +591,7 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     try:  # waits for a pipeline build in progress; its owner names this command
         owner = f"b24ops warehouse dbt ({os.getpid()})"
         publish.claim(conn, owner)
-        publish.discard_candidate(conn, owner)
+        publish.drop_candidate(conn, owner)
     finally:
         conn.close()
     # The dbt beside this Python (as the Dagster assets run it), with the connection profiles.yml reads.

@@ -1,20 +1,26 @@
-"""The marts are published all-or-nothing: dbt builds them in a candidate schema, a passing build moves them
-into ``marts`` in one transaction (docs/decisions.md, "Marts published all-or-nothing").
+"""The marts are published all-or-nothing: dbt builds them in a candidate schema, a passing run publishes
+them into ``marts`` in one transaction (docs/decisions.md, "Marts published all-or-nothing").
 
-While dbt runs, the dashboards read ``marts`` as the last passing build left it. dbt's models and tests write
-``marts__candidate`` (the ``marts_schema`` var of macros/generate_schema_name.sql). The candidate holds a
-copy of every published mart before the build starts, so that incremental marts grow from the published
-rows and the models read the dimensions another build published. When the build and all its tests pass,
-one transaction drops each rebuilt mart from ``marts``, moves the candidate's table in (``ALTER TABLE … SET
-SCHEMA``: no copy; its indexes move with it), gives it the old table's grants (or the schema's default
-privileges, which apply only to tables *created* in ``marts``) and re-creates the report-layer functions of
-the candidate in ``marts``. PostgreSQL's DDL is transactional: a reader sees the marts before or after,
-never between. When the build fails, the candidate is dropped; the next build copies the marts again.
+While dbt runs, the dashboards read ``marts`` as the last passing run left it. dbt's models and tests write
+``marts__candidate`` (the ``marts_schema`` var of macros/generate_schema_name.sql), which is kept in step
+with ``marts`` between runs:
 
-One run owns the candidate from its first dbt step to its publish: a lock row keyed by the Dagster run id
+* the incremental marts stay in the candidate from run to run; triggers log the keys of the rows a build
+  writes there (orchestration/warehouse/slices.py), and the publish applies those rows to ``marts`` —
+  a run's publish costs what the run wrote, not the mart's history;
+* the marts dbt rebuilds whole (tables, seeds) are moved into ``marts`` (``ALTER TABLE … SET SCHEMA``: no
+  copy; indexes move with them) with the grants of the tables they replace (or the schema's default
+  privileges, which apply only to tables *created* in ``marts``), and copied back before the next build;
+* the report-layer functions of the candidate are re-created in ``marts``.
+
+All in one transaction, and PostgreSQL's DDL is transactional: a reader sees the marts before or after,
+never between. A failed build is undone in the candidate: the logged marts get their published rows back
+on the keys the build wrote, the other tables it may have written go (copied again next time).
+
+One run owns the candidate from its first dbt step to its publish: a claim row keyed by the Dagster run id
 (:func:`claim`), not a session's advisory lock, which ends with the step's process while the candidate must
 outlive it. The run's last dbt step publishes what every dbt step of the run built, together; a failed step
-discards the candidate. A killed run's claim lapses: its lease is renewed while a step builds, and a claim
+discards the build. A killed run's claim lapses: its lease is renewed while a step builds, and a claim
 whose run Dagster reports finished is taken over at once.
 """
 
@@ -23,22 +29,24 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 
-from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse import slices
+from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect
 from orchestration.warehouse.location import WarehouseLocation
 
 PUBLISHED = "marts"
 CANDIDATE = "marts__candidate"
 # the claim on the candidate: one row, the run that builds in it (kept outside the candidate: it outlives it)
-CLAIMS = "marts__publish"
+CLAIMS = slices.LOGS
 CLAIM = sql.Identifier(CLAIMS, "candidate_claim")
 # a claim not renewed for this long is free: its run was killed between two heartbeats (or two steps)
 LEASE_SECONDS = 300
@@ -79,19 +87,87 @@ def _in_schema(definition: str, old: str, new: str) -> str:
     return re.sub(rf'(?<![\w"]){re.escape(old)}(?=\.)|"{re.escape(old)}"(?=\.)', new, definition)
 
 
-def prepare_candidate(conn: Connection) -> list[str]:
+def _marker_present(cur: Cursor) -> bool:
+    cur.execute("select to_regclass(%s)", (BUILDING.as_string(cur),))
+    return cur.fetchone()[0] is not None
+
+
+def _candidate_tables(cur: Cursor) -> list[str]:
+    return [name for name in _tables(cur, CANDIDATE) if name != BUILDING.strings[-1]]
+
+
+def _published(cur: Cursor, name: str) -> bool:
+    cur.execute("select to_regclass(%s)", (sql.Identifier(PUBLISHED, name).as_string(cur),))
+    return cur.fetchone()[0] is not None
+
+
+def _same_columns(cur: Cursor, name: str) -> bool:
+    return slices.columns(cur, CANDIDATE, name) == slices.columns(cur, PUBLISHED, name)
+
+
+def _roll_back(cur: Cursor) -> None:
+    """Bring the candidate back in step with ``marts`` after a build that did not publish: the logged
+    marts get their published rows back on the keys the build wrote; every other table the build may have
+    written or rebuilt goes (the next build copies it)."""
+    steady = slices.in_step(cur, CANDIDATE)
+    kept: dict[str, list[str] | None] = {}
+    for name in _candidate_tables(cur):
+        key = steady.get(name)
+        if key and _published(cur, name) and _same_columns(cur, name):
+            slices.apply(cur, name, key, source=PUBLISHED, target=CANDIDATE)
+            kept[name] = key
+        else:
+            cur.execute(sql.SQL("drop table {}").format(sql.Identifier(CANDIDATE, name)))
+            slices.stop_capture(cur, name)
+    cur.execute(sql.SQL("drop table if exists {}").format(BUILDING))
+    slices.record_in_step(cur, CANDIDATE, kept)
+    # the build's post-hooks may have rewritten or added functions: the published ones come back
+    for signature, _definition in _functions(cur, CANDIDATE):
+        cur.execute(f"drop function {signature}")
+    _copy_functions(cur, source=PUBLISHED, target=CANDIDATE)
+
+
+def _copy_functions(cur: Cursor, source: str, target: str) -> None:
+    """Re-create the functions of schema ``source`` in ``target``, their bodies reading ``target``."""
+    # the functions read each other: their bodies are checked when called, not in creation order
+    cur.execute("set local check_function_bodies = off")
+    for signature, definition in _functions(cur, source):
+        copied = _in_schema(signature, source, target)
+        # dropped first: CREATE OR REPLACE cannot change a function's result columns
+        cur.execute(f"drop function if exists {copied}")
+        cur.execute(_in_schema(definition, source, target))
+
+
+def prepare_candidate(conn: Connection, keys: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Give the candidate a copy of every published table it lacks, and mark it as being built; the names
-    copied. A mark left by an earlier build means that build was killed half-way: its candidate goes."""
+    copied. The incremental marts (``keys``: name → slice key, :func:`slices.slice_keys`) get their writes
+    logged from now on, so that they stay in the candidate, in step with ``marts``, from build to build.
+    A mark left by an earlier build means that build ended without publishing (killed): it is rolled back
+    first. A candidate table not recorded in step (left by an older version, or with another slice key)
+    goes and is copied again."""
+    keys = keys or {}
     with conn, conn.cursor() as cur:
-        cur.execute("select to_regclass(%s)", (BUILDING.as_string(cur),))
-        if cur.fetchone()[0] is not None:
-            cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(CANDIDATE)))
+        slices.ensure_in_step_table(cur)
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(CANDIDATE)))
+        if _marker_present(cur):
+            _roll_back(cur)
         cur.execute(sql.SQL("create table {} ()").format(BUILDING))
-        present = set(_tables(cur, CANDIDATE))
-        missing = [name for name in _tables(cur, PUBLISHED) if name not in present]
+        steady = slices.in_step(cur, CANDIDATE)
+        kept: dict[str, list[str] | None] = {}
+        for name in _candidate_tables(cur):
+            wanted = list(keys[name]) if name in keys else None
+            if name in steady and steady[name] == wanted:
+                kept[name] = wanted
+            else:
+                cur.execute(sql.SQL("drop table {}").format(sql.Identifier(CANDIDATE, name)))
+                slices.stop_capture(cur, name)
+        missing = [name for name in _tables(cur, PUBLISHED) if name not in kept]
         for name in missing:
             _copy_table(cur, name)
+            kept[name] = list(keys[name]) if name in keys else None
+            if name in keys:
+                slices.capture(cur, CANDIDATE, name, keys[name])
+        slices.record_in_step(cur, CANDIDATE, kept)
     return missing
 
 
@@ -127,9 +203,10 @@ def _functions(cur: Cursor, schema: str) -> list[tuple[str, str]]:
 
 
 def publish(conn: Connection, tables: Iterable[str], owner: str | None = None) -> list[str]:
-    """Move the candidate's ``tables`` into ``marts`` and re-create its functions there, in ONE transaction;
-    the names moved (those the candidate holds). With ``owner``, only while that run holds the candidate,
-    which the same transaction frees."""
+    """In ONE transaction: apply to ``marts`` the rows the build wrote into the candidate's logged marts,
+    move the candidate's other ``tables`` (rebuilt whole) into ``marts``, and re-create the candidate's
+    functions there; the names published. With ``owner``, only while that run holds the candidate, which
+    the same transaction frees. The logged marts stay in the candidate, in step with ``marts``."""
     with conn, conn.cursor() as cur:
         if owner is not None:
             if _holder(cur) != owner:
@@ -137,36 +214,51 @@ def publish(conn: Connection, tables: Iterable[str], owner: str | None = None) -
             cur.execute(
                 sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null").format(CLAIM)
             )
+        slices.ensure_in_step_table(cur)
         cur.execute(sql.SQL("drop table if exists {}").format(BUILDING))
-        present = set(_tables(cur, CANDIDATE))
-        moved = sorted(set(tables) & present)
-        for name in moved:
-            grants = _grants(cur, name)
-            cur.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(PUBLISHED, name)))
-            cur.execute(
-                sql.SQL("alter table {} set schema {}").format(
-                    sql.Identifier(CANDIDATE, name), sql.Identifier(PUBLISHED)
-                )
+        steady = slices.in_step(cur, CANDIDATE)
+        present = set(_candidate_tables(cur))
+        wanted = set(tables)
+        kept: dict[str, list[str] | None] = {}
+        published: set[str] = set()
+        for name in sorted(present):
+            key = steady.get(name)
+            if key and _published(cur, name) and _same_columns(cur, name):
+                if slices.logged(cur, name):
+                    slices.apply(cur, name, key, source=CANDIDATE, target=PUBLISHED)
+                    published.add(name)
+                kept[name] = key
+            elif name in steady and name not in wanted:
+                kept[name] = key  # not written by this build: still the published rows
+        for name in sorted((present & wanted) - set(kept)):
+            slices.stop_capture(cur, name)  # its columns changed: it goes whole, and is copied back
+            _move(cur, name)
+            published.add(name)
+        _copy_functions(cur, source=CANDIDATE, target=PUBLISHED)
+        slices.record_in_step(cur, CANDIDATE, kept)
+    return sorted(published | (wanted & set(kept)))
+
+
+def _move(cur: Cursor, name: str) -> None:
+    """The candidate's ``name`` replaces the published one, with its grants (no copy: indexes move too)."""
+    grants = _grants(cur, name)
+    cur.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(PUBLISHED, name)))
+    cur.execute(
+        sql.SQL("alter table {} set schema {}").format(
+            sql.Identifier(CANDIDATE, name), sql.Identifier(PUBLISHED)
+        )
+    )
+    for privilege, grantee in grants:
+        cur.execute(
+            sql.SQL("grant {} on {} to {}").format(
+                sql.SQL(privilege), sql.Identifier(PUBLISHED, name), sql.SQL(grantee)
             )
-            for privilege, grantee in grants:
-                cur.execute(
-                    sql.SQL("grant {} on {} to {}").format(
-                        sql.SQL(privilege), sql.Identifier(PUBLISHED, name), sql.SQL(grantee)
-                    )
-                )
-        # the functions read each other: their bodies are checked when called, not in creation order
-        cur.execute("set local check_function_bodies = off")
-        for signature, definition in _functions(cur, CANDIDATE):
-            published = _in_schema(signature, CANDIDATE, PUBLISHED)
-            # dropped first: CREATE OR REPLACE cannot change a function's result columns
-            cur.execute(f"drop function if exists {published}")
-            cur.execute(_in_schema(definition, CANDIDATE, PUBLISHED))
-    return moved
+        )
 
 
 def discard_candidate(conn: Connection, owner: str | None = None) -> None:
-    """Drop the candidate after a failed build: it may hold half of it. The next build copies the marts.
-    With ``owner``, only while that run holds it, and the claim is freed in the same transaction."""
+    """Undo a failed build in the candidate: it may hold half of it (:func:`_roll_back`). With ``owner``,
+    only while that run holds it, and the claim is freed in the same transaction."""
     with conn, conn.cursor() as cur:
         if owner is not None:
             if _holder(cur) != owner:
@@ -174,7 +266,26 @@ def discard_candidate(conn: Connection, owner: str | None = None) -> None:
             cur.execute(
                 sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null").format(CLAIM)
             )
+        slices.ensure_in_step_table(cur)
+        cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(CANDIDATE)))
+        _roll_back(cur)
+
+
+def drop_candidate(conn: Connection, owner: str | None = None) -> None:
+    """Drop the candidate whole: dbt run by hand writes ``marts`` directly, so no copy is in step any more.
+    The next build copies the marts again."""
+    with conn, conn.cursor() as cur:
+        if owner is not None and _holder(cur) != owner:
+            return
+        slices.ensure_in_step_table(cur)
+        for name in slices.in_step(cur, CANDIDATE):
+            slices.stop_capture(cur, name)
+        cur.execute(sql.SQL("delete from {}").format(slices.IN_STEP))
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(CANDIDATE)))
+        if owner is not None:
+            cur.execute(
+                sql.SQL("update {} set owner = null, built = '{{}}', expires_at = null").format(CLAIM)
+            )
 
 
 def built_marts(run_results: Mapping[str, Any]) -> list[str]:
@@ -289,9 +400,10 @@ def heartbeat(location: WarehouseLocation, owner: str) -> Iterator[None]:
     stop = threading.Event()
 
     def renew() -> None:
-        conn = connect(location)
-        try:
-            while not stop.wait(HEARTBEAT_SECONDS):
+        conn: Connection | None = None
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                conn = conn or connect(location)
                 with conn, conn.cursor() as cur:
                     cur.execute(
                         sql.SQL(
@@ -299,7 +411,11 @@ def heartbeat(location: WarehouseLocation, owner: str) -> Iterator[None]:
                         ).format(CLAIM),
                         (LEASE_SECONDS, owner),
                     )
-        finally:
+            except (psycopg2.Error, WarehouseUnavailableError):  # a lost connection: the next beat reconnects
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
             conn.close()
 
     thread = threading.Thread(target=renew, name=f"candidate-claim-{owner}", daemon=True)

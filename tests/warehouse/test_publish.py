@@ -183,3 +183,57 @@ def test_a_live_runs_claim_makes_the_next_run_wait(fresh_database, monkeypatch) 
     finally:
         holder.close()
         waiter.close()
+
+
+def _facts(cur, schema: str) -> list[tuple]:
+    return _rows(cur, f"select * from {schema}.facts order by day, manager")
+
+
+def test_an_incremental_mart_stays_in_the_candidate_and_is_published_by_the_rows_written(fresh_database):
+    """The daily facts replace whole days (slice key ``day``): a run's publish applies the days it wrote to
+    ``marts`` and keeps the candidate's table, so the next build copies nothing of it. A failed build and a
+    killed one are undone in the candidate by the same days, from ``marts``."""
+    keys = {"facts": ["day"]}
+    conn = connect(fresh_database)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("create table marts.facts (day int, manager int, value text)")
+            cur.execute("create index facts_day on marts.facts (day)")
+            cur.execute(
+                "insert into marts.facts select d, m, 'v1'"
+                " from generate_series(1, 3) d, generate_series(1, 2) m"
+            )
+        assert publish.prepare_candidate(conn, keys) == ["facts"]
+        with conn, conn.cursor() as cur:  # the build: day 3 again, a new day 4, a rebuilt table mart
+            cur.execute("delete from marts__candidate.facts where day = 3")
+            cur.execute("insert into marts__candidate.facts values (3, 1, 'v2'), (4, 1, 'v2'), (4, 2, 'v2')")
+            cur.execute("create table marts__candidate.dims as select 1 as manager")
+        assert publish.publish(conn, ["facts", "dims"]) == ["dims", "facts"]
+        with conn, conn.cursor() as cur:
+            assert _facts(cur, "marts") == _facts(cur, "marts__candidate")
+            assert ("3", "1", "v2") in {tuple(map(str, row)) for row in _facts(cur, "marts")}
+            assert len(_facts(cur, "marts")) == 7
+            assert _rows(cur, "select count(*) from pg_trigger where tgrelid = 'marts.facts'::regclass") == [
+                (0,)
+            ]
+
+        assert publish.prepare_candidate(conn, keys) == ["dims"]  # the moved table only: facts stayed
+        with conn, conn.cursor() as cur:  # a build that fails half-way
+            cur.execute("delete from marts__candidate.facts where day in (1, 4)")
+            cur.execute("insert into marts__candidate.facts values (1, 1, 'half')")
+            cur.execute("create function marts__candidate.half() returns int language sql as $$ select 1 $$")
+        publish.discard_candidate(conn)
+        with conn, conn.cursor() as cur:
+            assert _facts(cur, "marts__candidate") == _facts(cur, "marts")
+            assert _rows(cur, "select to_regprocedure('marts__candidate.half()')") == [(None,)]
+
+        # the failed build may have rebuilt the table marts: they are copied again, the logged ones are not
+        assert publish.prepare_candidate(conn, keys) == ["dims"]
+        with conn, conn.cursor() as cur:  # a build killed half-way (-9): nothing undoes it but the next one
+            cur.execute("update marts__candidate.facts set value = 'killed' where day = 2")
+        assert publish.prepare_candidate(conn, keys) == ["dims"]
+        with conn, conn.cursor() as cur:
+            assert _facts(cur, "marts__candidate") == _facts(cur, "marts")
+            assert _rows(cur, "select count(*) from marts__publish.changes__facts") == [(0,)]
+    finally:
+        conn.close()
