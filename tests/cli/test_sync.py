@@ -88,7 +88,10 @@ def assert_progress_matches_summary(stdout: str, first: str, last: str) -> None:
     rows = sum(summary[asset][0] for asset in REFERENCE_ASSETS)
     requests = sum(summary[asset][1] for asset in REFERENCE_ASSETS)
     assert f" 6/6 assets {rows:,} rows · {requests:,} requests " in reference
-    assert any(line.startswith(f"marts {first} – {last} ━") and " partitions " in line for line in lines)
+    assert any(
+        line.startswith(f"dbt models and marts {first} – {last} ━") and " partitions " in line
+        for line in lines
+    )
 
 
 def test_a_failed_check_fails_the_sync_with_one_line_per_check(fresh_database):
