@@ -1,11 +1,17 @@
 """An incremental run over a window after late data arrives leaves the marts as a full refresh builds them,
 and re-running the window changes nothing; a run at a later snapshot moves the backlog as a full refresh
-at that snapshot does."""
+at that snapshot does. The portal has leads (#15), so the request models are compared too."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+from psycopg2.extensions import cursor as Cursor
+
+from bitrix24_emulator.generator import generate
 from bitrix24_emulator.generator.history import portal_as_of
 from bitrix24_emulator.model import PortalData
 from orchestration.assets.dbt import WINDOWED_MARTS
@@ -13,7 +19,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt
 from testkit.raw_from_portal import load_portal
-from tests.marts.conftest import build_models_and_seeds, dbt_vars
+from tests.marts.conftest import PORTAL_CONFIG, build_models_and_seeds, dbt_vars
 
 MARTS = (
     'marts."managerControl_Deal"',
@@ -24,7 +30,19 @@ MARTS = (
     "marts.fct_manager_daily_backlog",
     "marts.fct_manager_call_patterns",
     "marts.dim_departments",
+    'marts."managerControl_Request"',
+    "marts.fct_manager_daily_leads",
+    "marts.fct_lead_backlog_spans",
+    "intermediate.int_request_chains",
+    "intermediate.int_requests_first_touched",
+    "intermediate.int_lead_contacts_unioned",
 )
+
+
+@pytest.fixture(scope="module")
+def portal() -> PortalData:
+    """The shared marts portal with a share of the requests arriving as leads."""
+    return generate(replace(PORTAL_CONFIG, lead_share=0.3))
 
 
 def _checksums(location: WarehouseLocation) -> dict[str, str]:
@@ -33,7 +51,9 @@ def _checksums(location: WarehouseLocation) -> dict[str, str]:
         with conn.cursor() as cur:
             out = {}
             for mart in MARTS:
-                rows = "coalesce(string_agg(t::text, '|' order by t::text), '')"
+                # staged_at says when a row was written, not what it holds
+                row = "(to_jsonb(t) - 'staged_at')::text"
+                rows = f"coalesce(string_agg({row}, '|' order by {row}), '')"
                 cur.execute(f"select count(*) || ':' || md5({rows}) from {mart} as t")
                 out[mart] = cur.fetchone()[0]
             return out
@@ -56,14 +76,91 @@ def test_window_run_after_late_data_equals_full_refresh(
         "window_start": window_start.date().isoformat(),
         "window_end": (snapshot + timedelta(days=1)).date().isoformat(),
     }
+    # ... and a lead converted long ago, first contacted on the lead, is reassigned (nothing else of its
+    # chain changed in the window): only the lead's change can bring the chain into the run
+    request_id, old_responsible = _reassign_a_quiet_converted_lead(fresh_database, portal, window, snapshot)
     run_dbt(fresh_database, "run", "--vars", dbt_vars(portal, **window))
     incremental = _checksums(fresh_database)
+    assert _responsible(fresh_database, request_id) != old_responsible
     # 3. re-running the same partition changes nothing
     run_dbt(fresh_database, "run", "--vars", dbt_vars(portal, **window))
     assert _checksums(fresh_database) == incremental
     # 4. a full refresh over the same raw data
     run_dbt(fresh_database, "run", "--full-refresh", "--vars", dbt_vars(portal))
     assert _checksums(fresh_database) == incremental
+
+
+def _responsible(location: WarehouseLocation, request_id: str) -> int:
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                'select responsible_id from marts."managerControl_Request" where request_id = %s',
+                (request_id,),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _compiled_rows(
+    location: WarehouseLocation, portal: PortalData, window: dict[str, str], query: str
+) -> Cursor:
+    """Rows of ``query`` (dbt Jinja) compiled with the window's vars."""
+    compiled = run_dbt(
+        location, "compile", "--quiet", "--vars", dbt_vars(portal, **window), "--inline", query
+    ).stdout.strip()
+    conn = connect(location, autocommit=True)
+    cur = conn.cursor()
+    cur.execute(compiled)
+    return cur
+
+
+def _reassign_a_quiet_converted_lead(
+    location: WarehouseLocation, portal: PortalData, window: dict[str, str], snapshot: datetime
+) -> tuple[str, int]:
+    """Store a new version of a converted lead (a lead-to-deal chain first contacted on the lead, that no
+    record of changed in the window) with another responsible, edited in the window; returns the chain's
+    request_id and its responsible before."""
+    # staging as the unpartitioned run leaves it, so the window's change sets can be asked
+    run_dbt(location, "run", "--exclude", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **window))
+    cur = _compiled_rows(
+        location,
+        portal,
+        window,
+        """
+        select mart.request_id, mart.lead_id, mart.responsible_id,
+               (select min(user_id) from {{ ref('stg_bitrix24__users') }} as users
+                where users.user_type = 'employee' and users.user_id <> mart.responsible_id)
+        from {{ ref('managerControl_Request') }} as mart
+        where mart.request_kind = 'lead_to_deal' and mart.first_touch_on_lead
+          and mart.request_id not in ({{ requests_changed_in_window() }})
+        order by mart.request_id
+        limit 1
+        """,
+    )
+    request_id, lead_id, old_responsible, new_responsible = cur.fetchone()
+    edited = (snapshot - timedelta(hours=2)).isoformat()
+    cur.execute(
+        """
+        insert into raw.leads (portal_id, id, change_stamp, payload_hash, payload, partition_key)
+        select portal_id, id, %(edited)s, md5(payload_hash || 'reassigned'),
+               payload || %(edits)s::jsonb, partition_key
+        from raw.leads
+        where id = %(lead_id)s
+        order by change_stamp desc nulls last, last_seen_at desc
+        limit 1
+        """,
+        {
+            "lead_id": lead_id,
+            "edited": edited,
+            "edits": json.dumps(
+                {"ASSIGNED_BY_ID": str(new_responsible), "DATE_MODIFY": edited, "MODIFY_BY_ID": str(new_responsible)}
+            ),
+        },
+    )
+    cur.connection.close()
+    return request_id, old_responsible
 
 
 def _deal_mart_checksum(location: WarehouseLocation) -> tuple[str, int]:

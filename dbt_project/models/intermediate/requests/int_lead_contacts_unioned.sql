@@ -1,11 +1,19 @@
 {#- Every contact with a lead by a real employee, whatever its kind, before or after the lead's creation:
     the deal rules applied to leads (macros/requests/record_contacts.sql; lead status moves count as stage
-    changes, a lead edit as lead_edit). Rebuilt whole on every run (a table): leads are a fraction of the
-    activity volume and the request chain needs all of them; the deals' contacts stay incremental. -#}
+    changes, a lead edit as lead_edit).
+
+    Incremental (delete+insert on lead_id), as int_deal_contacts_unioned: a window run re-derives every
+    contact of the leads changed in the window (macros/requests/requests_changed_in_window.sql), converted or
+    not. The pre-hook empties those leads first (a lead whose only contact was deleted loses it). -#}
 {{
     config(
         tags=['partitioned_daily'],
+        materialized='incremental',
+        unique_key='lead_id',
         indexes=[{'columns': ['lead_id']}],
+        pre_hook="{% if is_incremental() %}delete from {{ this }}
+                  where lead_id in ({{ leads_changed_in_window() }}){% endif %}",
+        post_hook="{{ delete_vanished_records('leads', 'lead_id', ref('stg_bitrix24__leads'), 'lead_id') }}",
     )
 }}
 with
@@ -17,6 +25,7 @@ with
     id_column='lead_id',
     comment_type='lead',
     edit_kind='lead_edit',
+    scope=leads_changed_in_window() if is_incremental() else none,
 ) }}
 
 select * from final

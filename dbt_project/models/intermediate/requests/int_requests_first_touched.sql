@@ -3,24 +3,43 @@
     (int_deal_contacts_unioned, int_lead_contacts_unioned). Ties as for deals: the kind listed first, the
     lower row id; then the lead's contact before the deal's. The responsible is the ASSIGNED_BY_ID of the
     record the first contact was on; while untouched, the deal's, else the lead's (docs/decisions.md
-    "Requests": REST shows only the current responsible of a record). -#}
+    "Requests": REST shows only the current responsible of a record).
+
+    Incremental (delete+insert on request_id): a window run re-computes the chains int_request_chains
+    re-computed in its latest build (the window's changed leads and deals, whichever record of the chain
+    changed); the pre-hook empties the window's chains first, so a chain that no longer exists goes. -#}
 {{
     config(
         tags=['partitioned_daily'],
-        indexes=[{'columns': ['request_id'], 'unique': true}],
+        materialized='incremental',
+        unique_key='request_id',
+        indexes=[
+            {'columns': ['request_id'], 'unique': true},
+            {'columns': ['first_touch_at']},
+            {'columns': ['staged_at']},
+        ],
+        pre_hook="{{ delete_requests_changed_in_window() }}",
     )
 }}
+-- the window's change sets (macros/deal_handling, macros/requests) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__lead_stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
 with
 
-chains as (
+chains as not materialized (
     select * from {{ ref('int_request_chains') }}
+    {% if is_incremental() %}
+    where staged_at = (select max(staged_at) from {{ ref('int_request_chains') }})
+    {% endif %}
 ),
 
-leads as (
+leads as not materialized (
     select * from {{ ref('stg_bitrix24__leads') }}
 ),
 
-deals as (
+deals as not materialized (
     select * from {{ ref('stg_bitrix24__deals') }}
 ),
 
@@ -32,40 +51,40 @@ chain_records as (
     union all
     select chains.request_id, 2, deals.deal_id, deals.responsible_id
     from chains
-    inner join deals on deals.lead_id = chains.lead_id
-    where chains.lead_id is not null
-    union all
-    select chains.request_id, 2, deals.deal_id, deals.responsible_id
-    from chains
-    inner join deals on deals.deal_id = chains.deal_id
-    where chains.lead_id is null
+    cross join lateral unnest(chains.deal_ids) as chain_deals (deal_id)
+    inner join deals on deals.deal_id = chain_deals.deal_id
 ),
 
-contacts as (
-    select 1 as owner_type_id, lead_id as record_id, contact_at, contact_kind, contact_kind_rank,
-           source_row_id, contact_by
-    from {{ ref('int_lead_contacts_unioned') }}
+-- the contacts of those records, one join per owner type (each an index probe in a window run)
+chain_contacts as (
+    select chain_records.request_id, chain_records.owner_type_id, chain_records.responsible_id,
+           contacts.contact_at, contacts.contact_kind, contacts.contact_kind_rank, contacts.source_row_id,
+           contacts.contact_by
+    from chain_records
+    inner join {{ ref('int_lead_contacts_unioned') }} as contacts on contacts.lead_id = chain_records.record_id
+    where chain_records.owner_type_id = 1
     union all
-    select 2, deal_id, contact_at, contact_kind, contact_kind_rank, source_row_id, contact_by
-    from {{ ref('int_deal_contacts_unioned') }}
+    select chain_records.request_id, chain_records.owner_type_id, chain_records.responsible_id,
+           contacts.contact_at, contacts.contact_kind, contacts.contact_kind_rank, contacts.source_row_id,
+           contacts.contact_by
+    from chain_records
+    inner join {{ ref('int_deal_contacts_unioned') }} as contacts on contacts.deal_id = chain_records.record_id
+    where chain_records.owner_type_id = 2
 ),
 
 first_contacts as (
-    select distinct on (chain_records.request_id)
-        chain_records.request_id,
-        contacts.contact_at as first_touch_at,
-        contacts.contact_kind as first_touch_kind,
-        contacts.contact_by as first_touch_by,
-        contacts.owner_type_id = 1 as first_touch_on_lead,
-        chain_records.responsible_id
-    from chain_records
-    inner join chains on chains.request_id = chain_records.request_id
-    inner join contacts
-        on contacts.owner_type_id = chain_records.owner_type_id
-        and contacts.record_id = chain_records.record_id
-    where contacts.contact_at >= chains.started_at
-    order by chain_records.request_id, contacts.contact_at, contacts.contact_kind_rank, contacts.source_row_id,
-             contacts.owner_type_id, contacts.contact_by
+    select distinct on (chain_contacts.request_id)
+        chain_contacts.request_id,
+        chain_contacts.contact_at as first_touch_at,
+        chain_contacts.contact_kind as first_touch_kind,
+        chain_contacts.contact_by as first_touch_by,
+        chain_contacts.owner_type_id = 1 as first_touch_on_lead,
+        chain_contacts.responsible_id
+    from chain_contacts
+    inner join chains on chains.request_id = chain_contacts.request_id
+    where chain_contacts.contact_at >= chains.started_at
+    order by chain_contacts.request_id, chain_contacts.contact_at, chain_contacts.contact_kind_rank,
+             chain_contacts.source_row_id, chain_contacts.owner_type_id, chain_contacts.contact_by
 ),
 
 untouched_responsible as (
@@ -92,7 +111,8 @@ final as (
 
         -- timestamps
         chains.started_at,
-        first_contacts.first_touch_at
+        first_contacts.first_touch_at,
+        {{ staged_at() }} as staged_at
     from chains
     left join first_contacts on first_contacts.request_id = chains.request_id
     left join untouched_responsible on untouched_responsible.request_id = chains.request_id

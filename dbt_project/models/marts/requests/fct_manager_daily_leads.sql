@@ -1,17 +1,33 @@
 {#- Lead conversion per manager and day the lead was created (portal date): leads created, converted (a
     status with S semantics), junk (F), still in work (P), as the leads stand at the data's snapshot.
-    Additive: any period sums; conversion rate = converted / leads at query time. -#}
+    Additive: any period sums; conversion rate = converted / leads at query time.
+
+    Incremental (delete+insert on created_date): a window run re-computes the creation days of the leads
+    changed in the window (macros/requests/requests_changed_in_window.sql), every manager of each; the
+    pre-hook empties those days first (a day whose only lead was deleted). -#}
 {{
     config(
         tags=['partitioned_daily'],
+        materialized='incremental',
+        unique_key='created_date',
+        pre_hook="{% if is_incremental() %}delete from {{ this }}
+                  where created_date = any(array({{ lead_days_changed_in_window() }})){% endif %}",
         post_hook="{{ create_lead_outcomes_function(this) }}",
         indexes=[{'columns': ['manager_id', 'created_date'], 'unique': true}],
     )
 }}
 with
 
+-- the window's change sets (macros/requests) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__lead_stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
 leads as (
     select * from {{ ref('stg_bitrix24__leads') }}
+    {% if is_incremental() %}
+    -- = any(array(...)): an array parameter, not a semi-join PostgreSQL cannot estimate
+    where {{ portal_date('created_at') }} = any(array({{ lead_days_changed_in_window() }}))
+    {% endif %}
 ),
 
 final as (

@@ -4,10 +4,20 @@
     on any of its records; untouched chains carry pending minutes up to snapshot_at. On a deals-only portal
     every chain is one deal and its row equals the deal's row in managerControl_Deal. A chain without a
     responsible keeps responsible_id empty and counts under manager_id 0 (docs/metrics.md "Unassigned
-    records"). Rebuilt whole on each run (a table). -#}
+    records").
+
+    Incremental (delete+insert on request_id), as managerControl_Deal: a window run re-computes the chains
+    int_requests_first_touched re-computed in its latest build (a lead, a deal, or a contact of any record of
+    the chain changed in the window, or the chain was young: macros/requests/requests_changed_in_window.sql)
+    and every untouched chain (its pending minutes grow with the snapshot); the other rows hold at the new
+    snapshot (no backlog columns here), and their snapshot_at says when they were computed. The pre-hook
+    empties the window's chains first, so a chain that no longer exists goes. -#}
 {{
     config(
         tags=['partitioned_daily'],
+        materialized='incremental',
+        unique_key='request_id',
+        pre_hook="{{ delete_requests_changed_in_window() }}",
         alias='managerControl_Request',
         post_hook="{{ create_request_handling_function(this) }}",
         indexes=[
@@ -20,8 +30,27 @@
 }}
 with
 
-requests as (
+-- the window's change sets (macros/deal_handling, macros/requests) read these in incremental runs only:
+-- depends_on: {{ ref('stg_bitrix24__activities') }}
+-- depends_on: {{ ref('stg_bitrix24__stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__lead_stage_history') }}
+-- depends_on: {{ ref('stg_bitrix24__timeline_comments') }}
+-- depends_on: {{ ref('stg_bitrix24__leads') }}
+-- depends_on: {{ ref('stg_bitrix24__deals') }}
+first_touches as not materialized (
     select * from {{ ref('int_requests_first_touched') }}
+),
+
+requests as (
+    select * from first_touches
+    {% if is_incremental() %}
+    where request_id in (
+        select request_id from first_touches
+        where staged_at = (select max(staged_at) from first_touches)
+        union
+        select request_id from first_touches where first_touch_at is null
+    )
+    {% endif %}
 ),
 
 users as (
