@@ -73,9 +73,11 @@ EXPECTED_GRAPH = {
     "staging/stg_bitrix24__leads": ("staging", ["raw/deletions", "raw/leads"]),
     "staging/stg_bitrix24__lead_stage_history": ("staging", ["raw/deletions", "raw/lead_stage_history"]),
     "staging/stg_bitrix24__lead_statuses": ("staging", ["staging/stg_bitrix24__stages"]),
+    # the request models are incremental: their change sets read the window's staging tables (#15)
     "intermediate/int_lead_contacts_unioned": (
         "intermediate",
         [
+            "raw/deletions",
             "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__calls",
             "staging/stg_bitrix24__lead_stage_history",
@@ -86,7 +88,14 @@ EXPECTED_GRAPH = {
     ),
     "intermediate/int_request_chains": (
         "intermediate",
-        ["staging/stg_bitrix24__deals", "staging/stg_bitrix24__leads"],
+        [
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__stage_history",
+            "staging/stg_bitrix24__timeline_comments",
+        ],
     ),
     "intermediate/int_requests_first_touched": (
         "intermediate",
@@ -94,8 +103,12 @@ EXPECTED_GRAPH = {
             "intermediate/int_deal_contacts_unioned",
             "intermediate/int_lead_contacts_unioned",
             "intermediate/int_request_chains",
+            "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__lead_stage_history",
             "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__stage_history",
+            "staging/stg_bitrix24__timeline_comments",
         ],
     ),
     # snapshot_at() reads raw deals and activities (the instant the data stands for)
@@ -106,18 +119,34 @@ EXPECTED_GRAPH = {
             "intermediate/int_working_time_lookup",
             "raw/activities",
             "raw/deals",
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__stage_history",
+            "staging/stg_bitrix24__timeline_comments",
             "staging/stg_bitrix24__users",
         ],
     ),
-    "marts/fct_manager_daily_leads": ("marts", ["staging/stg_bitrix24__leads"]),
+    "marts/fct_manager_daily_leads": (
+        "marts",
+        [
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__lead_stage_history",
+            "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__timeline_comments",
+        ],
+    ),
     "marts/fct_lead_backlog_spans": (
         "marts",
         [
             "raw/activities",
+            "raw/deletions",
             "raw/leads",
             "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__lead_stage_history",
             "staging/stg_bitrix24__leads",
+            "staging/stg_bitrix24__timeline_comments",
         ],
     ),
 }

@@ -193,7 +193,7 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project, dbt: DbtCliRe
 # build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
 # Which is which, each model says in its own config — `tags=['partitioned_daily']` — so moving its file to
 # another folder does not change how it is built (tests/definitions/test_partitioning.py). The request
-# models (leads + deals, #15) are tables rebuilt whole, but they read the per-deal contacts: tagged too.
+# models (leads + deals, #15) are incremental by change window like the deal models: tagged too.
 PARTITIONED_TAG = "partitioned_daily"
 WINDOWED_MARTS = f"tag:{PARTITIONED_TAG}"
 
