@@ -172,13 +172,14 @@ def _new_versions(cur, start: datetime, end: datetime, label: str) -> dict[str, 
     return counts
 
 
-def _has_raw_rows(location: WarehouseLocation) -> bool:
+def _loaded_slices(location: WarehouseLocation) -> set[int]:
+    """The slices raw already holds: each is loaded in one transaction, all its tables or none, and its
+    deal ids lie in [slice × ID_SHIFT, (slice + 1) × ID_SHIFT), so an interrupted load resumes."""
     conn = connect(location)
     try:
         with conn.cursor() as cur:
-            cur.execute("select exists (select 1 from raw.deals)")
-            (exists,) = cur.fetchone()
-        return exists
+            cur.execute("select distinct id / %s from raw.deals", (ID_SHIFT,))
+            return {int(index) for (index,) in cur.fetchall()}
     finally:
         conn.close()
 
@@ -207,6 +208,16 @@ def _timed(cur, statement: str) -> float:
 
 
 MART = 'marts."managerControl_Deal"'
+REQUEST_MART = 'marts."managerControl_Request"'
+# the request models (#15), whose node times the report lists in every run
+REQUEST_MODELS = (
+    "int_lead_contacts_unioned",
+    "int_request_chains",
+    "int_requests_first_touched",
+    "managerControl_Request",
+    "fct_manager_daily_leads",
+    "fct_lead_backlog_spans",
+)
 FLOOR = (
     "create table bench_result as select d.deal_id, d.responsible_id, d.created_at, d.first_touch_at, "
     "extract(epoch from d.first_touch_at - d.created_at) / 60 as response_minutes, "
@@ -265,8 +276,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--database",
-        help="use this database, created if missing; skip generation and loading if its raw.deals has "
-        "rows (an earlier --load-only or --keep run); never dropped",
+        help="use this database, created if missing; generate and load only the slices its raw.deals "
+        "lacks (an earlier --load-only or --keep run, or one interrupted); never dropped",
     )
     parser.add_argument("--load-only", action="store_true", help="stop after loading raw (implies --keep)")
     args = parser.parse_args()
@@ -290,7 +301,8 @@ def main() -> None:
     full_vars = {"snapshot_at": snapshot.isoformat()}
     try:
         load_seconds: list[tuple[float, float]] = []
-        for index in range(0 if _has_raw_rows(location) else args.slices):
+        present = _loaded_slices(location)
+        for index in (index for index in range(args.slices) if index not in present):
             started = time.perf_counter()
             config = GeneratorConfig(
                 seed=args.seed + index,
@@ -334,7 +346,14 @@ def main() -> None:
 
         with conn.cursor() as cur:
             report["mart_rows"] = _counts(
-                cur, [MART, "marts.calls", "marts.fct_manager_daily_deals", "marts.fct_manager_daily_calls"]
+                cur,
+                [
+                    MART,
+                    REQUEST_MART,
+                    "marts.calls",
+                    "marts.fct_manager_daily_deals",
+                    "marts.fct_manager_daily_calls",
+                ],
             )
             cur.execute(f"vacuum analyze {MART}")
             working = f"create table bench_result as {_compiled(location, json.dumps(full_vars), WORKING)}"
@@ -394,6 +413,7 @@ def _print(report: dict[str, Any]) -> None:
     print(f"\nfull dbt build {full['wall_s']:.1f} s wall; node execution times add up to {total:.1f} s")
     for unique_id, seconds in sorted(full["nodes"].items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {_short(unique_id):60} {seconds:8.1f} s {100 * seconds / total:5.1f} %")
+    _print_request_models("full build", full["nodes"])
     tests = sum(s for u, s in full["nodes"].items() if u.startswith(("test.", "unit_test.")))
     print(f"  all data and unit tests together: {tests:.1f} s {100 * tests / total:.1f} %")
     print("mart rows:", report["mart_rows"])
@@ -417,6 +437,12 @@ def _print(report: dict[str, Any]) -> None:
         nodes = {**run["rest"]["nodes"], **run["windowed_marts"]["nodes"]}
         for unique_id, seconds in sorted(nodes.items(), key=lambda kv: -kv[1])[:8]:
             print(f"    {_short(unique_id):60} {seconds:8.1f} s")
+        _print_request_models(f"{run['window_days']}-day window", nodes)
+
+
+def _print_request_models(label: str, nodes: dict[str, float]) -> None:
+    times = {u.rsplit(".", 1)[-1]: s for u, s in nodes.items() if u.startswith("model.")}
+    print(f"  request models, {label}: " + ", ".join(f"{m} {times.get(m, 0):.1f} s" for m in REQUEST_MODELS))
 
 
 if __name__ == "__main__":

@@ -134,6 +134,9 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     )
     assert cur.fetchone()[0] == 0
     assert len(rewritten) < all_deals
+    # the request mart too (#15): on a deals-only portal each chain is one deal, and the run rewrote the
+    # chains of exactly those deals (the snapshot did not move, so no backlog count moved a deal's row)
+    assert _rewritten(cur, 'marts."managerControl_Request"', "deal_id", before) == rewritten
 
     # the daily facts re-computed some days, not all of them
     cur.execute("select count(distinct report_date) from marts.fct_manager_daily_calls")
