@@ -155,7 +155,11 @@ def _reassign_a_quiet_converted_lead(
             "lead_id": lead_id,
             "edited": edited,
             "edits": json.dumps(
-                {"ASSIGNED_BY_ID": str(new_responsible), "DATE_MODIFY": edited, "MODIFY_BY_ID": str(new_responsible)}
+                {
+                    "ASSIGNED_BY_ID": str(new_responsible),
+                    "DATE_MODIFY": edited,
+                    "MODIFY_BY_ID": str(new_responsible),
+                }
             ),
         },
     )
