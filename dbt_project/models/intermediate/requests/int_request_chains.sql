@@ -35,9 +35,15 @@ changed_requests as (
     from (
         {{ requests_changed_in_window() }}
         union
+        -- one GIN probe per changed deal (@>): a single && with the whole set as its array took 10 s on
+        -- 7,429 deals (70 managers, a 7-day window) against 0.13 s
         select stored.request_id
-        from {{ this }} as stored
-        where stored.deal_ids && array({{ deals_changed_in_window() }})
+        from ({{ deals_changed_in_window() }}) as changed_deals (deal_id)
+        cross join lateral (
+            select chains.request_id
+            from {{ this }} as chains
+            where chains.deal_ids @> array[changed_deals.deal_id]
+        ) as stored
     ) as changed
     where request_id is not null
 ),
