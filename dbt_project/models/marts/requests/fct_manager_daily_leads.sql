@@ -4,7 +4,8 @@
 
     Incremental (delete+insert on created_date): a window run re-computes the creation days of the leads
     changed in the window (macros/requests/requests_changed_in_window.sql), every manager of each; the
-    pre-hook empties those days first (a day whose only lead was deleted). -#}
+    pre-hook empties those days first (a day whose only lead was deleted). created_date is indexed: the
+    pre-hook and the publish step (orchestration/warehouse/slices.py) replace rows by it. -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -13,7 +14,7 @@
         pre_hook="{% if is_incremental() %}delete from {{ this }}
                   where created_date = any(array({{ lead_days_changed_in_window() }})){% endif %}",
         post_hook="{{ create_lead_outcomes_function(this) }}",
-        indexes=[{'columns': ['manager_id', 'created_date'], 'unique': true}],
+        indexes=[{'columns': ['manager_id', 'created_date'], 'unique': true}, {'columns': ['created_date']}],
     )
 }}
 with
