@@ -69,12 +69,30 @@ SCOPE = """
     )
 """
 
+
 # The numbers are dbt's report functions over the period (macros/reports/report_functions.sql); this
 # module only slices, rounds and sorts them.
-DEALS = f"""
+def _per_manager(columns: str, *functions: tuple[str, str]) -> str:
+    """One row per manager of the report's scope, ``columns`` read from the dbt functions ``functions``
+    (``(alias, call)`` pairs, each left-joined on the manager), sorted by ``{order}``."""
+    joins = "".join(
+        f"""
+    left join marts.{call} as {alias} on {alias}.manager_id = scope.manager_id"""
+        for alias, call in functions
+    )
+    return f"""
     with {SCOPE}
     select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(handling.deals_created, 0) as deals_created,
+           {columns}
+    from scope{joins}
+    order by {{order}} nulls last, scope.manager_name
+"""
+
+
+PERIOD = "(%(from)s, %(to)s)"
+
+DEALS = _per_manager(
+    """coalesce(handling.deals_created, 0) as deals_created,
            coalesce(handling.deals_touched, 0) as deals_touched,
            coalesce(handling.deals_untouched, 0) as deals_untouched,
            round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
@@ -85,20 +103,15 @@ DEALS = f"""
            round(backlog.avg_open_deals_without_planned_activities, 1)
                as avg_open_deals_without_planned_activities,
            backlog.as_of_date as backlog_as_of,
-           backlog.as_of_is_exact as backlog_exact
-    from scope
-    left join marts.manager_deal_handling(%(from)s, %(to)s) as handling
-        on handling.manager_id = scope.manager_id
-    left join marts.manager_deal_backlog(%(from)s, %(to)s) as backlog on backlog.manager_id = scope.manager_id
-    order by {{order}} nulls last, scope.manager_name
-"""
+           backlog.as_of_is_exact as backlog_exact""",
+    ("handling", f"manager_deal_handling{PERIOD}"),
+    ("backlog", f"manager_deal_backlog{PERIOD}"),
+)
 
-CALLS = f"""
-    with {SCOPE}
-    -- each rate stands right after the two sums it divides: connect rate = outgoing connected / outgoing
-    -- attempts (incoming calls are in neither), average talk = talk seconds / connected (any direction)
-    select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(traffic.calls_total, 0) as calls_total,
+# Each rate stands right after the two sums it divides: connect rate = outgoing connected / outgoing
+# attempts (incoming calls are in neither), average talk = talk seconds / connected (any direction).
+CALLS = _per_manager(
+    """coalesce(traffic.calls_total, 0) as calls_total,
            coalesce(traffic.calls_incoming, 0) as calls_incoming,
            coalesce(traffic.calls_missed, 0) as calls_missed,
            coalesce(traffic.calls_outgoing, 0) as calls_outgoing,
@@ -110,20 +123,15 @@ CALLS = f"""
            coalesce(patterns.dials_a_lot_rarely_connects, false) as dials_a_lot_rarely_connects,
            coalesce(patterns.connects_but_cannot_hold, false) as connects_but_cannot_hold,
            coalesce(patterns.is_flagged, false) as is_flagged,
-           patterns.pattern_reason
-    from scope
-    left join marts.manager_call_traffic(%(from)s, %(to)s) as traffic on traffic.manager_id = scope.manager_id
-    left join marts.manager_call_patterns(%(from)s, %(to)s) as patterns
-        on patterns.manager_id = scope.manager_id
-    order by {{order}} nulls last, scope.manager_name
-"""
+           patterns.pattern_reason""",
+    ("traffic", f"manager_call_traffic{PERIOD}"),
+    ("patterns", f"manager_call_patterns{PERIOD}"),
+)
 
 # Report 1 per request (a lead and its deal as one chain) from marts.manager_request_handling(from, to), the
 # lead outcomes beside it from marts.manager_lead_outcomes(from, to) (macros/reports/request_functions.sql).
-REQUESTS = f"""
-    with {SCOPE}
-    select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(handling.requests_created, 0) as requests_created,
+REQUESTS = _per_manager(
+    """coalesce(handling.requests_created, 0) as requests_created,
            coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
            coalesce(handling.requests_touched, 0) as requests_touched,
            coalesce(handling.requests_untouched, 0) as requests_untouched,
@@ -132,33 +140,25 @@ REQUESTS = f"""
            coalesce(outcomes.leads_created, 0) as leads_created,
            coalesce(outcomes.leads_converted, 0) as leads_converted,
            coalesce(outcomes.leads_junk, 0) as leads_junk,
-           coalesce(outcomes.leads_in_work, 0) as leads_in_work
-    from scope
-    left join marts.manager_request_handling(%(from)s, %(to)s) as handling
-        on handling.manager_id = scope.manager_id
-    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
-        on outcomes.manager_id = scope.manager_id
-    order by {{order}} nulls last, scope.manager_name
-"""
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work""",
+    ("handling", f"manager_request_handling{PERIOD}"),
+    ("outcomes", f"manager_lead_outcomes{PERIOD}"),
+)
 
 # Report 1 per lead: the leads created in the period and how they stand (marts.manager_lead_outcomes), and
 # the lead backlog at the end of the period's last day (marts.manager_lead_backlog: open leads with an
 # overdue activity or none planned, by the deals' backlog rules).
-LEADS = f"""
-    with {SCOPE}
-    select scope.manager_id, scope.manager_name, scope.department_name,
-           coalesce(outcomes.leads_created, 0) as leads_created,
+LEADS = _per_manager(
+    """coalesce(outcomes.leads_created, 0) as leads_created,
            coalesce(outcomes.leads_converted, 0) as leads_converted,
            coalesce(outcomes.leads_junk, 0) as leads_junk,
            coalesce(outcomes.leads_in_work, 0) as leads_in_work,
            coalesce(backlog.leads_with_overdue_activities, 0) as leads_with_overdue_activities,
-           coalesce(backlog.open_leads_without_planned_activities, 0) as open_leads_without_planned_activities
-    from scope
-    left join marts.manager_lead_outcomes(%(from)s, %(to)s) as outcomes
-        on outcomes.manager_id = scope.manager_id
-    left join marts.manager_lead_backlog(%(to)s) as backlog on backlog.manager_id = scope.manager_id
-    order by {{order}} nulls last, scope.manager_name
-"""
+           coalesce(backlog.open_leads_without_planned_activities, 0)
+               as open_leads_without_planned_activities""",
+    ("outcomes", f"manager_lead_outcomes{PERIOD}"),
+    ("backlog", "manager_lead_backlog(%(to)s)"),
+)
 
 
 # One subtotal row per department of the slice, printed above the manager rows: dbt's
