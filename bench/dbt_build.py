@@ -42,7 +42,7 @@ from psycopg2 import sql
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData, Table
-from orchestration.assets.dbt import PRODUCTION_BUILD, WINDOWED_MARTS
+from orchestration.defs.dbt import PRODUCTION_BUILD, WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect, ensure_database, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.raw_load import load_versions
@@ -363,7 +363,7 @@ def main() -> None:
             report["mart_copy_floor_s"] = _timed(cur, f"create table bench_result as select * from {MART}")
 
         # The unpartitioned asset passes the same vars every day and reuses one parse (reuse_parse in
-        # orchestration/assets/dbt.py): its runs here get a target folder of their own, parsed once
+        # orchestration/defs/dbt.py): its runs here get a target folder of their own, parsed once
         # beforehand; the windowed runs' vars change with the window, so they parse the whole project.
         run_dbt(location, "parse", "--vars", json.dumps(UNPARTITIONED_VARS), target=UNPARTITIONED_TARGET)
         report["incremental"] = []

@@ -38,11 +38,11 @@ import requests
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.partitions import ChangeWindow
-from orchestration.assets.raw_changes import CHANGE_FEEDS, ChangeFeed, fetch_changes, window_params
-from orchestration.assets.raw_snapshots import SNAPSHOTS, SnapshotContext
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings
 from orchestration.bitrix24.batch import command
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS, ChangeFeed, fetch_changes, window_params
+from orchestration.defs.ingestion.raw_snapshots import SNAPSHOTS, SnapshotContext
+from orchestration.defs.partitions import ChangeWindow
 
 RATE = 2.0  # requests per second, standard plan
 BUDGET_SHARE = 480.0 / 600.0  # operating seconds a method may use per wall second, sustained

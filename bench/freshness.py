@@ -25,8 +25,8 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
-from orchestration.definitions import build_definitions
-from orchestration.sync import sync
+from orchestration.defs.definitions import build_definitions
+from orchestration.runtime.sync import sync
 from orchestration.warehouse.location import resolve_warehouse
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from testkit.freshness import SkippingClock, simulate, summary, the_day_so_far

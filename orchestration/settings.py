@@ -1,7 +1,7 @@
 """Every setting of b24ops, read from the environment in this one module.
 
 The edges read :class:`Settings` once — the CLI when a command starts, the Dagster code location when
-Dagster loads it (:func:`orchestration.definitions.code_location`) — and hand the values down: resources,
+Dagster loads it (:func:`orchestration.defs.definitions.code_location`) — and hand the values down: resources,
 the CLI's commands and the processes it starts receive them, nothing below reads the environment again or
 writes it to talk to itself. ``README.md`` (Configuration) and ``.env.example`` list the same variables
 (tests/test_settings.py).

@@ -1,6 +1,6 @@
 """Superset configuration for b24ops, read by the Superset process through ``SUPERSET_CONFIG_PATH``.
 
-Everything deployment-specific comes from the environment that ``orchestration/superset/server.py``
+Everything deployment-specific comes from the environment that ``orchestration/runtime/superset_server.py``
 (or docker-compose) sets: no secret and no password lives in this file.
 """
 

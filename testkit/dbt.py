@@ -50,12 +50,12 @@ def run_dbt(
 
 
 def private_dbt_project(folder: Path) -> tuple[DbtProject, DbtCliResource]:
-    """A copy of the dbt project in ``folder`` and a dbt resource on it, as ``orchestration.assets.dbt``
+    """A copy of the dbt project in ``folder`` and a dbt resource on it, as ``orchestration.defs.dbt``
     makes them: for tests of the project's shared state (target/partial_parse.msgpack), which another test
     running side by side (pytest-xdist) may rewrite at any moment in the real project."""
     from dagster_dbt import DbtCliResource, DbtProject
 
-    from orchestration.assets.dbt import DBT_EXECUTABLE
+    from orchestration.defs.dbt import DBT_EXECUTABLE
 
     copy = folder / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))

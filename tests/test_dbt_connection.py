@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from orchestration.assets.dbt import (
+from orchestration.defs.dbt import (
     build_or_explain,
     connected,
     dbt_resource,
@@ -67,7 +67,7 @@ def test_a_run_through_the_rendered_profile_reuses_the_parse(tmp_path: Path) -> 
 @pytest.mark.integration
 def test_a_failing_dbt_test_is_named_not_the_command_line(fresh_database) -> None:
     """#18 point 6: dagster-dbt says only "The dbt CLI process with command … failed"; the failure names the
-    test (the sync prints that message as its root cause, see orchestration/run_errors.py)."""
+    test (the sync prints that message as its root cause, see orchestration/defs/run_errors.py)."""
     conn = connect(fresh_database)
     try:
         load_versions(

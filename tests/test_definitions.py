@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.definitions import defs
+from orchestration.defs.definitions import defs
 from orchestration.paths import PROJECT_ROOT
 
 EXPECTED_GRAPH = {

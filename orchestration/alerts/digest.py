@@ -1,6 +1,6 @@
 """The morning digest: each head of department gets, once per day at the start of their working day, report 1
 and report 2 of their last working day for their department tree — the same queries as ``b24ops report``
-(orchestration/cli/reports.py), so the digest and the reports cannot disagree — then the headline numbers
+(orchestration/reports.py), so the digest and the reports cannot disagree — then the headline numbers
 against the same weekday of the previous 4 weeks and the requests still untouched in the tree, both from dbt's
 functions (marts.department_headline, marts.department_untouched).
 
@@ -23,7 +23,7 @@ from orchestration.alerts.delivery import Outcome, deliver_open
 from orchestration.alerts.messages import digest_text
 from orchestration.alerts.recipients import availability, recipient_languages
 from orchestration.bitrix24 import Bitrix24Client
-from orchestration.cli.reports import Slice, run_report
+from orchestration.reports import Slice, run_report
 from orchestration.warehouse.location import WarehouseLocation
 
 KIND = "digest"

@@ -164,7 +164,7 @@ def digest_text(
     headline: Sequence[dict[str, Any]] = (),
     untouched: Sequence[dict[str, Any]] | None = None,
 ) -> str:
-    """Report 1 and report 2 of ``day`` (orchestration/cli/reports.py ``Report`` objects), one line per
+    """Report 1 and report 2 of ``day`` (orchestration/reports.py ``Report`` objects), one line per
     manager; the totals are sums of counts only (an average of averages would be wrong). Then the
     headline numbers against the previous 4 weeks and the requests still untouched, when given."""
     _ = gettext_for(language)

@@ -25,10 +25,11 @@ from orchestration.cli.language import configured_language
 from orchestration.cli.managers_report import print_managers_per_department
 from orchestration.cli.periods import DEFAULT_DAYS, PeriodError, report_period
 from orchestration.cli.report_table import REPORT, extract_summary_table, report_table, report_title
-from orchestration.cli.reports import SORT_COLUMNS, Slice, as_csv, as_json, run_report
 from orchestration.cli.run_logs import beside_capture, log_file, output_to
 from orchestration.i18n import gettext_for
 from orchestration.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.reports import SORT_COLUMNS, Slice, as_csv, as_json, run_report
+from orchestration.runtime.embedded_postgres import stop_embedded
 from orchestration.runtime.processes import recorded_services, running_pid, start_background, stop_background
 from orchestration.warehouse.bootstrap import (
     WarehouseUnavailableError,
@@ -36,12 +37,11 @@ from orchestration.warehouse.bootstrap import (
     dagster_storage_url,
     ensure_warehouse,
 )
-from orchestration.warehouse.embedded import stop_embedded
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
 if TYPE_CHECKING:
+    from orchestration.runtime.sync import ExtractSummary
     from orchestration.settings import Settings
-    from orchestration.sync import ExtractSummary
 
 # Dagster, dbt, the asset definitions and the settings (pydantic) are imported inside the commands that use
 # them: importing them costs seconds (the settings: half of what is left) that `--help` and the quick
@@ -77,12 +77,13 @@ err_console = _console(stderr=True)
 
 UI_HOST = "127.0.0.1"
 # The failures printed as one line, by the module that defines them. A module not loaded raised none, so
-# telling them apart imports nothing (the Bitrix24 client brings requests, orchestration.sync Dagster).
+# telling them apart imports nothing (the Bitrix24 client brings requests, orchestration.runtime.sync
+# Dagster).
 ONE_LINE_ERRORS = {
     "orchestration.warehouse.bootstrap": "WarehouseUnavailableError",
     "orchestration.warehouse.location": "WarehouseConfigError",
     "orchestration.bitrix24.errors": "Bitrix24Error",
-    "orchestration.sync": "SyncFailedError",
+    "orchestration.runtime.sync": "SyncFailedError",
 }
 DAY_FORMAT = "%Y-%m-%d"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -153,7 +154,7 @@ def _sync_with_progress(
     named at the end (and in the error if a step fails). ``portal_ready`` is called once the Dagster code
     is imported and gives the settings to build the definitions from (the demo's emulator starts meanwhile).
     """
-    from orchestration.sync import SyncFailedError
+    from orchestration.runtime.sync import SyncFailedError
 
     screen = beside_capture(console)  # the terminal, while descriptors 1 and 2 write to the log
     log = log_file(command)
@@ -163,9 +164,9 @@ def _sync_with_progress(
             # ...) must not pay for; their warnings go to the log.
             from orchestration.cli.sync_estimate import PortalEstimator, pacing_rate
             from orchestration.cli.sync_progress import RichSyncProgress
-            from orchestration.definitions import build_definitions
-            from orchestration.instance import open_instance
-            from orchestration.sync import sync
+            from orchestration.defs.definitions import build_definitions
+            from orchestration.runtime.instance import open_instance
+            from orchestration.runtime.sync import sync
 
             defs = build_definitions(portal_ready())
             portal = defs.resources["bitrix24"]
@@ -289,7 +290,7 @@ def up() -> None:
     config = settings()
     location = _warehouse()
     # Imported here: it imports Dagster, which other commands do not need.
-    from orchestration.instance import dagster_environment
+    from orchestration.runtime.instance import dagster_environment
 
     # The portal's language when B24OPS_LANGUAGE is unset (one app.info for an OAuth app): the Dagster
     # processes provision the dashboards in it, Superset's interface starts in it.
@@ -320,7 +321,7 @@ def up() -> None:
         )
     console.print(f"Dagster UI: http://{UI_HOST}:{port}  (logs in .data/logs, stop with: make down)")
     # Imported here: only `up` needs Superset (its own virtual environment, installed on first use).
-    from orchestration.superset.server import start_superset
+    from orchestration.runtime.superset_server import start_superset
     from orchestration.superset.settings import LocalSuperset
 
     console.print("starting Superset (the first time installs its environment: a few minutes) …")
@@ -361,7 +362,7 @@ def sync_command(
 
     A progress bar per step: partitions, rows and requests so far, and the ETA at the pacing rate.
     """
-    from orchestration.sync import SyncFailedError
+    from orchestration.runtime.sync import SyncFailedError
 
     location = _warehouse()
     if not settings().webhook_url:
@@ -532,7 +533,7 @@ def alerts_test(
     # Imported here: the delivery code and the Bitrix24 resource bring Dagster and requests.
     from orchestration.alerts.delivery import NOTIFY_METHOD, send
     from orchestration.alerts.messages import probe_text
-    from orchestration.resources import bitrix24_resource
+    from orchestration.defs.resources import bitrix24_resource
 
     # The client's retry notes (a refused connection is tried again) are for a run's log; here the one line
     # at the end says what happened.

@@ -27,7 +27,7 @@ def _portal_language(config: Settings) -> str | None:
     # Imported here: the Bitrix24 resource imports Dagster and requests, which the quick commands must not.
     from orchestration.bitrix24.errors import Bitrix24Error
     from orchestration.bitrix24.portal_language import portal_language
-    from orchestration.resources import bitrix24_resource
+    from orchestration.defs.resources import bitrix24_resource
 
     try:
         client = bitrix24_resource(config, config.reveal).client()  # OAuth: no webhook here

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.cli.reports import Report
 from orchestration.i18n import N_, gettext_for
 from orchestration.percent import percent
+from orchestration.reports import Report
 
 if TYPE_CHECKING:  # the sync module imports Dagster, which the quick commands must not load
-    from orchestration.sync import ExtractSummary
+    from orchestration.runtime.sync import ExtractSummary
 
 # The reports' column headers and pattern flags (the catalogue translates them; CSV and JSON keep the column
 # names, for scripts). A column without a label shows its name (tests/cli/test_report.py notices).

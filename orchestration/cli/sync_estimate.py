@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from orchestration.assets.partitions import ChangeWindow, portal_time_zone
-from orchestration.assets.raw_changes import CHANGE_FEEDS, window_params
 from orchestration.bitrix24 import Bitrix24Client, Bitrix24Error
 from orchestration.bitrix24.batch import MAX_COMMANDS
 from orchestration.bitrix24.pacing import PLANS
-from orchestration.resources import Bitrix24Resource
-from orchestration.sync import SyncStep
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS, window_params
+from orchestration.defs.partitions import ChangeWindow, portal_time_zone
+from orchestration.defs.resources import Bitrix24Resource
+from orchestration.runtime.sync import SyncStep
 
 PAGE_SIZE = 50  # rows per list page (the portal's fixed page)
 

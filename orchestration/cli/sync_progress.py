@@ -29,7 +29,7 @@ from rich.text import Text
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.cli.run_logs import beside_capture
 from orchestration.cli.sync_estimate import RequestEstimate
-from orchestration.sync import SyncStep
+from orchestration.runtime.sync import SyncStep
 
 Estimator = Callable[[SyncStep], RequestEstimate | None]
 # A reading step's line (name with its dates, bar, partitions, rows, requests, time) fits 120 columns, a log's
@@ -61,7 +61,8 @@ class StepCounters:
                 self._clients[self._running].append(stats)
 
     def materialized(self, step_key: str, asset: str, rows: int) -> None:
-        # Every partition of a single-run backfill records its own rows (assets/run_metadata.py): add them.
+        # Every partition of a single-run backfill records its own rows (defs/ingestion/run_metadata.py): add
+        # them.
         with self._lock:
             self._partitions[step_key] += 1
             self._rows[step_key][asset] = self._rows[step_key].get(asset, 0) + rows
@@ -160,7 +161,7 @@ def counted(number: int, noun: str) -> str:
 
 
 class RichSyncProgress:
-    """A :class:`~orchestration.sync.SyncObserver` drawing the sync on a rich console."""
+    """A :class:`~orchestration.runtime.sync.SyncObserver` drawing the sync on a rich console."""
 
     def __init__(
         self, console: Console, estimator: Estimator = lambda _step: None, rate: float | None = None

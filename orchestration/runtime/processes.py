@@ -1,5 +1,5 @@
 """Background services (Dagster UI, daemon, emulator, Superset), tracked by PID files: used by the CLI and
-by orchestration/superset/server.py.
+by orchestration/runtime/superset_server.py.
 
 ``b24ops down`` stops exactly what ``up``/``demo`` started, by the PIDs recorded here, never by
 process name: another Dagster or PostgreSQL on the machine is left alone.

@@ -4,7 +4,7 @@ A dataset template in ``superset/bundle/datasets/`` lists the dbt models and see
 a table or view by name, or a SQL function by the model whose post-hook creates it (e.g.
 ``marts.manager_deal_backlog(from, to)`` → ``fct_manager_daily_backlog``). A dashboard reads the datasets of
 its charts and of its native filters. From this one list come the dashboards asset's upstream marts in
-Dagster (orchestration/assets/superset.py) and, checked by tests/superset/test_lineage.py, the dbt
+Dagster (orchestration/defs/superset.py) and, checked by tests/superset/test_lineage.py, the dbt
 exposures (dbt_project/models/marts/_exposures.yml).
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from orchestration.paths import DATA_DIR
-from orchestration.warehouse.embedded import start_embedded
+from orchestration.runtime.embedded_postgres import start_embedded
 
 WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
 WAREHOUSE_DATABASE = "b24ops"

@@ -41,7 +41,8 @@ class LoadResult:
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # quarantine reasons, counted
     # rows and new versions per partition key (the day a version is attributed to): a backfill's run loads
-    # many days, and each day's materialisation records its own share (orchestration/assets/run_metadata.py).
+    # many days, and each day's materialisation records its own share
+    # (orchestration/defs/ingestion/run_metadata.py).
     # A quarantined record has no day: it counts in rows_received only.
     rows_by_partition: Counter[str] = field(default_factory=Counter)
     versions_by_partition: Counter[str] = field(default_factory=Counter)

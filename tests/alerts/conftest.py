@@ -18,11 +18,11 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import Emulator, ManualClock
 from bitrix24_emulator.testing import running_emulator
-from orchestration.alerts.assets import morning_digests, sla_alert_deliveries
 from orchestration.alerts.settings import AlertsResource
-from orchestration.definitions import build_definitions
-from orchestration.resources import Bitrix24Resource, WarehouseResource
-from orchestration.sync import sync
+from orchestration.defs.alerts.assets import morning_digests, sla_alert_deliveries
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
+from orchestration.runtime.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt

@@ -19,8 +19,8 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Emulator
 from bitrix24_emulator.testing import running_emulator
-from orchestration.definitions import build_definitions, defs
-from orchestration.sync import sync
+from orchestration.defs.definitions import build_definitions, defs
+from orchestration.runtime.sync import sync
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.freshness import (
     SkippingClock,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from orchestration.alerts.messages import SlaAlert, digest_text, sla_text
-from orchestration.cli.reports import Report
+from orchestration.reports import Report
 
 DEALS = Report(
     ["manager_id", "manager_name", "deals_created", "deals_untouched", "avg_response_incl_untouched"],

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from dagster._core.run_coordinator import QueuedRunCoordinator
 
-from orchestration.alerts.schedules import OPERATIONAL_CRON, WINDOW_TAG
-from orchestration.definitions import defs
-from orchestration.instance import _DAGSTER_YAML
+from orchestration.defs.alerts.schedules import OPERATIONAL_CRON, WINDOW_TAG
+from orchestration.defs.definitions import defs
 from orchestration.paths import PROJECT_ROOT
+from orchestration.runtime.instance import _DAGSTER_YAML
 
 
 def test_each_tick_runs_todays_window_with_the_marts_and_the_alerts() -> None:

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.assets.partitions import portal_time_zone
-from orchestration.assets.raw_changes import CHANGE_FEEDS
-from orchestration.cli.reports import Report, Slice, run_report
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS
+from orchestration.defs.partitions import portal_time_zone
 from orchestration.paths import PROJECT_ROOT
+from orchestration.reports import Report, Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.cli.reports import SORT_COLUMNS
+from orchestration.reports import SORT_COLUMNS
 
 COMMANDS = [
     [],

@@ -43,8 +43,8 @@ def test_importing_the_code_location_runs_no_dbt_and_reads_no_manifest() -> None
         "    assert self.name != 'manifest.json', 'the manifest was read at import'\n"
         "    return read(self, *args, **kwargs)\n"
         "pathlib.Path.read_text = watched\n"
-        "import orchestration.definitions, orchestration.assets.dbt, orchestration.assets.superset\n"
-        "import orchestration.schedules\n"
-        "print(type(orchestration.definitions.code_location).__name__)\n"
+        "import orchestration.defs.definitions, orchestration.defs.dbt, orchestration.defs.superset\n"
+        "import orchestration.defs.schedules\n"
+        "print(type(orchestration.defs.definitions.code_location).__name__)\n"
     )
     assert out.strip() == "LazyDefinitions"

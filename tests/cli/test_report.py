@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.history import backlog_truth
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.dbt import connected, dbt_resource, portal_vars
 from orchestration.cli.report_table import COLUMN_LABELS, FLAG_COLUMNS, percent
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import connected, dbt_resource, portal_vars
+from orchestration.defs.definitions import build_definitions
 from orchestration.i18n import gettext_for
-from orchestration.sync import sync
+from orchestration.runtime.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from tests.support.emulated import HISTORY_END
 

@@ -10,7 +10,7 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Hostile, HostileCase
 from bitrix24_emulator.testing import listed_users, running_emulator
-from orchestration.assets.partitions import daily_partitions
+from orchestration.defs.partitions import daily_partitions
 from orchestration.warehouse.bootstrap import connect
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END

@@ -5,11 +5,11 @@ import time
 import pytest
 from rich.progress import Progress
 
-from orchestration.assets.raw_changes import change_assets
 from orchestration.bitrix24.stats import ExtractStats
 from orchestration.cli.sync_estimate import RequestEstimate, comment_requests, keyset_requests
 from orchestration.cli.sync_progress import StepCounters, _CountsColumn, counted
-from orchestration.sync import SyncStep
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.runtime.sync import SyncStep
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from orchestration.cli.report_table import report_table
-from orchestration.cli.reports import Slice, run_report
+from orchestration.reports import Slice, run_report
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions

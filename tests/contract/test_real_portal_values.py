@@ -14,8 +14,8 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import Emulator
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_snapshots import SnapshotContext, fetch_stages, fetch_users
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings
+from orchestration.defs.ingestion.raw_snapshots import SnapshotContext, fetch_stages, fetch_users
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.definitions import build_definitions
+from orchestration.defs.definitions import build_definitions
 from orchestration.settings import Settings
 
 SNAPSHOT = Path(__file__).with_name("asset_graph.txt")

@@ -5,8 +5,8 @@ import json
 import dagster as dg
 import pytest
 
-from orchestration.assets.dbt import MANIFEST
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import MANIFEST
+from orchestration.defs.definitions import build_definitions
 from orchestration.warehouse.bootstrap import connect
 
 

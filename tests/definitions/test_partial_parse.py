@@ -1,4 +1,4 @@
-"""The unpartitioned dbt asset's runs reuse one parse of the project (orchestration.assets.dbt.reuse_parse).
+"""The unpartitioned dbt asset's runs reuse one parse of the project (orchestration.defs.dbt.reuse_parse).
 
 Real dbt invocations through dagster-dbt's resource, as the asset makes them; ``dbt ls`` needs no
 database, so the connection settings here are made up.
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import PARSED_FOR_FILE, portal_vars, reuse_parse
+from orchestration.defs.dbt import PARSED_FOR_FILE, portal_vars, reuse_parse
 from testkit.dbt import private_dbt_project
 
 FULL_PARSE = "Unable to do partial parsing"

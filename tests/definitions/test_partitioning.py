@@ -13,7 +13,7 @@ import shutil
 import pytest
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.assets.dbt import (
+from orchestration.defs.dbt import (
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
     PARTITIONED_TAG,

@@ -98,7 +98,7 @@ def test_every_citation_names_a_section_of_the_page() -> None:
 def test_every_method_the_assets_call_has_a_section() -> None:
     called = {
         method
-        for path in sorted((PROJECT_ROOT / "orchestration" / "assets").glob("*.py"))
+        for path in sorted((PROJECT_ROOT / "orchestration" / "defs").rglob("*.py"))
         for method in CALLED_METHOD.findall(path.read_text(encoding="utf-8"))
     }
     assert {"crm.deal.list", "user.get", "voximplant.statistic.get"} <= called

@@ -1,6 +1,6 @@
 """Running the ingestion assets through Dagster against an emulated portal, and reading back what they stored.
 
-The definitions are built the way ``orchestration/definitions.py`` builds them (its resources, read from
+The definitions are built the way ``orchestration/defs/definitions.py`` builds them (its resources, read from
 the environment), plus the reconciliation asset and the raw checks. Comparisons are with the emulator's own
 tables: the ground truth of what the portal holds at the end of the test.
 """
@@ -18,14 +18,14 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import listed_by_user_get
-from orchestration.assets.partitions import daily_partitions
-from orchestration.assets.raw_changes import change_assets
-from orchestration.assets.raw_checks import raw_asset_checks
-from orchestration.assets.raw_snapshots import snapshot_assets
-from orchestration.assets.reconciliation import reconciliation_assets
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings
-from orchestration.definitions import build_resources
-from orchestration.resources import Bitrix24Resource
+from orchestration.defs.definitions import build_resources
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.defs.ingestion.raw_checks import raw_asset_checks
+from orchestration.defs.ingestion.raw_snapshots import snapshot_assets
+from orchestration.defs.ingestion.reconciliation import reconciliation_assets
+from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.resources import Bitrix24Resource
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from orchestration.assets.partitions import ChangeWindow
-from orchestration.assets.raw_checks import (
+from orchestration.defs.ingestion.raw_checks import (
     MART_FIELDS,
     current_in_window,
     duplicate_versions,
     rows_missing_fields,
 )
+from orchestration.defs.partitions import ChangeWindow
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES

@@ -15,8 +15,8 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server.auth import ALL_SCOPES, Webhook
 from bitrix24_emulator.testing import running_emulator
-from orchestration.resources import Bitrix24Resource
-from orchestration.sync import SyncFailedError, _watched, sync
+from orchestration.defs.resources import Bitrix24Resource
+from orchestration.runtime.sync import SyncFailedError, _watched, sync
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

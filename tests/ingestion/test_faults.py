@@ -15,8 +15,8 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Faults
 from bitrix24_emulator.server.faults import KINDS
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_changes import CHANGE_FEEDS
-from orchestration.assets.raw_checks import CHECKS
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS
+from orchestration.defs.ingestion.raw_checks import CHECKS
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

@@ -19,10 +19,10 @@ from bitrix24_emulator.server import Hostile, HostileCase
 from bitrix24_emulator.server.hostile import BAD_ID_BASE, BAD_RECORDS, with_extra_records
 from bitrix24_emulator.server.methods import Result
 from bitrix24_emulator.testing import listed_users, running_emulator
-from orchestration.assets.dbt import PRODUCTION_BUILD
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import PRODUCTION_BUILD
+from orchestration.defs.definitions import build_definitions
+from orchestration.runtime.sync import SyncFailedError, sync
 from orchestration.settings import Settings
-from orchestration.sync import SyncFailedError, sync
 from orchestration.warehouse.raw_load import ORIGINAL_KEY
 from testkit.dbt import run_dbt
 from tests.ingestion import harness

@@ -17,7 +17,7 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_changes import CHANGE_FEEDS
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

@@ -13,7 +13,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_comments import timeline_comments
+from orchestration.defs.ingestion.raw_comments import timeline_comments
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

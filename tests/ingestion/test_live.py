@@ -22,8 +22,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server import Emulator, Faults
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_changes import change_assets
-from orchestration.assets.raw_checks import raw_asset_checks
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.defs.ingestion.raw_checks import raw_asset_checks
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

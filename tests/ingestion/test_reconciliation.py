@@ -11,7 +11,7 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.reconciliation import SWEEPS
+from orchestration.defs.ingestion.reconciliation import SWEEPS
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.assets.partitions import portal_time_zone
-from orchestration.definitions import build_definitions
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.partitions import portal_time_zone
 from orchestration.settings import Settings
 
 

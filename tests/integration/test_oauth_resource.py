@@ -18,8 +18,8 @@ import requests
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.server.clock import ManualClock
 from bitrix24_emulator.testing import listed_users, running_emulator
-from orchestration.assets.raw_snapshots import snapshot_assets
-from orchestration.definitions import build_resources
+from orchestration.defs.definitions import build_resources
+from orchestration.defs.ingestion.raw_snapshots import snapshot_assets
 from orchestration.warehouse.bootstrap import connect
 from tests.support.emulated import HISTORY_END
 

@@ -10,8 +10,8 @@ import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import listed_users, running_emulator
-from orchestration.definitions import build_definitions
-from orchestration.sync import SyncFailedError, sync
+from orchestration.defs.definitions import build_definitions
+from orchestration.runtime.sync import SyncFailedError, sync
 from orchestration.warehouse.bootstrap import connect
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END

@@ -12,8 +12,8 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.server import MethodOptions
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.raw_comments import CommentReader
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings
+from orchestration.defs.ingestion.raw_comments import CommentReader
 from tests.support.emulated import HISTORY_END
 
 pytestmark = pytest.mark.integration

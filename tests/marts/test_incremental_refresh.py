@@ -14,7 +14,7 @@ from psycopg2.extensions import cursor as Cursor
 from bitrix24_emulator.generator import generate
 from bitrix24_emulator.generator.history import portal_as_of
 from bitrix24_emulator.model import PortalData
-from orchestration.assets.dbt import WINDOWED_MARTS
+from orchestration.defs.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt

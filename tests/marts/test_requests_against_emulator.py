@@ -20,7 +20,7 @@ from psycopg2.extensions import connection as Connection
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
-from orchestration.cli.reports import Slice, run_report
+from orchestration.reports import Slice, run_report
 from orchestration.warehouse.location import WarehouseLocation
 from tests.marts import working_minutes_oracle as wmo
 from tests.working_time.oracle import Schedule, WorkingCalendar

@@ -13,9 +13,9 @@ import jinja2
 import pytest
 import yaml
 
-from orchestration.assets.dbt import ensure_manifest, prepared_project
-from orchestration.assets.superset import mart_dependencies
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import ensure_manifest, prepared_project
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.superset import mart_dependencies
 from orchestration.i18n import gettext_for
 from orchestration.superset.bundle import Bundle, column_descriptions, render_bundle
 from orchestration.superset.labels import DATE_FORMAT_KEYS, LABEL_KEYS

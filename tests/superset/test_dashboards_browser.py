@@ -29,18 +29,17 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
-from orchestration.assets.dbt import dbt_project, prepared_project
-from orchestration.assets.superset import build_superset_assets
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import dbt_project, prepared_project
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.resources import SupersetResource, WarehouseResource
+from orchestration.defs.superset import build_superset_assets
 from orchestration.i18n import gettext_for
 from orchestration.paths import DATA_DIR
-from orchestration.resources import WarehouseResource
+from orchestration.runtime.superset_server import start_superset, stop_superset
+from orchestration.runtime.sync import sync
 from orchestration.superset.bundle import render_bundle
 from orchestration.superset.client import SupersetApiError, SupersetClient
-from orchestration.superset.resources import SupersetResource
-from orchestration.superset.server import start_superset, stop_superset
 from orchestration.superset.settings import LocalSuperset
-from orchestration.sync import sync
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from tests.superset.browser import browser_page, chart, choose_filter_value, log_in, read_table

@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 import yaml
 
-from orchestration.assets.dbt import ensure_manifest, prepared_project
-from orchestration.assets.superset import mart_dependencies
-from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import ensure_manifest, prepared_project
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.superset import mart_dependencies
 from orchestration.paths import PROJECT_ROOT
 from orchestration.superset.bundle import BUNDLE_DIR
 from orchestration.superset.lineage import RELATIONS_KEY, bundle_relations, dashboard_relations

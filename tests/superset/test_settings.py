@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from orchestration.cli.periods import report_period
 from orchestration.paths import PROJECT_ROOT
+from orchestration.runtime.superset_install import ensure_venv
 from orchestration.settings import Settings, portal_today
-from orchestration.superset.install import ensure_venv
 from orchestration.superset.settings import LocalSuperset, stored_secret
 
 

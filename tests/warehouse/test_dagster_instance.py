@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.instance import open_instance
 from orchestration.paths import PROJECT_ROOT
+from orchestration.runtime.instance import open_instance
 from orchestration.warehouse.bootstrap import dagster_storage_url
 
 

@@ -23,9 +23,9 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from orchestration.instance import open_instance
+from orchestration.defs.resources import WarehouseResource
 from orchestration.paths import PROJECT_ROOT
-from orchestration.resources import WarehouseResource
+from orchestration.runtime.instance import open_instance
 from orchestration.superset.provision import superset_database_uri
 from orchestration.superset.readonly_role import ensure_readonly_role, readonly_location
 from orchestration.warehouse.bootstrap import WarehouseUnavailableError, connect, dagster_storage_url

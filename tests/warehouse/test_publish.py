@@ -96,7 +96,7 @@ def test_a_seed_is_moved_only_from_the_candidate(fresh_database) -> None:
 def test_every_mart_is_a_table() -> None:
     """Publishing moves tables (ALTER TABLE … SET SCHEMA); a view in the candidate would stay behind, or
     reach into the candidate's copies once moved."""
-    from orchestration.assets.dbt import prepared_project
+    from orchestration.defs.dbt import prepared_project
 
     manifest = json.loads(prepared_project().manifest_path.read_text())
     views = [

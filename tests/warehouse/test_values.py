@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.assets.partitions import ChangeWindow
+from orchestration.defs.partitions import ChangeWindow
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES

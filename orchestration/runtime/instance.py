@@ -29,7 +29,7 @@ run_coordinator:
   config:
     max_concurrent_runs: 2
     # one run per day's window at a time: an overlapping pass of the same day waits in the queue
-    # (orchestration/alerts/schedules.py)
+    # (orchestration/defs/alerts/schedules.py)
     tag_concurrency_limits:
       - key: dagster/partition
         value:

@@ -12,21 +12,20 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.alerts.assets import alert_assets
-from orchestration.alerts.schedules import build_operational
 from orchestration.alerts.settings import alerts_resource
-from orchestration.assets.dbt import build_dbt_assets, dbt_resource, prepared_project
-from orchestration.assets.raw_changes import change_assets
-from orchestration.assets.raw_checks import raw_asset_checks
-from orchestration.assets.raw_comments import timeline_comments
-from orchestration.assets.raw_snapshots import snapshot_assets
-from orchestration.assets.reconciliation import reconciliation_assets
-from orchestration.assets.superset import build_superset_assets
-from orchestration.resources import WarehouseResource, bitrix24_resource
-from orchestration.schedules import build_schedules, portal_sync_job, raw_deletions_job
-from orchestration.sensors import build_alert_sensor
+from orchestration.defs.alerts.assets import alert_assets
+from orchestration.defs.alerts.schedules import build_operational
+from orchestration.defs.dbt import build_dbt_assets, dbt_resource, prepared_project
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.defs.ingestion.raw_checks import raw_asset_checks
+from orchestration.defs.ingestion.raw_comments import timeline_comments
+from orchestration.defs.ingestion.raw_snapshots import snapshot_assets
+from orchestration.defs.ingestion.reconciliation import reconciliation_assets
+from orchestration.defs.resources import WarehouseResource, bitrix24_resource, superset_resource
+from orchestration.defs.schedules import build_schedules, portal_sync_job, raw_deletions_job
+from orchestration.defs.sensors import build_alert_sensor
+from orchestration.defs.superset import build_superset_assets
 from orchestration.settings import Settings, load_settings
-from orchestration.superset.resources import superset_resource
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:

@@ -11,10 +11,11 @@ of the standard plan's request and operating budgets, measured against the emula
 
 Overlaps: every run of a day's window carries Dagster's ``dagster/partition`` tag, and the run queue lets
 one run per tag value through at a time (``tag_concurrency_limits`` in the instance's dagster.yaml,
-orchestration/instance.py). A pass that starts while the previous one (or a ``portal_sync_today`` /
+orchestration/runtime/instance.py). A pass that starts while the previous one (or a ``portal_sync_today`` /
 ``portal_sync_yesterday`` run of the same day) is still running waits in the queue instead of running
 beside it.
-Outside working hours the 3-hourly ``portal_sync_today`` schedule is the cadence (orchestration/schedules.py).
+Outside working hours the 3-hourly ``portal_sync_today`` schedule is the cadence
+(orchestration/defs/schedules.py).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from orchestration.alerts.assets import morning_digests, sla_alert_deliveries
-from orchestration.assets.partitions import portal_time_zone
-from orchestration.assets.raw_changes import change_assets
-from orchestration.assets.raw_comments import timeline_comments
-from orchestration.schedules import day_request, default_status
+from orchestration.defs.alerts.assets import morning_digests, sla_alert_deliveries
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.defs.ingestion.raw_comments import timeline_comments
+from orchestration.defs.partitions import portal_time_zone
+from orchestration.defs.schedules import day_request, default_status
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition

@@ -16,13 +16,13 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.partitions import portal_time_zone
-from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
-from orchestration.assets.raw_schema import raw_table_metadata
-from orchestration.assets.run_metadata import snapshot_metadata
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.defs.ingestion.quarantine import judge_quarantine, quarantine_metadata
+from orchestration.defs.ingestion.raw_schema import raw_table_metadata
+from orchestration.defs.ingestion.run_metadata import snapshot_metadata
+from orchestration.defs.partitions import portal_time_zone
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.settings import portal_today
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES

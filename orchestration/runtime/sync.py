@@ -23,12 +23,12 @@ from typing import Any, Protocol
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from orchestration.assets.partitions import daily_partitions
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.stats import ExtractStats
-from orchestration.orphan_runs import fail_orphaned_runs, runner_tags
-from orchestration.resources import Bitrix24Resource
-from orchestration.run_errors import root_message
+from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.resources import Bitrix24Resource
+from orchestration.defs.run_errors import root_message
+from orchestration.runtime.orphan_runs import fail_orphaned_runs, runner_tags
 
 Progress = Callable[[str], None]
 
@@ -234,7 +234,7 @@ def sync(
         for line in warned_check_lines(result):
             progress(f"warning: {line}")
         # A run over many partitions records one materialisation per partition: each its own rows, the
-        # run's cost on one of them (orchestration/assets/run_metadata.py), so the sums are the run's.
+        # run's cost on one of them (orchestration/defs/ingestion/run_metadata.py), so the sums are the run's.
         by_asset: dict[str, ExtractSummary] = {}
         for event in result.get_asset_materialization_events():
             summary = ExtractSummary.from_event(event)

@@ -11,7 +11,7 @@ import time
 import requests
 
 from orchestration.runtime.processes import log_path, running_pid, start_background, stop_background
-from orchestration.superset.install import Progress, ensure_superset
+from orchestration.runtime.superset_install import Progress, ensure_superset
 from orchestration.superset.settings import LocalSuperset
 
 # Cold start of one gunicorn worker measured at 10-40 s on the 2-core CI machine (import of pandas,

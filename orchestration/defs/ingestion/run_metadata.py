@@ -20,8 +20,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.partitions import ChangeWindow
 from orchestration.bitrix24.stats import ExtractStats
+from orchestration.defs.partitions import ChangeWindow
 from orchestration.warehouse.raw_load import LoadResult
 
 

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from orchestration.assets.partitions import daily_partitions, portal_time_zone
-from orchestration.assets.raw_changes import change_assets
-from orchestration.assets.raw_comments import timeline_comments
-from orchestration.assets.raw_snapshots import snapshot_assets
-from orchestration.assets.reconciliation import reconciliation_assets
+from orchestration.defs.ingestion.raw_changes import change_assets
+from orchestration.defs.ingestion.raw_comments import timeline_comments
+from orchestration.defs.ingestion.raw_snapshots import snapshot_assets
+from orchestration.defs.ingestion.reconciliation import reconciliation_assets
+from orchestration.defs.partitions import daily_partitions, portal_time_zone
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition

@@ -10,11 +10,10 @@ import json
 import dagster as dg
 from dagster_dbt import DbtProject
 
-from orchestration.assets.dbt import LayeredTranslator
-from orchestration.resources import WarehouseResource
+from orchestration.defs.dbt import LayeredTranslator
+from orchestration.defs.resources import SupersetResource, WarehouseResource
 from orchestration.superset.lineage import bundle_relations
 from orchestration.superset.provision import provision_superset
-from orchestration.superset.resources import SupersetResource
 
 
 def mart_dependencies(project: DbtProject) -> list[dg.AssetKey]:

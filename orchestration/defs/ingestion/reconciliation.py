@@ -27,7 +27,7 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
 from orchestration.bitrix24 import Bitrix24Client
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 
 
 @dataclass(frozen=True)

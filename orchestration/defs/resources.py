@@ -1,8 +1,9 @@
-"""Dagster resources: the warehouse and the Bitrix24 portal.
+"""Dagster resources: the warehouse, the Bitrix24 portal and the Superset the pipeline provisions.
 
 Secrets (the webhook URL, the OAuth client secret and refresh token, a warehouse password) reach them through
 ``dg.EnvVar`` (:meth:`orchestration.settings.Settings.dagster_config`), so they never appear in run
-configuration, logs or the Dagster UI.
+configuration, logs or the Dagster UI. Superset's passwords left empty are the ones generated for the
+local installation under ``.data/superset/`` (generated on first use, never logged).
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from psycopg2.extensions import connection as Connection
 from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
 from orchestration.bitrix24.token_store import DEFAULT_TOKEN_STORE, TokenStore
+from orchestration.i18n import SOURCE_LANGUAGE
 from orchestration.settings import DEFAULT_PORTAL_ID, Settings
+from orchestration.superset.provision import SupersetTarget
+from orchestration.superset.settings import (
+    ADMIN_PASSWORD_FILE,
+    DEFAULT_ADMIN_USER,
+    DEFAULT_READONLY_USER,
+    READONLY_PASSWORD_FILE,
+    LocalSuperset,
+    stored_secret,
+)
 from orchestration.warehouse.bootstrap import connect, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 
@@ -125,4 +136,37 @@ def bitrix24_resource(settings: Settings, secret: Callable[[str], Any] | None = 
         plan=settings.plan,
         timeout_s=settings.request_timeout_s,
         example_teams=settings.example_teams,
+    )
+
+
+class SupersetResource(dg.ConfigurableResource):
+    """Where Superset is and who provisions it. Empty passwords mean the local generated ones."""
+
+    url: str
+    admin_user: str = DEFAULT_ADMIN_USER
+    admin_password: str = ""
+    readonly_role: str = DEFAULT_READONLY_USER
+    readonly_password: str = ""
+    language: str = "en"  # the dashboards' labels (B24OPS_LANGUAGE)
+
+    def target(self) -> SupersetTarget:
+        return SupersetTarget(
+            url=self.url,
+            admin_user=self.admin_user,
+            admin_password=self.admin_password or stored_secret(None, ADMIN_PASSWORD_FILE).value,
+            readonly_role=self.readonly_role,
+            readonly_password=self.readonly_password or stored_secret(None, READONLY_PASSWORD_FILE).value,
+            language=self.language,
+        )
+
+
+def superset_resource(settings: Settings) -> SupersetResource:
+    """The resource as ``settings`` configure it (``SUPERSET_URL``, else the local installation's)."""
+    return SupersetResource(
+        url=settings.superset_url or LocalSuperset(settings=settings).url,
+        admin_user=settings.superset_admin_user,
+        admin_password=settings.dagster_config("superset_admin_password"),
+        readonly_role=settings.superset_db_user,
+        readonly_password=settings.dagster_config("superset_db_password"),
+        language=settings.language or SOURCE_LANGUAGE,
     )

@@ -18,7 +18,7 @@
   a ``select`` that lost a field, or a portal that dropped one, fails here instead of in a mart's NULLs.
 * ``no_quarantined_records`` — how many records of the window's read this run set aside in
   ``raw.quarantine`` (no usable ID or change stamp): WARN; the asset itself fails above
-  ``B24_QUARANTINE_MAX_SHARE`` (``orchestration/assets/quarantine.py``).
+  ``B24_QUARANTINE_MAX_SHARE`` (``orchestration/defs/ingestion/quarantine.py``).
 """
 
 import time
@@ -30,9 +30,9 @@ import dagster as dg
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone
-from orchestration.assets.raw_changes import CHANGE_FEEDS, ChangeFeed, window_params
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS, ChangeFeed, window_params
+from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal_time_zone
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 
 # Payload keys the staging models read (dbt_project/models/staging/bitrix24/stg_bitrix24__*.sql), limited
 # to those every record carries; optional ones (COMPANY_ID on a deal without a company) may be absent.

@@ -9,7 +9,7 @@ import dagster as dg
 import requests
 from pydantic import SecretStr
 
-from orchestration.run_errors import root_message
+from orchestration.defs.run_errors import root_message
 
 
 def failure_summary(run_id: str, job_name: str, step_errors: list[tuple[str, str]]) -> str:

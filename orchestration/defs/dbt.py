@@ -23,10 +23,10 @@ import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from jinja2.nativetypes import NativeEnvironment
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
-from orchestration.orphan_runs import is_orphaned
+from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.runtime.orphan_runs import is_orphaned
 from orchestration.settings import DEFAULT_PORTAL_ID
 from orchestration.warehouse import publish, slices
 from orchestration.warehouse.bootstrap import connect

@@ -24,13 +24,13 @@ from typing import Any
 import dagster as dg
 from psycopg2 import sql
 
-from orchestration.assets.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
-from orchestration.assets.quarantine import judge_quarantine, quarantine_metadata
-from orchestration.assets.raw_schema import raw_table_metadata
-from orchestration.assets.run_metadata import record_window
 from orchestration.bitrix24 import Bitrix24Client
 from orchestration.bitrix24.batch import MAX_COMMANDS
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.defs.ingestion.quarantine import judge_quarantine, quarantine_metadata
+from orchestration.defs.ingestion.raw_schema import raw_table_metadata
+from orchestration.defs.ingestion.run_metadata import record_window
+from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 

@@ -11,9 +11,9 @@ from orchestration.alerts.delivery import Outcome
 from orchestration.alerts.digest import run_digests
 from orchestration.alerts.settings import AlertsResource
 from orchestration.alerts.sla import run_sla_alerts
-from orchestration.assets.partitions import portal_time_zone
 from orchestration.bitrix24 import Bitrix24Client
-from orchestration.resources import Bitrix24Resource, WarehouseResource
+from orchestration.defs.partitions import portal_time_zone
+from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 
 
 class DeliveryConfig(dg.Config):

@@ -1,1 +1,0 @@
-"""Software-defined assets: raw ingestion from Bitrix24, dbt models."""

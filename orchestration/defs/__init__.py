@@ -1,0 +1,1 @@
+"""Everything Dagster loads: the one code location (definitions.py) and what it is built from."""
