@@ -229,8 +229,8 @@ def _embedded(data_dir: Path, action: str) -> str:
     """Start or stop the embedded PostgreSQL under ``data_dir`` in a process of its own (the library keeps
     per-process state, and this process already runs the tests' server); the server's libpq URI on start."""
     code = (
-        "import sys; from pathlib import Path; from orchestration.warehouse import embedded;"
-        f" print(embedded.{action}_embedded(Path(sys.argv[1])))"
+        "import sys; from pathlib import Path; from orchestration.runtime import embedded_postgres;"
+        f" print(embedded_postgres.{action}_embedded(Path(sys.argv[1])))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(data_dir)],
