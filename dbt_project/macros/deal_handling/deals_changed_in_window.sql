@@ -9,34 +9,48 @@
     Outside an incremental run there is no window and the models take every deal: the caller guards
     with is_incremental(). -#}
 {% macro deals_changed_in_window() -%}
-    select activities.owner_id as deal_id
+    {{ crm_items_changed_in_window('deal') }}
+{%- endmacro %}
+
+{#- The rule above for a CRM item kind, 'deal' or 'lead' (leads_changed_in_window): the same branches on
+    the item's own staging tables, activity owner type (crm.enum.ownertype: 1 lead, 2 deal) and comment
+    entity type. -#}
+{% macro crm_items_changed_in_window(kind) -%}
+    {%- set item = {
+        'deal': {'table': 'stg_bitrix24__deals', 'id': 'deal_id', 'owned': 'is_deal_owned',
+                 'history': 'stg_bitrix24__stage_history', 'raw_history': 'stage_history', 'owner_type': '2'},
+        'lead': {'table': 'stg_bitrix24__leads', 'id': 'lead_id', 'owned': 'is_lead_owned',
+                 'history': 'stg_bitrix24__lead_stage_history', 'raw_history': 'lead_stage_history',
+                 'owner_type': '1'},
+    }[kind] -%}
+    select activities.owner_id as {{ item.id }}
     from {{ ref('stg_bitrix24__activities') }} as activities
-    where activities.is_deal_owned
+    where activities.{{ item.owned }}
       and (
           {{ in_window('activities.last_updated_at') }}
           or {{ in_window('activities.start_at') }}
       )
     union
-    select stage_history.deal_id
-    from {{ ref('stg_bitrix24__stage_history') }} as stage_history
-    where {{ in_window('stage_history.transitioned_at') }}
+    select history.{{ item.id }}
+    from {{ ref(item.history) }} as history
+    where {{ in_window('history.transitioned_at') }}
     union
     select comments.entity_id
     from {{ ref('stg_bitrix24__timeline_comments') }} as comments
-    where comments.entity_type = 'deal'
+    where comments.entity_type = '{{ kind }}'
       and {{ in_window('comments.created_at') }}
     union
-    select deals.deal_id
-    from {{ ref('stg_bitrix24__deals') }} as deals
-    where {{ in_window('deals.modified_at') }}
-       or deals.created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
+    select items.{{ item.id }}
+    from {{ ref(item.table) }} as items
+    where {{ in_window('items.modified_at') }}
+       or items.created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
     {%- for entity, owner in [
-        ('activities', "case when versions.payload ->> 'OWNER_TYPE_ID' = '2' then versions.payload ->> 'OWNER_ID' end"),
-        ('stage_history', "versions.payload ->> 'OWNER_ID'"),
-        ('timeline_comments', "case when lower(versions.payload ->> 'ENTITY_TYPE') = 'deal' then versions.payload ->> 'ENTITY_ID' end"),
+        ('activities', "case when versions.payload ->> 'OWNER_TYPE_ID' = '" ~ item.owner_type ~ "' then versions.payload ->> 'OWNER_ID' end"),
+        (item.raw_history, "versions.payload ->> 'OWNER_ID'"),
+        ('timeline_comments', "case when lower(versions.payload ->> 'ENTITY_TYPE') = '" ~ kind ~ "' then versions.payload ->> 'ENTITY_ID' end"),
     ] %}
     union
-    -- a deleted {{ entity }} row may have been the deal's first contact (its owner survives in raw)
+    -- a deleted {{ entity }} row may have been the {{ kind }}'s first contact (its owner survives in raw)
     select nullif({{ owner }}, '')::bigint
     from {{ swept_in_window(entity) }}
     {%- endfor %}

@@ -8,37 +8,7 @@
     lead created since window_start minus var first_touch_lookback_days. Each branch is a range scan of an
     index of the staging tables. -#}
 {% macro leads_changed_in_window() -%}
-    select activities.owner_id as lead_id
-    from {{ ref('stg_bitrix24__activities') }} as activities
-    where activities.is_lead_owned
-      and (
-          {{ in_window('activities.last_updated_at') }}
-          or {{ in_window('activities.start_at') }}
-      )
-    union
-    select lead_history.lead_id
-    from {{ ref('stg_bitrix24__lead_stage_history') }} as lead_history
-    where {{ in_window('lead_history.transitioned_at') }}
-    union
-    select comments.entity_id
-    from {{ ref('stg_bitrix24__timeline_comments') }} as comments
-    where comments.entity_type = 'lead'
-      and {{ in_window('comments.created_at') }}
-    union
-    select leads.lead_id
-    from {{ ref('stg_bitrix24__leads') }} as leads
-    where {{ in_window('leads.modified_at') }}
-       or leads.created_at >= {{ window_start() }} - interval '{{ var("first_touch_lookback_days", 14) }} days'
-    {%- for entity, owner in [
-        ('activities', "case when versions.payload ->> 'OWNER_TYPE_ID' = '1' then versions.payload ->> 'OWNER_ID' end"),
-        ('lead_stage_history', "versions.payload ->> 'OWNER_ID'"),
-        ('timeline_comments', "case when lower(versions.payload ->> 'ENTITY_TYPE') = 'lead' then versions.payload ->> 'ENTITY_ID' end"),
-    ] %}
-    union
-    -- a deleted {{ entity }} row may have been the lead's first contact (its owner survives in raw)
-    select nullif({{ owner }}, '')::bigint
-    from {{ swept_in_window(entity) }}
-    {%- endfor %}
+    {{ crm_items_changed_in_window('lead') }}
 {%- endmacro %}
 
 {#- The creation days (portal dates) of the leads changed in the window and of the leads the sweep found
