@@ -11,8 +11,10 @@ the department subtotals from ``marts.department_deal_handling`` / ``department_
 managers)`` and the call-pattern flags from ``marts.manager_call_patterns(from, to)``, the department filter
 from ``marts.department_subtree(ids)``; the requests and leads reports from
 ``marts.manager_request_handling(from, to)``, ``marts.manager_lead_outcomes(from, to)`` and
-``marts.manager_lead_backlog(day)``: the dashboards use the same functions and formulas, so the terminal and
-Superset cannot disagree. A backlog column is NULL ("no data") where the marts hold no day of the period.
+``marts.manager_lead_backlog(day)``, their department subtotals from ``marts.department_request_handling`` /
+``department_lead_outcomes(from, to, managers)``: the dashboards use the same functions and formulas, so the
+terminal and Superset cannot disagree. A department is named by ``dim_departments.department_label``. A
+backlog column is NULL ("no data") where the marts hold no day of the period.
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ class Slice:
 # marts.department_subtree(ids), the same the dashboards call.
 SCOPE = """
     scope as (
-        -- manager_name is dim_managers' unique display name: the name, with the department where it repeats
-        select managers.manager_id, managers.manager_display_name as manager_name, managers.department_name
+        -- manager_name is dim_managers' unique display name: the name, with the department where it repeats;
+        -- the department as dim_departments labels it (its name, its path where two share the name)
+        select managers.manager_id, managers.manager_display_name as manager_name,
+               departments.department_label as department_name
         from marts.dim_managers as managers
+        left join marts.dim_departments as departments on departments.department_id = managers.department_id
         where (%(departments)s::bigint[] is null
                or managers.department_id in (select marts.department_subtree(%(departments)s::bigint[])))
           and (%(managers)s::bigint[] is null or managers.manager_id = any(%(managers)s::bigint[]))
@@ -162,50 +167,94 @@ LEADS = _per_manager(
 
 
 # One subtotal row per department of the slice, printed above the manager rows: dbt's
-# marts.department_deal_handling / department_call_traffic(from, to, managers) over the slice's managers, the
-# subtotals the dashboards' per-manager tables show ("Department total": the same sums passed to the same
-# formula functions). The columns are the report's own; what has no department total (the backlog at the
+# marts.department_deal_handling / department_call_traffic / department_request_handling /
+# department_lead_outcomes(from, to, managers) over the slice's managers, the same sums and formulas as the
+# manager rows per department (for deals and calls, the subtotals the dashboards' per-manager tables show:
+# "Department total"). The columns are the report's own; what has no department total (the backlog at the
 # period's end, the pattern flags: per manager only, also in Superset) is NULL. manager_name stays NULL:
 # the table labels the row.
-def _department_subtotals(function: str, columns: str) -> str:
-    """One row per department from the dbt function ``marts.<function>(from, to, manager ids)`` over the
-    report's scope, ``columns`` read from it as ``totals``."""
+def _department_subtotals(columns: str, *functions: tuple[str, str]) -> str:
+    """One row per department that any of the dbt functions ``functions`` (``(alias, name)`` pairs, each
+    called as ``marts.<name>(from, to, manager ids)`` over the report's scope) returns, ``columns`` read from
+    them; employees without a department total together (department NULL)."""
+    calls = "".join(
+        f""",
+    {alias} as (
+        select * from marts.{name}(%(from)s, %(to)s, array(select manager_id from scope))
+    )"""
+        for alias, name in functions
+    )
+    departments = " union ".join(f"select department_id from {alias}" for alias, _ in functions)
+    joins = "".join(
+        f"""
+    left join {alias} on {alias}.department_id is not distinct from departments.department_id"""
+        for alias, _ in functions
+    )
     return f"""
-    with {SCOPE}
+    with {SCOPE}{calls},
+    departments as ({departments})
     select null::bigint as manager_id, null::text as manager_name,
-           departments.department_path as department_name,
+           labels.department_label as department_name,
            {columns}
-    from marts.{function}(%(from)s, %(to)s, array(select manager_id from scope)) as totals
-    left join marts.dim_departments as departments on departments.department_id = totals.department_id
-    order by departments.department_path nulls last
+    from departments{joins}
+    left join marts.dim_departments as labels on labels.department_id = departments.department_id
+    order by labels.department_path nulls last
 """
 
 
 DEAL_SUBTOTALS = _department_subtotals(
-    "department_deal_handling",
-    """totals.deals_created, totals.deals_touched, totals.deals_untouched,
-           round(totals.avg_response_working_minutes, 1) as avg_response_working_minutes,
-           round(totals.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+    """handling.deals_created, handling.deals_touched, handling.deals_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
            null::bigint as deals_with_overdue_activities,
            null::numeric as avg_deals_with_overdue_activities,
            null::bigint as open_deals_without_planned_activities,
            null::numeric as avg_open_deals_without_planned_activities,
            null::date as backlog_as_of,
            null::boolean as backlog_exact""",
+    ("handling", "department_deal_handling"),
 )
 
 CALL_SUBTOTALS = _department_subtotals(
-    "department_call_traffic",
-    """totals.calls_total, totals.calls_incoming, totals.calls_missed, totals.calls_outgoing,
-           totals.calls_outgoing_connected, totals.connect_rate, totals.calls_connected,
-           totals.talk_seconds_connected as talk_seconds_total, totals.average_talk_seconds,
+    """traffic.calls_total, traffic.calls_incoming, traffic.calls_missed, traffic.calls_outgoing,
+           traffic.calls_outgoing_connected, traffic.connect_rate, traffic.calls_connected,
+           traffic.talk_seconds_connected as talk_seconds_total, traffic.average_talk_seconds,
            null::boolean as dials_a_lot_rarely_connects,
            null::boolean as connects_but_cannot_hold,
            null::boolean as is_flagged,
            null::text as pattern_reason""",
+    ("traffic", "department_call_traffic"),
 )
 
-SUBTOTALS = {"deals": DEAL_SUBTOTALS, "calls": CALL_SUBTOTALS}
+# a department with requests but no lead created in the period (or the reverse) has zeros on the other side
+REQUEST_SUBTOTALS = _department_subtotals(
+    """coalesce(handling.requests_created, 0) as requests_created,
+           coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
+           coalesce(handling.requests_touched, 0) as requests_touched,
+           coalesce(handling.requests_untouched, 0) as requests_untouched,
+           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
+           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
+           coalesce(outcomes.leads_created, 0) as leads_created,
+           coalesce(outcomes.leads_converted, 0) as leads_converted,
+           coalesce(outcomes.leads_junk, 0) as leads_junk,
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work""",
+    ("handling", "department_request_handling"),
+    ("outcomes", "department_lead_outcomes"),
+)
+
+LEAD_SUBTOTALS = _department_subtotals(
+    """outcomes.leads_created, outcomes.leads_converted, outcomes.leads_junk, outcomes.leads_in_work,
+           null::integer as leads_with_overdue_activities,
+           null::integer as open_leads_without_planned_activities""",
+    ("outcomes", "department_lead_outcomes"),
+)
+
+SUBTOTALS = {
+    "deals": DEAL_SUBTOTALS,
+    "requests": REQUEST_SUBTOTALS,
+    "leads": LEAD_SUBTOTALS,
+    "calls": CALL_SUBTOTALS,
+}
 
 REPORTS = {"deals": DEALS, "requests": REQUESTS, "leads": LEADS, "calls": CALLS}
 # What --sort offers (its help lists them), the default first; any other column of the report sorts too.
@@ -290,8 +339,6 @@ def run_report(
             params = {"from": first_day, "to": last_day, **scope.params()}
             cur.execute(query.replace("{order}", f"{first}{order} desc"), params)
             rows = list(cur.fetchall())
-            if kind not in SUBTOTALS:
-                return Report(columns, rows)
             cur.execute(SUBTOTALS[kind], params)
             if [column.name for column in cur.description] != columns:
                 raise AssertionError(f"the {kind} subtotals' columns differ from the report's")

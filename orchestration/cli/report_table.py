@@ -84,6 +84,13 @@ NO_DATA_COLUMNS = {
     "backlog_as_of",
     "backlog_exact",
 }
+# The backlog at the period's end is per manager only: blank on a department's subtotal row, not "no data"
+# or "—" (orchestration/reports.py).
+PER_MANAGER_COLUMNS = {
+    *NO_DATA_COLUMNS,
+    "leads_with_overdue_activities",
+    "open_leads_without_planned_activities",
+}
 
 
 def day_text(day: date, language: str) -> str:
@@ -135,10 +142,9 @@ def report_table(report: Report, title: str, language: str = "en") -> Table:
         table.add_column(label, justify="right" if numeric else "left", overflow="fold")
     name_at = shown.index(report.columns.index("manager_name"))
     for row in report.subtotals:
-        # the backlog at the period's end has no department total: blank, not "no data"
         cells = [
             ""
-            if row[i] is None and report.columns[i] in NO_DATA_COLUMNS
+            if row[i] is None and report.columns[i] in PER_MANAGER_COLUMNS
             else _cell(row[i], report.columns[i], language)
             for i in shown
         ]

@@ -17,18 +17,22 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.generator.history import backlog_truth
 from bitrix24_emulator.testing import running_emulator
 from orchestration.cli.report_table import COLUMN_LABELS, FLAG_COLUMNS, percent
-from orchestration.defs.dbt import connected, dbt_resource, portal_vars
+from orchestration.defs.dbt import connected, dbt_resource, ensure_manifest, portal_vars
 from orchestration.defs.definitions import build_definitions
 from orchestration.i18n import gettext_for
 from orchestration.runtime.sync import sync
+from orchestration.superset.bundle import render_bundle
 from orchestration.warehouse.bootstrap import connect
 from tests.support.emulated import HISTORY_END
+from tests.support.superset_sql import NO_RANGE, render_dataset_sql
 
 pytestmark = pytest.mark.integration
 
 # The generated history ends on 2026-11-01; October is a whole month inside it.
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
 NAMESAKES = (13, 14)
+# the third sales group is renamed like the sales department above it: two departments, one name
+SAME_NAME_GROUP, SALES_DEPARTMENT = 5, 2
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,12 @@ def portal():
     source = users.rows[rows[NAMESAKES[0]]]
     namesake[at_name], namesake[at_last] = source[at_name], source[at_last]
     users.rows[rows[NAMESAKES[1]]] = tuple(namesake)
+    departments = portal.tables["departments"]
+    at_id, at_name = (departments.index_of(f) for f in ("ID", "NAME"))
+    named = {int(row[at_id]): i for i, row in enumerate(departments.rows)}
+    renamed = list(departments.rows[named[SAME_NAME_GROUP]])
+    renamed[at_name] = departments.rows[named[SALES_DEPARTMENT]][at_name]
+    departments.rows[named[SAME_NAME_GROUP]] = tuple(renamed)
     return portal
 
 
@@ -357,13 +367,55 @@ def test_requests_report_equals_the_deals_report_on_a_deals_only_portal(built):
         assert row["arrived_as_leads"] == row["leads_created"] == 0
 
 
-@pytest.mark.parametrize("kind", ["deals", "calls"])
+def test_a_department_is_labelled_by_its_name_or_by_its_path_where_two_share_the_name(built):
+    """dim_departments.department_label (the one rule, read by the CLI and the dashboards' legends): the
+    two departments named alike are their paths, every other department its own name, short."""
+    departments = query(built, """
+        select department_id, department_name, department_path, department_label
+        from marts.dim_departments""")  # fmt: skip
+    labels = {department: label for department, _, _, label in departments}
+    named_alike = {SAME_NAME_GROUP, SALES_DEPARTMENT}
+    assert labels[SAME_NAME_GROUP] == "ООО «Ромашка» / Отдел продаж / Отдел продаж"
+    assert labels[SALES_DEPARTMENT] == "ООО «Ромашка» / Отдел продаж"
+    for department, name, path, label in departments:
+        assert label == (path if department in named_alike else name), department
+    # the CLI's department column, manager rows and subtotal rows alike, is that label
+    department_of = dict(query(built, "select manager_id, department_id from marts.dim_managers"))
+    rows = json.loads(report(built, "deals", "--format", "json", "--all-staff"))
+    assert {row["department_name"] for row in rows} >= {labels[SAME_NAME_GROUP], "Группа продаж 1"}
+    for row in rows:
+        assert row["department_name"] == labels.get(department_of[row["manager_id"]]), row
+    header, cells = _table(report(built, "deals", "--all-staff", env={"COLUMNS": "1000"}))
+    name, department = header.index("manager name"), header.index("department name")
+    totals = {row[department] for row in cells if row[name] == "Department total"}
+    assert labels[SAME_NAME_GROUP] in totals and "Группа продаж 1" in totals
+
+
+def test_the_backlog_trend_names_departments_by_dbts_label_whatever_the_filters(built):
+    """The dataset of "Backlog trend per department" reads department_short from dim_departments: the same
+    label under any filter (the rule it replaced counted the filtered rows, so a department named like
+    another one lost its path as soon as the filters left the other one out)."""
+    paths = dict(query(built, "select department_path, department_label from marts.dim_departments"))
+    dataset = render_bundle("postgresql://unused", "unused", ensure_manifest()).files[
+        "datasets/b24ops_warehouse/deal_handling_daily.yaml"
+    ]
+    same_name_path = next(
+        path for path, label in paths.items() if label.endswith("Отдел продаж / Отдел продаж")
+    )
+    for chosen in ({}, {"department": [same_name_path]}, {"staff": ["All staff"]}):
+        sql = render_dataset_sql(dataset, NO_RANGE, chosen)
+        shown = dict(query(built, f"select distinct department, department_short from ({sql}) as daily"))
+        assert same_name_path in shown, chosen
+        assert shown == {path: paths.get(path) for path in shown}, chosen
+
+
+@pytest.mark.parametrize("kind", ["deals", "calls", "requests"])
 def test_the_table_prints_one_subtotal_row_per_department_above_the_managers(built, kind):
     """#19 point 7: above the manager rows, one "Department total" row per department of the slice (the
     sales tree by default, a chosen department's subtree too), equal to the sums over its managers and to
     the rate of those sums — read from dbt's department functions, which the dashboards' subtotals equal."""
-    paths = dict(query(built, """
-        select managers.manager_id, departments.department_path from marts.dim_managers as managers
+    labels = dict(query(built, """
+        select managers.manager_id, departments.department_label from marts.dim_managers as managers
         join marts.dim_departments as departments using (department_id)"""))  # fmt: skip
     (root_id,) = query(
         built, "select department_id from marts.dim_departments where parent_department_id is null"
@@ -376,11 +428,15 @@ def test_the_table_prints_one_subtotal_row_per_department_above_the_managers(bui
         assert totals and rows[: len(totals)] == totals, "the subtotals come first"
         assert len(rows) == len(totals) + len(managers)
         # employees without a department (the unassigned calls' and deals' manager) total under "—"
-        shown = {paths.get(row["manager_id"], "—") for row in managers}
+        shown = {labels.get(row["manager_id"], "—") for row in managers}
         assert {row[department] for row in totals} <= shown and len(totals) >= 2
-        sums = ("deals_created", "deals_untouched") if kind == "deals" else ("calls_total", "calls_outgoing")
+        sums = {
+            "deals": ("deals_created", "deals_untouched"),
+            "calls": ("calls_total", "calls_outgoing"),
+            "requests": ("requests_created", "requests_untouched"),
+        }[kind]
         for total in totals:
-            members = [row for row in managers if paths.get(row["manager_id"], "—") == total[department]]
+            members = [row for row in managers if labels.get(row["manager_id"], "—") == total[department]]
             for column in sums:
                 expected = sum(row[column] for row in members)
                 assert _plain(total[header.index(COLUMN_LABELS[column])], "en") == str(expected), column

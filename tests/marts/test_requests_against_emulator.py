@@ -283,3 +283,56 @@ def test_leads_report_counts_equal_the_emulators(
     assert got == want
     for column in columns:  # the portal exercises every column
         assert any(name == column for _, name in want), column
+
+
+REQUEST_SUMS = ("requests_created", "arrived_as_leads", "requests_touched", "requests_untouched")
+LEAD_SUMS = ("leads_created", "leads_converted", "leads_junk", "leads_in_work")
+
+
+@pytest.mark.parametrize("kind", ["requests", "leads"])
+def test_department_subtotals_are_the_sums_and_averages_over_their_managers(
+    conn: Connection, module_database: WarehouseLocation, kind: str
+) -> None:
+    """``b24ops report requests|leads``: one subtotal row per department (dbt's department_request_handling
+    / department_lead_outcomes), equal to the sums over its managers' rows and, for the averages, to the
+    formula over the department's chains (not an average of the managers' averages); the lead backlog is per
+    manager only (NULL on a subtotal, as the deals' backlog)."""
+    first, last = CONFIG.end_date - dt.timedelta(days=CONFIG.days + 3), CONFIG.end_date
+    report = run_report(module_database, kind, first, last, Slice(all_staff=True))
+    rows = [dict(zip(report.columns, row, strict=True)) for row in report.rows]
+    totals = {row[2]: dict(zip(report.columns, row, strict=True)) for row in report.subtotals}
+    assert len(totals) == len(report.subtotals) >= 2, "one row per department"
+    sums = (*REQUEST_SUMS, *LEAD_SUMS) if kind == "requests" else LEAD_SUMS
+    for department in {row["department_name"] for row in rows}:
+        members = [row for row in rows if row["department_name"] == department]
+        expected = {column: sum(row[column] for row in members) for column in sums}
+        if not any(expected.values()):
+            assert department not in totals, "a department without requests or leads has no subtotal"
+            continue
+        assert {column: totals[department][column] for column in sums} == expected, department
+    assert sum(total["leads_created"] for total in totals.values()) > 0
+    if kind == "leads":
+        assert all(total["leads_with_overdue_activities"] is None for total in totals.values())
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select departments.department_label,
+                   round(sum(requests.response_working_minutes)
+                         / nullif(count(requests.response_working_minutes), 0), 1),
+                   round((coalesce(sum(requests.response_working_minutes), 0)
+                          + coalesce(sum(requests.pending_working_minutes), 0)) / count(*), 1)
+            from marts."managerControl_Request" as requests
+            left join marts.dim_departments as departments using (department_id)
+            where requests.created_date between %s and %s
+            group by 1""",
+            (first, last),
+        )
+        averages = {department: (touched, waited) for department, touched, waited in cur.fetchall()}
+    assert averages and averages.keys() <= totals.keys()
+    for department, (touched, waited) in averages.items():
+        total = totals[department]
+        assert (total["avg_response_working_minutes"], total["avg_response_incl_untouched"]) == (
+            touched,
+            waited,
+        ), department

@@ -9,7 +9,6 @@ import zipfile
 from types import SimpleNamespace
 
 import dagster as dg
-import jinja2
 import pytest
 import yaml
 
@@ -20,6 +19,7 @@ from orchestration.i18n import gettext_for
 from orchestration.superset.bundle import Bundle, column_descriptions, render_bundle
 from orchestration.superset.labels import DATE_FORMAT_KEYS, LABEL_KEYS
 from orchestration.warehouse.bootstrap import connect
+from tests.support.superset_sql import NO_RANGE, render_dataset_sql
 
 URI = "postgresql+psycopg2://reader:XXXXXXXXXX@/b24ops?host=%2Fsocket&port=5432"
 PASSWORD = "not-in-the-zip-3f1c"
@@ -145,25 +145,14 @@ def test_asset_joins_the_code_location_graph():
 
 PERIOD_DATASET = "datasets/b24ops_warehouse/deal_backlog_period.yaml"
 # What Superset 6.1's get_time_filter(target_type='DATE') gives on PostgreSQL for a range's ends
-# (PostgresBaseEngineSpec.convert_dttm: the date of the datetime), and for "No filter".
+# (PostgresBaseEngineSpec.convert_dttm: the date of the datetime).
 RANGE_2026_10 = SimpleNamespace(
     from_expr="TO_DATE('2026-10-01', 'YYYY-MM-DD')",
     to_expr="TO_DATE('2026-11-01', 'YYYY-MM-DD')",
     time_range="2026-10-01 : 2026-11-01",
 )
-NO_RANGE = SimpleNamespace(from_expr=None, to_expr=None, time_range="No filter")
 _FUNCTION_CALL = re.compile(r"marts\.manager_(?:deal_backlog|call_patterns)\((.+?)\) as \w+", re.DOTALL)
 PATTERNS_DATASET = "datasets/b24ops_warehouse/call_patterns.yaml"
-
-
-def _render_sql(dataset: dict, time_filter: SimpleNamespace, chosen: dict[str, list[str]]) -> str:
-    """The dataset's SQL through Jinja with Superset's macros stood in for (no Superset in this venv)."""
-    environment = jinja2.Environment()
-    environment.filters["where_in"] = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"
-    return environment.from_string(dataset["sql"]).render(
-        get_time_filter=lambda **_: time_filter,
-        filter_values=lambda name, **_: chosen.get(name, []),
-    )
 
 
 @pytest.mark.parametrize(
@@ -178,7 +167,7 @@ def test_period_dataset_asks_the_function_for_the_days_of_the_range(
     dates: the function (both ends inclusive) must get exactly those days; no range = the whole history.
     The pattern flags too (#19: a month starting before the range no longer empties the table; the CLI
     reads the same function)."""
-    sql = _render_sql(bundle.files[dataset], time_filter, {})
+    sql = render_dataset_sql(bundle.files[dataset], time_filter, {})
     call = _FUNCTION_CALL.search(sql)
     assert call, sql
     conn = connect(fresh_database)
@@ -198,8 +187,8 @@ def test_period_dataset_asks_the_function_for_the_days_of_the_range(
 
 
 def test_period_dataset_consumes_the_department_and_team_filters(bundle):
-    unfiltered = _render_sql(bundle.files[PERIOD_DATASET], RANGE_2026_10, {})
-    filtered = _render_sql(
+    unfiltered = render_dataset_sql(bundle.files[PERIOD_DATASET], RANGE_2026_10, {})
+    filtered = render_dataset_sql(
         bundle.files[PERIOD_DATASET], RANGE_2026_10, {"department": ["Sales"], "team": ["A"]}
     )
     assert "marts.department_subtree(" not in unfiltered and "marts.teams" not in unfiltered

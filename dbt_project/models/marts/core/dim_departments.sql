@@ -1,7 +1,8 @@
 {#- The department tree (department.get) with each department's ancestors, so that choosing a department
     in a dashboard can include its sub-departments: `X = any(ancestor_department_ids)`. The post-hook
     creates marts.department_subtree(ids), that rule for the reports and dashboards
-    (macros/reports/report_functions.sql). -#}
+    (macros/reports/report_functions.sql). department_label names a department in chart legends and in
+    `b24ops report`: its own name, short, unless another department has the same name. -#}
 {{ config(post_hook="{{ create_department_subtree_function(this) }}") }}
 with
 
@@ -24,6 +25,20 @@ paths as (
     group by ancestors.department_id
 ),
 
+-- over the whole tree, so a department's label does not depend on which departments a report shows
+labelled as (
+    select
+        departments.department_id,
+        case
+            when count(*) over (partition by departments.department_name) = 1 then departments.department_name
+            -- two sub-departments of one parent with one name have one path too: the ID tells them apart
+            when count(*) over (partition by paths.department_path) = 1 then paths.department_path
+            else format('%s (#%s)', paths.department_path, departments.department_id)
+        end as department_label
+    from departments
+    left join paths on paths.department_id = departments.department_id
+),
+
 final as (
     select
         -- ids
@@ -35,11 +50,13 @@ final as (
         departments.department_name,
         parents.department_name as parent_department_name,
         paths.department_path,
+        labelled.department_label,
         paths.ancestor_department_ids,
         paths.depth
     from departments
     left join departments as parents on parents.department_id = departments.parent_department_id
     left join paths on paths.department_id = departments.department_id
+    left join labelled on labelled.department_id = departments.department_id
 )
 
 select * from final
