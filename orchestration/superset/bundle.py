@@ -96,8 +96,8 @@ def _describe_columns(dataset: dict[str, Any], descriptions: Mapping[str, Mappin
 # run before the query), the query becomes the subquery `facts`.
 SUBTOTAL_LABEL = N_("Department total")
 SUBTOTALS_DESCRIPTION = N_(
-    "Per manager and day, each row also inside its department's total row: the per-manager tables with "
-    "department subtotals. Not for other charts (every fact is in it twice)."
+    "The rows of its source dataset, each also inside its department's total row: the per-manager tables "
+    "with department subtotals. Not for other charts (every fact is in it twice)."
 )
 _SUBTOTALS_SQL = """\
 {preamble}

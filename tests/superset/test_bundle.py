@@ -369,6 +369,7 @@ def test_per_manager_tables_put_each_department_subtotal_above_its_managers(bund
     for table, daily in (
         ("Deal handling per manager", "deal_handling_daily"),
         ("Call traffic per manager", "call_traffic_daily"),
+        ("Request handling per manager", "request_handling"),
     ):
         params = charts[table]["params"]
         dataset = datasets[charts[table]["dataset_uuid"]]
