@@ -21,18 +21,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import psutil
 import pytest
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
+from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from tests.ingestion import harness
 from tests.superset.roles import drop_role, unique_role_name
+from tests.support.emulated import HISTORY_END
 from tests.support.password_roles import (
     HOSTILE_PASSWORD,
     PASSWORD_TOKEN,
@@ -44,15 +47,26 @@ from tests.support.password_roles import (
 pytestmark = pytest.mark.integration
 
 FINISHED = {"FAILURE", "CANCELED", "SUCCESS"}
+# the raw tables of a deals-only portal that a sync fills (timeline comments apart: they follow the deals)
+SYNCED_TABLES = ("users", "deals", "activities", "calls", "stage_history")
+
+
+# The day every sync here reads (one day keeps a sync short): the busiest of the portal's fixed history, so
+# each raw table and mart a complete sync fills has rows to compare (21 deals, 7 of their comments, 40 calls).
+DAY = "2026-10-27"
 
 
 @pytest.fixture(scope="module")
-def portal() -> Iterator[tuple[str, str, str]]:
-    """(webhook URL, first day, last day) of a small emulated portal; one day keeps a sync short."""
-    data = generate(GeneratorConfig(seed=7, managers=3, departments=1, days=10))
-    _, last = harness.history_days(data)
-    with running_emulator(data, fast=True) as emulator:
-        yield emulator.webhook_url, last, last
+def portal_data() -> PortalData:
+    """A small emulated portal: what it serves is the truth a complete sync of it is compared with."""
+    return generate(GeneratorConfig(seed=7, managers=3, departments=1, days=10, end_date=HISTORY_END))
+
+
+@pytest.fixture(scope="module")
+def portal(portal_data: PortalData) -> Iterator[tuple[str, str, str]]:
+    """(webhook URL, first day, last day) of that portal served."""
+    with running_emulator(portal_data, fast=True) as emulator:
+        yield emulator.webhook_url, DAY, DAY
 
 
 class Sync:
@@ -256,13 +270,29 @@ def own_server() -> Iterator[tuple[Path, WarehouseLocation]]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def one_day_sync_truth(data: PortalData, day: str) -> dict[str, list[harness.Version]]:
+    """Every raw version a complete sync of ``day`` stores, as the emulated portal serves them: the
+    snapshot tables whole, the change feeds' versions stamped that day, and every comment of those deals
+    (orchestration/defs/ingestion/raw_comments.py)."""
+    truth = {table: harness.versions_on_day(data, table, day) for table in SYNCED_TABLES}
+    deals = {deal for deal, _ in truth["deals"]}
+    comments = data.tables["timeline_comments"]
+    truth["timeline_comments"] = [
+        (int(row["ID"]), datetime.fromisoformat(row["CREATED"]))
+        for row in map(comments.as_dict, comments.rows)
+        if row["ENTITY_TYPE"] == "deal" and int(row["ENTITY_ID"]) in deals
+    ]
+    return truth
+
+
 def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
-    own_server, fresh_database, portal, tmp_path
+    own_server, portal_data, portal, tmp_path
 ):
     """#18 point 6. Before: 417 lines of SQLAlchemy traceback from Dagster's run storage. Now the last line
     says the warehouse stopped answering, PostgreSQL's reason and what to do; exit 1. The server back, the
-    same sync stores exactly what a sync that was never interrupted stores (fresh_database), nothing lost or
-    doubled, and the interrupted runs end marked failed."""
+    same sync stores exactly what a sync that was never interrupted stores — every version the emulated
+    portal serves for the day, once, and a mart row for each of its deals and calls — and the interrupted
+    runs end marked failed."""
     data_dir, warehouse = own_server
     cut = Sync(warehouse, portal, tmp_path / "cut.log")
     try:
@@ -280,17 +310,21 @@ def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
     assert "Traceback" not in output and len(lines) < 30, output
 
     _embedded(data_dir, "start")
-    for database, log in ((warehouse, "next.log"), (fresh_database, "reference.log")):
-        complete = Sync(database, portal, tmp_path / log)
-        try:
-            assert complete.process.wait(timeout=900) == 0, complete.log.read_text()[-3000:]
-        finally:
-            complete.kill_everything()
-    for table in ("users", "deals", "activities", "calls", "stage_history", "timeline_comments"):
-        assert sorted(harness.stored_versions(warehouse, table)) == sorted(
-            harness.stored_versions(fresh_database, table)
-        ), table
-    for mart, key in (("managerControl_Deal", "deal_id"), ("calls", "call_id")):
-        ids = f'select {key} from marts."{mart}" order by 1'
-        assert harness.query(warehouse, ids) == harness.query(fresh_database, ids), mart
+    complete = Sync(warehouse, portal, tmp_path / "next.log")
+    try:
+        assert complete.process.wait(timeout=900) == 0, complete.log.read_text()[-3000:]
+    finally:
+        complete.kill_everything()
+    truth = one_day_sync_truth(portal_data, DAY)
+    assert truth["deals"] and truth["calls"] and truth["timeline_comments"]  # the day is not empty
+    for table, versions in truth.items():
+        assert sorted(harness.stored_versions(warehouse, table)) == sorted(versions), table
+    deals = {deal for deal, _ in truth["deals"]}
+    marted = harness.query(warehouse, 'select deal_id from marts."managerControl_Deal"')
+    assert sorted(deal for (deal,) in marted) == sorted(deals)
+    calls = portal_data.tables["calls"]
+    day_calls = {call for call, _ in truth["calls"]}
+    call_ids = [row["CALL_ID"] for row in map(calls.as_dict, calls.rows) if int(row["ID"]) in day_calls]
+    marted = harness.query(warehouse, "select call_id from marts.calls")
+    assert sorted(call for (call,) in marted) == sorted(call_ids)
     assert set(run_statuses(warehouse).values()) <= FINISHED

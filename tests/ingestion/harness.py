@@ -167,6 +167,20 @@ def portal_versions(portal: PortalData, table: str) -> list[Version]:
     return [(int(row[id_pos]), _stamp(row[stamp_pos]) if stamp_pos is not None else None) for row in served]
 
 
+def versions_on_day(portal: PortalData, table: str, day: str) -> list[Version]:
+    """What a sync of the one partition ``day`` stores of ``table``: the versions stamped that day in the
+    portal's zone; every version of a table without a change stamp (a snapshot: users, departments)."""
+    versions = portal_versions(portal, table)
+    if ENTITIES[table][1] is None:
+        return versions
+    zone = ZoneInfo(portal.portal_time_zone)
+    return [
+        (record_id, stamp)
+        for record_id, stamp in versions
+        if stamp is not None and stamp.astimezone(zone).date().isoformat() == day
+    ]
+
+
 def query(location: WarehouseLocation, text: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     conn = connect(location)
     try:
