@@ -38,10 +38,13 @@ NEW_DEALS = {
     9005: ("8", "2026-11-17T12:00:00+03:00"),  # Tuesday: a fired employee (ACTIVE false) is responsible
     9006: ("4", "2026-11-17T13:00:00+03:00"),  # Tuesday: the head of department 3 is responsible himself
     9007: ("6", "2026-11-16T11:00:00+03:00"),  # Monday: edited by its responsible 5 minutes later
-    9008: ("7", "2026-11-17T14:00:00+03:00"),  # Tuesday: touched between level 1 and level 2 (by the test)
+    9008: ("7", "2026-11-17T14:00:00+03:00"),  # Tuesday: touched between level 1 and level 2 (TOUCHED_LATER)
 }
 # deals their responsible touched (an edit: docs/metrics.md, deal_edit) at this instant
 TOUCHED = {9007: "2026-11-16T11:05:00+03:00"}
+# deals their responsible edits after the sync, at this instant: the tests that need it load that version
+# (test_sla_alerts_e2e.touched_later)
+TOUCHED_LATER = {9008: "2026-11-17T14:20:00+03:00"}
 
 
 def with_new_deals(portal: PortalData) -> PortalData:

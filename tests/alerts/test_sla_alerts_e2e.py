@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 from testkit.dbt import run_dbt
-from tests.alerts.conftest import NEW_DEALS, TOUCHED, Pipeline, at
+from tests.alerts.conftest import NEW_DEALS, TOUCHED, TOUCHED_LATER, Pipeline, at
 
 pytestmark = pytest.mark.integration
 
@@ -452,8 +452,8 @@ def assert_headline_and_untouched(
 
 def new_deals_untouched_by(pipeline: Pipeline, departments: list[int]) -> set[int]:
     """The portal's truth for the hand-placed deals (all synced by the fixture, whatever the mart's snapshot):
-    never touched by their responsible (9007 from the start, 9008 by test_touched_after_level_1...), the
-    responsible in the head's tree."""
+    never touched by their responsible (9007 from the start, 9008 once a test loaded its later edit:
+    touched_later), the responsible in the head's tree."""
     in_tree = {
         str(manager)
         for (manager,) in pipeline.query(
@@ -466,7 +466,7 @@ def new_deals_untouched_by(pipeline: Pipeline, departments: list[int]) -> set[in
     return {
         deal
         for deal, (responsible, _) in NEW_DEALS.items()
-        if deal not in {*TOUCHED, 9008} and responsible in in_tree
+        if deal not in {*TOUCHED, *TOUCHED_LATER} and responsible in in_tree
     }
 
 
@@ -485,6 +485,34 @@ def failed_only_for_the_fired_employee(result: dg.ExecuteInProcessResult) -> boo
     return all(set(re.findall(r"sla:deal:\d+:\d", m)) == {"sla:deal:9005:1"} for m in failures)
 
 
+def touched_later(pipeline: Pipeline, deal_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Deal ``deal_id``'s version as the fixture synced it (untouched) and as its responsible edits it at
+    ``TOUCHED_LATER[deal_id]``."""
+    ((untouched,),) = pipeline.query(
+        "select payload from raw.deals where id = %s and change_stamp = %s",
+        (deal_id, at(NEW_DEALS[deal_id][1])),
+    )
+    responsible = NEW_DEALS[deal_id][0]
+    return untouched, {**untouched, "DATE_MODIFY": TOUCHED_LATER[deal_id], "MODIFY_BY_ID": responsible}
+
+
+def load_deal_versions(pipeline: Pipeline, *versions: dict[str, Any]) -> None:
+    """Each version into raw.deals as a run loads it (its own commit), in this order."""
+    conn = connect(pipeline.location)
+    try:
+        for version in versions:
+            load_versions(
+                conn,
+                RAW_ENTITIES["deals"],
+                portal_id="default",
+                partition_key=version["DATE_MODIFY"][:10],
+                records=[version],
+            )
+            conn.commit()
+    finally:
+        conn.close()
+
+
 def test_touched_after_level_1_no_escalation_even_when_a_late_run_loads_the_older_version(
     pipeline: Pipeline,
 ) -> None:
@@ -494,21 +522,8 @@ def test_touched_after_level_1_no_escalation_even_when_a_late_run_loads_the_olde
     assert [user for user, _, _ in pipeline.messages_about(9008)] == [7]
     # the responsible edits the deal at 14:20; a run reads the new version, then a late run (it read the
     # portal before the edit) loads the older one after it — the newer version must stay the current one
-    ((untouched,),) = pipeline.query("select payload from raw.deals where id = 9008")
-    touched = {**untouched, "DATE_MODIFY": "2026-11-17T14:20:00+03:00", "MODIFY_BY_ID": "7"}
-    conn = connect(pipeline.location)
-    try:
-        for version in (touched, untouched):
-            load_versions(
-                conn,
-                RAW_ENTITIES["deals"],
-                portal_id="default",
-                partition_key="2026-11-17",
-                records=[version],
-            )
-            conn.commit()
-    finally:
-        conn.close()
+    untouched, touched = touched_later(pipeline, 9008)
+    load_deal_versions(pipeline, touched, untouched)
     escalation_due = at("2026-11-17T14:31:00+03:00")
     pipeline.rebuild(escalation_due, staging=True)
     assert pipeline.query("select modified_at from staging.stg_bitrix24__deals where deal_id = 9008") == [
@@ -520,10 +535,18 @@ def test_touched_after_level_1_no_escalation_even_when_a_late_run_loads_the_olde
     assert ledger(pipeline, 9008) == [(1, "sent", 7)]
 
 
+def rebuild_for_the_digests(pipeline: Pipeline, snapshot: datetime) -> None:
+    """The deal mart as a morning's pass at ``snapshot`` sees it (the untouched requests), on the portal
+    new_deals_untouched_by knows: deal 9008 touched (stored already if test_touched_after_level_1... ran)."""
+    _, touched = touched_later(pipeline, 9008)
+    load_deal_versions(pipeline, touched)
+    pipeline.rebuild(snapshot, staging=True)
+
+
 def test_morning_digest_once_per_head_at_the_start_of_their_working_day(pipeline: Pipeline) -> None:
     monday = date(2026, 11, 16)
     start = at("2026-11-17T09:00:00+03:00")
-    pipeline.rebuild(start)  # the deal mart as the morning's pass sees it (the untouched requests)
+    rebuild_for_the_digests(pipeline, start)
     assert pipeline.digest(at("2026-11-17T07:00:00+03:00")).success  # before anyone works: nothing
     assert digests(pipeline, "ru", monday) == []
     assert pipeline.digest(start).success
@@ -587,12 +610,14 @@ def test_digest_of_the_next_working_day_in_each_heads_language_equals_the_report
     emulator recorded it, is in their language and its numbers equal the reports."""
     tuesday = date(2026, 11, 17)
     start = at("2026-11-18T09:00:00+03:00")
-    pipeline.rebuild(start)
+    rebuild_for_the_digests(pipeline, start)
     everyone = heads(pipeline)
     assert len(everyone) >= 2
     russian = everyone[0]
+    mondays = len(digests(pipeline, "ru", date(2026, 11, 16)))  # sent by the morning's test, if it ran
     # the fired employee's alert is retried on every SLA pass (and refused); the ledger keeps the text
-    # each attempt rendered: Russian so far, the product's default
+    # each attempt rendered: Russian after this pass, the product's default
+    pipeline.deliver(start, language="ru")
     fired = "select message from alerts.deliveries where delivery_key = 'sla:deal:9005:1'"
     ((message,),) = pipeline.query(fired)
     assert message.startswith("Сделка «Заявка 9005» (№9005) ждёт") and russian != 8
@@ -610,4 +635,4 @@ def test_digest_of_the_next_working_day_in_each_heads_language_equals_the_report
             departments = assert_digest_is_the_reports(pipeline, head, text, tuesday, language)
             untouched = assert_headline_and_untouched(pipeline, text, tuesday, departments, language)
             assert set(untouched) & set(NEW_DEALS) == new_deals_untouched_by(pipeline, departments)
-    assert len(digests(pipeline, "ru", date(2026, 11, 16))) == len(everyone)  # Monday's were not sent again
+    assert len(digests(pipeline, "ru", date(2026, 11, 16))) == mondays  # Monday's were not sent again
