@@ -44,20 +44,30 @@ def _run_sync(location, portal, monkeypatch, tmp_path, first=date(2026, 9, 1), l
         return emu.counters
 
 
-def test_materialisation_fills_raw_tables_and_dim_managers(
-    fresh_database, small_portal, monkeypatch, tmp_path
-):
-    _run_sync(fresh_database, small_portal, monkeypatch, tmp_path)
+# A portal id other than the default: raw rows carry it and the dbt models read it (not an empty mart).
+NAMED_PORTAL = "acme-portal"
 
+
+@pytest.fixture(scope="module")
+def synced(module_database, small_portal, tmp_path_factory):
+    """The module database after one sync of ``small_portal`` under NAMED_PORTAL: what the materialisation
+    test checks and the rerun test syncs again (one pipeline build for both)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("B24_PORTAL_ID", NAMED_PORTAL)
+        _run_sync(module_database, small_portal, env, tmp_path_factory.mktemp("dagster"))
+    return module_database
+
+
+def test_materialisation_fills_raw_tables_and_dim_managers(synced, small_portal):
     portal_users = len(listed_users(small_portal))  # user.get lists no bot
-    assert _scalar(fresh_database, "select count(distinct id) from raw.users") == portal_users
-    assert _scalar(fresh_database, "select count(distinct id) from raw.departments") == len(
+    assert _scalar(synced, "select count(distinct id) from raw.users") == portal_users
+    assert _scalar(synced, "select count(distinct id) from raw.departments") == len(
         small_portal.tables["departments"].rows
     )
-    assert _scalar(fresh_database, "select count(distinct id) from raw.deals") == len(
+    assert _scalar(synced, "select count(distinct id) from raw.deals") == len(
         small_portal.tables["deals"].rows
     )
-    assert _scalar(fresh_database, "select count(distinct id) from raw.calls") == len(
+    assert _scalar(synced, "select count(distinct id) from raw.calls") == len(
         small_portal.tables["calls"].rows
     )
     employees = sum(
@@ -66,13 +76,9 @@ def test_materialisation_fills_raw_tables_and_dim_managers(
         if small_portal.tables["users"].as_dict(row).get("USER_TYPE", "employee") == "employee"
     )
     # every employee, plus the unassigned manager (id 0, no department: docs/metrics.md)
-    assert (
-        _scalar(fresh_database, "select count(*) from marts.dim_managers where manager_id <> 0") == employees
-    )
-    assert (
-        _scalar(fresh_database, "select count(*) from marts.dim_managers where department_name is null") == 1
-    )
-    _assert_marts_as_recorded(_marts_state(fresh_database, leave_out=LOAD_INSTANT, through=RECORDED_THROUGH))
+    assert _scalar(synced, "select count(*) from marts.dim_managers where manager_id <> 0") == employees
+    assert _scalar(synced, "select count(*) from marts.dim_managers where department_name is null") == 1
+    _assert_marts_as_recorded(_marts_state(synced, leave_out=LOAD_INSTANT, through=RECORDED_THROUGH))
 
 
 # The marts of this pinned portal (seed 7, HISTORY_END, the sync's fixed days) as recorded: a refactor must
@@ -103,9 +109,8 @@ def _assert_marts_as_recorded(state: dict[str, str]) -> None:
     assert changed == [], f"marts changed: {changed} (re-record: {RECORDED_MARTS.name})"
 
 
-def test_rerun_changes_nothing_for_a_named_portal(fresh_database, small_portal, monkeypatch, tmp_path):
-    # A portal id other than the default: raw rows carry it and the dbt models read it (not an empty mart).
-    monkeypatch.setenv("B24_PORTAL_ID", "acme-portal")
+def test_rerun_changes_nothing_for_a_named_portal(synced, small_portal, monkeypatch, tmp_path):
+    monkeypatch.setenv("B24_PORTAL_ID", NAMED_PORTAL)
     fingerprint = """
         select md5(string_agg(t || ':' || id || ':' || payload_hash, ',' order by t, id, payload_hash))
         from (
@@ -115,21 +120,18 @@ def test_rerun_changes_nothing_for_a_named_portal(fresh_database, small_portal, 
             select 'calls', id, payload_hash from raw.calls
         ) versions
     """
-    _run_sync(fresh_database, small_portal, monkeypatch, tmp_path)
-    assert _scalar(fresh_database, "select array_agg(distinct portal_id) from raw.deals") == ["acme-portal"]
-    assert _scalar(fresh_database, 'select count(*) from marts."managerControl_Deal"') == len(
-        small_portal.truth
-    )
-    first = _scalar(fresh_database, fingerprint)
+    assert _scalar(synced, "select array_agg(distinct portal_id) from raw.deals") == [NAMED_PORTAL]
+    assert _scalar(synced, 'select count(*) from marts."managerControl_Deal"') == len(small_portal.truth)
+    first = _scalar(synced, fingerprint)
     managers = _scalar(
-        fresh_database,
+        synced,
         "select md5(string_agg(manager_id::text, ',' order by manager_id)) from marts.dim_managers",
     )
-    _run_sync(fresh_database, small_portal, monkeypatch, tmp_path)
-    assert _scalar(fresh_database, fingerprint) == first
+    _run_sync(synced, small_portal, monkeypatch, tmp_path)
+    assert _scalar(synced, fingerprint) == first
     assert (
         _scalar(
-            fresh_database,
+            synced,
             "select md5(string_agg(manager_id::text, ',' order by manager_id)) from marts.dim_managers",
         )
         == managers
