@@ -35,6 +35,7 @@ EXPECTED_GRAPH = {
     "intermediate/int_users_unknown": (
         "intermediate",
         [
+            "intermediate/int_responsibles_seen",
             "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__calls",
             "staging/stg_bitrix24__deals",
@@ -42,6 +43,8 @@ EXPECTED_GRAPH = {
             "staging/stg_bitrix24__users",
         ],
     ),
+    # ... and the former responsibles: every ASSIGNED_BY_ID of every stored deal and lead version
+    "intermediate/int_responsibles_seen": ("intermediate", ["raw/deals", "raw/leads"]),
     "intermediate/int_departments_in_sales_report": (
         "intermediate",
         [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SNAPSHOT_AT = "2024-09-10T00:00:00+00:00"
 BOT_ID = 777  # a chat-bot: user.get never lists it, yet activities name it as their author
 UNKNOWN_ID = 555  # a deleted user: user.get does not list them, yet a deal, a lead and a call name them
+# a deleted user who held deal 45 and lead 9 until HANDED_OVER, when employees 1 and 3 took them over: only
+# the older stored versions name them (docs/metrics.md "Records naming an unknown user")
+FORMER_ID = 556
+HELD_FROM, HANDED_OVER = "2024-08-20T10:00:00+02:00", "2024-08-26T10:00:00+02:00"
 
 
 def _rows(method: str) -> list[dict[str, Any]]:
@@ -89,6 +93,9 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
         # #18 point 2: a responsible user.get does not list, counted under their own manager row
         {**_rows("crm.deal.list")[0], "ID": "44", "ASSIGNED_BY_ID": str(UNKNOWN_ID),
          "DATE_CREATE": "2024-09-05T11:00:00+02:00"},
+        # an open deal with nothing planned, two versions: held by FORMER_ID, then handed over to employee 1
+        *({**_rows("crm.deal.list")[0], "ID": "45", "ASSIGNED_BY_ID": holder, "DATE_CREATE": HELD_FROM,
+           "DATE_MODIFY": stamp} for holder, stamp in ((str(FORMER_ID), HELD_FROM), ("1", HANDED_OVER))),
     ],
     # #18 point 2: an open lead without a responsible, in UNASSIGNED_PERIOD, nothing planned on it
     "leads": [
@@ -97,6 +104,10 @@ REAL_PORTAL_ROWS: dict[str, list[dict[str, Any]]] = {
          "DATE_CREATE": "2024-09-04T11:30:00+02:00", "DATE_MODIFY": "2024-09-04T11:30:00+02:00"},
         {**_rows("crm.lead.list")[0], "ID": "8", "ASSIGNED_BY_ID": str(UNKNOWN_ID),
          "DATE_CREATE": "2024-09-05T11:30:00+02:00", "DATE_MODIFY": "2024-09-05T11:30:00+02:00"},
+        # an open lead with nothing planned, two versions: held by FORMER_ID, then handed over to employee 3
+        *({**_rows("crm.lead.list")[0], "ID": "9", "ASSIGNED_BY_ID": holder, "STATUS_ID": "NEW",
+           "STATUS_SEMANTIC_ID": "P", "DATE_CLOSED": None, "MOVED_TIME": None, "DATE_CREATE": HELD_FROM,
+           "DATE_MODIFY": stamp} for holder, stamp in ((str(FORMER_ID), HELD_FROM), ("3", HANDED_OVER))),
     ],
     # #18 point 2: a call status outside the vendor's list with talk time; a 200 without CALL_DURATION;
     # an outgoing call without PORTAL_USER_ID (unassigned) and one by employee 1, both in UNASSIGNED_PERIOD
@@ -176,7 +187,7 @@ def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
         "select deal_id, pipeline_id, stage_id, responsible_id, opportunity, created_at"
         " from staging.stg_bitrix24__deals order by deal_id",
     )
-    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42, 43, 44]
+    assert [r[0] for r in staged] == [37, 38, 39, 40, 41, 42, 43, 44, 45]
     assert staged[0] == (37, 1, "C1:NEW", 1, Decimal("19999.99"), at("2024-09-02T18:37:18+02:00"))
 
 
@@ -226,6 +237,8 @@ def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
         (7, "NEW", "P", "in_work", None, 2069, None, "CALL", False, at("2024-09-04T11:30:00+02:00"), None),
         (8, "CONVERTED", "S", "converted", UNKNOWN_ID, 2069, None, "CALL", False,
          at("2024-09-05T11:30:00+02:00"), at("2021-07-16T16:43:44+02:00")),
+        # REAL_PORTAL_ROWS: the newer version, employee 3's
+        (9, "NEW", "P", "in_work", 3, 2069, None, "CALL", False, at(HELD_FROM), None),
     ]  # fmt: skip
 
 
@@ -355,6 +368,7 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
         (6,),
         (505,),  # not in user.get, responsible for the docs' activity 20 (a call planned)
         (UNKNOWN_ID,),  # not in user.get, named by REAL_PORTAL_ROWS' deal, lead, call and meeting
+        (FORMER_ID,),  # not in user.get, named by older versions of REAL_PORTAL_ROWS' deal 45 and lead 9
         (BOT_ID,),  # the bot's planned call counts under the bot's own row (it is still no employee)
         (901,),
         (902,),
@@ -498,6 +512,7 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
     ) == [
         (505, 0, 0, 0, 0, 1),  # the docs' activity 20: a call planned by RESPONSIBLE_ID 505
         (UNKNOWN_ID, 1, 1, 1, 1, 1),  # REAL_PORTAL_ROWS' activity 22: a meeting planned and held
+        (FORMER_ID, 0, 0, 0, 0, 0),  # deal 45's and lead 9's former responsible: the backlog days they held
         (BOT_ID, 0, 0, 0, 0, 1),  # REAL_PORTAL_ROWS' activity 21, the bot's call
         (1269, 0, 0, 3, 0, 0),  # the docs' call 7 and two REAL_PORTAL_ROWS copies
     ]
@@ -563,3 +578,75 @@ def test_activities_naming_no_or_an_unknown_user_count_per_manager(warehouse: Wa
         f" from marts.fct_manager_daily_deals where report_date {within}"
         f" and manager_id in (0, {UNKNOWN_ID}) group by manager_id order by manager_id",
     ) == [(0, 0, 1), (UNKNOWN_ID, 1, 1)]
+
+
+# the days FORMER_ID held deal 45 and lead 9 (portal dates; HANDED_OVER's day is employee 1's and 3's)
+FORMER_PERIOD = (date(2024, 8, 20), date(2024, 8, 25))
+
+
+def test_a_former_responsible_user_get_does_not_list_keeps_the_backlog_days_they_held(
+    warehouse: WarehouseLocation,
+) -> None:
+    """Deal 45 and lead 9 were held by user 556 until HANDED_OVER; user.get does not list user 556 (a deleted
+    user) and only the older stored versions name them. The estimated backlog days they held counted for
+    nobody (no manager row): now user 556 is a manager row of its own, so on every day the per-manager
+    backlog rows sum to the portal's total — the deals and leads the backlog spans count that day."""
+    first, last = FORMER_PERIOD
+    # every estimated day of the deal backlog (the snapshot day is observed, not estimated): the per-manager
+    # rows sum to the deals the spans count (the portal's total), the days user 556 held deal 45 included
+    assert (
+        rows(
+            warehouse,
+            """
+        with per_day as (
+            select report_date, sum(deals_with_overdue_activities)::bigint as overdue,
+                   sum(open_deals_without_planned_activities)::bigint as unplanned
+            from marts.fct_manager_daily_backlog
+            group by report_date
+            having not bool_or(is_exact)
+        ),
+        portal as (
+            select per_day.report_date,
+                   count(distinct spans.deal_id) filter (where spans.measure = 'overdue') as overdue,
+                   count(distinct spans.deal_id) filter (where spans.measure = 'unplanned') as unplanned
+            from per_day
+            left join intermediate.int_deal_backlog_spans as spans
+                on spans.from_date <= per_day.report_date and spans.to_date > per_day.report_date
+            group by per_day.report_date
+        )
+        select per_day.report_date, per_day.overdue, portal.overdue, per_day.unplanned, portal.unplanned
+        from per_day join portal using (report_date)
+        where (per_day.overdue, per_day.unplanned) <> (portal.overdue, portal.unplanned)
+        """,
+        )
+        == []
+    )
+    assert rows(
+        warehouse,
+        "select report_date, open_deals_without_planned_activities from marts.fct_manager_daily_backlog"
+        f" where manager_id = {FORMER_ID} and open_deals_without_planned_activities > 0 order by report_date",
+    ) == [(first + timedelta(days=n), 1) for n in range((last - first).days + 1)]
+    # b24ops report deals and leads: user 556's row holds deal 45 and lead 9 at the period's end, and the rows
+    # sum to the portal's backlog then (the lead backlog of every holder, marts.manager_lead_backlog)
+    deals = run_report(warehouse, "deals", first, last, Slice())
+    by_manager = {row[0]: row for row in deals.rows}
+    assert by_manager[FORMER_ID][1] == f"User #{FORMER_ID} (not in the portal's user list)"
+    assert by_manager[FORMER_ID][deals.columns.index("open_deals_without_planned_activities")] == 1
+    leads = run_report(warehouse, "leads", first, last, Slice())
+    column = leads.columns.index("open_leads_without_planned_activities")
+    assert {row[0]: row[column] for row in leads.rows if row[column]} == {FORMER_ID: 1}
+    assert rows(
+        warehouse,
+        f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')",
+    ) == [(FORMER_ID, 1)]
+    # the row: in int_users_unknown, named by no current deal or lead, by older versions only
+    assert rows(
+        warehouse,
+        "select user_id, deals, leads, held_deals_or_leads from intermediate.int_users_unknown"
+        f" where user_id = {FORMER_ID}",
+    ) == [(FORMER_ID, 0, 0, True)]
+    assert rows(
+        warehouse,
+        "select manager_display_name, is_in_sales_report from marts.dim_managers"
+        f" where manager_id = {FORMER_ID}",
+    ) == [(f"User #{FORMER_ID} (not in the portal's user list)", True)]

@@ -3,8 +3,9 @@
     (PORTAL_USER_ID) of a call, or the responsible (RESPONSIBLE_ID) of an activity that counts per manager
     (a meeting held or an activity planned: macros/deal_handling/activity_counts.sql, the rule
     int_manager_daily_activities_counted counts by; not that model itself, which is partitioned and built
-    after this one), that user.get does not return — a deleted user, a user the list was cut
-    short of — or returns as no employee (extranet, bot: user_type). Each gets its own manager row
+    after this one), or a former responsible of a deal or lead (an older stored version's ASSIGNED_BY_ID:
+    int_responsibles_seen; the backlog history counts the days they held it under them), that user.get does
+    not return — a deleted user, a user the list was cut short of — or returns as no employee (extranet, bot: user_type). Each gets its own manager row
     (dim_managers) and a place on every day of the daily reports (int_employees_days_spined), so its
     records count per manager instead of dropping out of the totals. Empty when every user is known; a
     warn test on the model counts them. -#}
@@ -28,6 +29,9 @@ named as (
     select responsible_id, 'meeting_held' from activities where {{ activity_is_meeting_held() }}
     union all
     select responsible_id, 'activity_planned' from activities where {{ activity_is_planned() }}
+    union all
+    -- every responsible any stored version names, the former ones included (the backlog's holders)
+    select user_id, 'responsible_in_a_version' from {{ ref('int_responsibles_seen') }}
 ),
 
 final as (
@@ -44,7 +48,9 @@ final as (
         count(*) filter (where named.record_kind = 'lead') as leads,
         count(*) filter (where named.record_kind = 'call') as calls,
         count(*) filter (where named.record_kind = 'meeting_held') as meetings_held,
-        count(*) filter (where named.record_kind = 'activity_planned') as activities_planned
+        count(*) filter (where named.record_kind = 'activity_planned') as activities_planned,
+        -- a deal or lead version names them as responsible: with deals and leads 0, a former responsible
+        bool_or(named.record_kind = 'responsible_in_a_version') as held_deals_or_leads
     from named
     left join users on users.user_id = named.user_id
     where named.user_id is not null
