@@ -23,6 +23,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
+from testkit.backlog import backlog_holders_without_a_row, deal_backlog_days_not_summing
 from testkit.dbt import run_dbt
 from tests.contract.vendor import load
 
@@ -592,35 +593,10 @@ def test_a_former_responsible_user_get_does_not_list_keeps_the_backlog_days_they
     nobody (no manager row): now user 556 is a manager row of its own, so on every day the per-manager
     backlog rows sum to the portal's total — the deals and leads the backlog spans count that day."""
     first, last = FORMER_PERIOD
-    # every estimated day of the deal backlog (the snapshot day is observed, not estimated): the per-manager
-    # rows sum to the deals the spans count (the portal's total), the days user 556 held deal 45 included
-    assert (
-        rows(
-            warehouse,
-            """
-        with per_day as (
-            select report_date, sum(deals_with_overdue_activities)::bigint as overdue,
-                   sum(open_deals_without_planned_activities)::bigint as unplanned
-            from marts.fct_manager_daily_backlog
-            group by report_date
-            having not bool_or(is_exact)
-        ),
-        portal as (
-            select per_day.report_date,
-                   count(distinct spans.deal_id) filter (where spans.measure = 'overdue') as overdue,
-                   count(distinct spans.deal_id) filter (where spans.measure = 'unplanned') as unplanned
-            from per_day
-            left join intermediate.int_deal_backlog_spans as spans
-                on spans.from_date <= per_day.report_date and spans.to_date > per_day.report_date
-            group by per_day.report_date
-        )
-        select per_day.report_date, per_day.overdue, portal.overdue, per_day.unplanned, portal.unplanned
-        from per_day join portal using (report_date)
-        where (per_day.overdue, per_day.unplanned) <> (portal.overdue, portal.unplanned)
-        """,
-        )
-        == []
-    )
+    # every estimated day of the deal backlog: the per-manager rows sum to the deals the spans count (the
+    # portal's total), the days user 556 held deal 45 included; every holder of a deal or lead span has a row
+    assert deal_backlog_days_not_summing(warehouse) == []
+    assert backlog_holders_without_a_row(warehouse) == []
     assert rows(
         warehouse,
         "select report_date, open_deals_without_planned_activities from marts.fct_manager_daily_backlog"

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from psycopg2.extensions import cursor as Cursor
 
 from bitrix24_emulator.generator import generate
 from bitrix24_emulator.generator.history import portal_as_of
-from bitrix24_emulator.model import PortalData
+from bitrix24_emulator.model import PortalData, Table
 from orchestration.defs.dbt import WINDOWED_MARTS
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.backlog import backlog_holders_without_a_row, deal_backlog_days_not_summing
 from testkit.dbt import run_dbt
 from testkit.raw_from_portal import load_portal
 from tests.marts.conftest import PORTAL_CONFIG, build_models_and_seeds, dbt_vars
@@ -36,7 +37,14 @@ MARTS = (
     "intermediate.int_request_chains",
     "intermediate.int_requests_first_touched",
     "intermediate.int_lead_contacts_unioned",
+    # the manager rows: the former responsibles user.get does not list among them (int_responsibles_seen)
+    "intermediate.int_responsibles_seen",
+    "intermediate.int_users_unknown",
+    "marts.dim_managers",
 )
+
+# A user user.get never lists (deleted): held a few open deals and leads, handed over in the window
+FORMER_ID = 99_001
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +74,13 @@ def test_window_run_after_late_data_equals_full_refresh(
 ) -> None:
     snapshot = datetime.fromisoformat(portal.snapshot_at)
     window_start = snapshot - timedelta(days=10)
-    # 1. history up to the window (the portal as REST showed it then), built from scratch
-    before = portal_as_of(portal, window_start)
+    # 1. history up to the window (the portal as REST showed it then), built from scratch; a few open deals
+    # and leads are then held by a user user.get does not list, and handed over in the window
+    before, after = _handed_over_by_a_deleted_user(portal_as_of(portal, window_start), portal, window_start)
     load_portal(fresh_database, before, observed_at=window_start)
     build_models_and_seeds(fresh_database, portal)
     # 2. the window's data arrives (deals edited, late first touches of older deals); incremental run of it
-    load_portal(fresh_database, portal, observed_at=snapshot)
+    load_portal(fresh_database, after, observed_at=snapshot)
     window = {
         "window_start": window_start.date().isoformat(),
         "window_end": (snapshot + timedelta(days=1)).date().isoformat(),
@@ -80,6 +89,10 @@ def test_window_run_after_late_data_equals_full_refresh(
     # chain changed in the window): only the lead's change can bring the chain into the run
     request_id, old_responsible = _reassign_a_quiet_converted_lead(fresh_database, portal, window, snapshot)
     run_dbt(fresh_database, "run", "--vars", dbt_vars(portal, **window))
+    # the former responsible keeps the backlog days they held: the per-manager rows sum to the portal's
+    assert all(days > 0 for days in _former_backlog_days(fresh_database))
+    assert deal_backlog_days_not_summing(fresh_database) == []
+    assert backlog_holders_without_a_row(fresh_database) == []
     incremental = _checksums(fresh_database)
     assert _responsible(fresh_database, request_id) != old_responsible
     # 3. re-running the same partition changes nothing
@@ -88,6 +101,59 @@ def test_window_run_after_late_data_equals_full_refresh(
     # 4. a full refresh over the same raw data
     run_dbt(fresh_database, "run", "--full-refresh", "--vars", dbt_vars(portal))
     assert _checksums(fresh_database) == incremental
+
+
+def _edited(table: Table, ids: set[str], changes: dict[str, str]) -> Table:
+    """``table`` with ``changes`` made to the rows of ``ids``."""
+    key = table.index_of(table.id_field)
+    rows = [
+        tuple(changes.get(column, value) for column, value in zip(table.fields, row, strict=True))
+        if row[key] in ids
+        else row
+        for row in table.rows
+    ]
+    return replace(table, rows=rows)
+
+
+def _handed_over_by_a_deleted_user(
+    before: PortalData, portal: PortalData, window_start: datetime
+) -> tuple[PortalData, PortalData]:
+    """The portal at the window's start and at its end, with three deals and three leads (open, not changed
+    for a week before the window) held by FORMER_ID until a handover to their employee in the window; user.get
+    lists FORMER_ID in neither (a deleted user), so only the older versions name them at the end."""
+    handed_over_at = (datetime.fromisoformat(portal.snapshot_at) - timedelta(hours=3)).isoformat()
+    held, handed = dict(before.tables), dict(portal.tables)
+    for name, semantic in (("deals", "STAGE_SEMANTIC_ID"), ("leads", "STATUS_SEMANTIC_ID")):
+        table = portal.tables[name]
+        records = [table.as_dict(row) for row in table.rows]
+        quiet = [
+            record["ID"]
+            for record in records
+            if record[semantic] == "P"
+            and datetime.fromisoformat(record["DATE_MODIFY"]) < window_start - timedelta(days=7)
+        ]
+        chosen = set(sorted(quiet, key=int)[:3])
+        assert len(chosen) == 3, name
+        held[name] = _edited(before.tables[name], chosen, {"ASSIGNED_BY_ID": str(FORMER_ID)})
+        handed[name] = _edited(table, chosen, {"DATE_MODIFY": handed_over_at})
+    return replace(before, tables=held), replace(portal, tables=handed)
+
+
+def _former_backlog_days(location: WarehouseLocation) -> tuple[int, int]:
+    """The days of deal and lead backlog (any measure) FORMER_ID's spans hold."""
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
+                "        from intermediate.int_deal_backlog_spans where manager_id = %(id)s),"
+                "       (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
+                "        from marts.fct_lead_backlog_spans where manager_id = %(id)s)",
+                {"id": FORMER_ID, "end": date(2100, 1, 1)},
+            )
+            return cur.fetchone()
+    finally:
+        conn.close()
 
 
 def _responsible(location: WarehouseLocation, request_id: str) -> int:
