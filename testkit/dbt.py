@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,17 @@ def dbt_target_dir(location: WarehouseLocation, target: str = "target") -> Path:
 
 
 def run_dbt(
-    location: WarehouseLocation, *args: str, target: str = "target"
+    location: WarehouseLocation,
+    *args: str,
+    target: str = "target",
+    environment: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real dbt CLI against ``location``; raise with dbt's output when it fails."""
+    """Run the real dbt CLI against ``location``, with ``environment`` added to this process's (a window run:
+    ``orchestration.defs.dbt.window_env``); raise with dbt's output when it fails."""
     work_dir = dbt_target_dir(location).parent
     env = {
         **os.environ,
+        **(environment or {}),
         **location.dbt_env(),
         "DBT_TARGET_PATH": str(dbt_target_dir(location, target)),
         "DBT_LOG_PATH": str(work_dir / "logs"),

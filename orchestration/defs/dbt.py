@@ -140,13 +140,18 @@ def _profile(profiles_dir: Path, connection: Mapping[str, str]) -> str:
 
 
 @contextmanager
-def connected(dbt: DbtCliResource, location: WarehouseLocation) -> Iterator[DbtCliResource]:
-    """``dbt`` with a profile pointing at ``location``, for as long as the block runs.
+def connected(
+    dbt: DbtCliResource, location: WarehouseLocation, environment: Mapping[str, str] | None = None
+) -> Iterator[DbtCliResource]:
+    """``dbt`` with a profile pointing at ``location`` (and ``environment`` added to its own), for as long as
+    the block runs.
 
     dbt reads its connection from profiles.yml, which reads it from the environment; dagster-dbt gives dbt
     this process's environment and takes no other. Rather than writing the connection into this process's
     environment (every later step would inherit it), profiles.yml is rendered with it into a private folder
     (0700, removed after the block) that the dbt invocations of the block use as their profiles directory.
+    ``environment`` reaches dbt through b24ops-dbt, which takes leading ``NAME=VALUE`` arguments as ``env(1)``
+    does (orchestration/runtime/dbt_child.py).
     """
     target = Path(dbt.project_dir) / "target"
     target.mkdir(exist_ok=True)
@@ -155,7 +160,10 @@ def connected(dbt: DbtCliResource, location: WarehouseLocation) -> Iterator[DbtC
         profile.touch(mode=0o600)
         profile.write_text(_profile(Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env()))
         yield DbtCliResource(
-            project_dir=dbt.project_dir, profiles_dir=private, dbt_executable=dbt.dbt_executable
+            project_dir=dbt.project_dir,
+            profiles_dir=private,
+            dbt_executable=dbt.dbt_executable,
+            global_config_flags=[f"{name}={value}" for name, value in (environment or {}).items()],
         )
 
 
@@ -172,7 +180,8 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project, dbt: DbtCliRe
     dagster-dbt copies ``target/partial_parse.msgpack`` into every invocation's folder, but dbt parses
     the whole project again (≈ 3 s on this machine) unless the state was written with the same vars and
     profile. The unpartitioned asset always passes the same vars, so one parse per configuration lets
-    every scheduled run after it skip that; the windowed asset's vars change with the partition.
+    every scheduled run after it skip that. The windowed asset passes the same vars (its window goes in dbt's
+    environment, see :func:`window_env`), so one parse serves both.
     The profile's settings are kept only as a hash: they include the warehouse password.
     """
     dbt = dbt or dbt_resource()
@@ -187,7 +196,7 @@ def reuse_parse(variables: str, project: DbtProject = dbt_project, dbt: DbtCliRe
 
 
 # The per-deal and per-call models and the daily facts on them are incremental by change window: they get
-# the partition window as dbt vars, and a backfill of many days is one dbt run (single-run policy). The SLA
+# the partition window (window_env), and a backfill of many days is one dbt run (single-run policy). The SLA
 # alerts (a small table over the untouched deals) are rebuilt with them, right after the deals.
 # The rest is unpartitioned: the staging tables (incremental by what ingestion observed since their last
 # build), and small models sized by employees × days (working calendar, org tree, dimensions, seeds).
@@ -221,8 +230,16 @@ def portal_vars(
 
 
 def window_vars(window: ChangeWindow) -> dict[str, str]:
-    """The dbt vars of an incremental run over ``window`` (read by macros/bitrix24/snapshot_at.sql)."""
+    """The bounds of an incremental run over ``window`` by their names in dbt (window_bound in
+    macros/bitrix24/snapshot_at.sql): as dbt vars, how a run by hand gives them."""
     return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat()}
+
+
+def window_env(bounds: Mapping[str, str]) -> dict[str, str]:
+    """``bounds`` (:func:`window_vars`) as the environment of a dbt process, which is how the windowed asset
+    gives them: dbt reads them only when it runs the SQL, so every window reuses one parse of the project,
+    where changed ``--vars`` make dbt parse it all again (docs/decisions.md)."""
+    return {f"B24OPS_{name.upper()}": value for name, value in bounds.items()}
 
 
 def dbt_failures(run_results: Mapping[str, Any]) -> list[str]:
@@ -387,12 +404,13 @@ def build_dbt_assets(
         bitrix24: Bitrix24Resource,
     ) -> Iterator[Any]:
         """Recompute the deals and calls the partition window touched (with the models' look-backs)."""
-        variables = {
-            **portal_vars(bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams),
-            **window_vars(window_of(context)),
-        }
+        variables = portal_vars(
+            bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams
+        )
         location = warehouse.location()
-        with connected(dbt, location) as warehouse_dbt:
+        with connected(dbt, location, window_env(window_vars(window_of(context)))) as warehouse_dbt:
+            # the unpartitioned asset's vars: the parse it left (or this one) serves every window
+            reuse_parse(candidate_vars(variables), project, warehouse_dbt)
             yield from build_and_publish(warehouse_dbt, variables, location, context, slice_keys=slice_keys)
 
     return [dbt_models, dbt_windowed_marts]

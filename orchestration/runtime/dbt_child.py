@@ -6,17 +6,25 @@ its current query runs, or forever when that query waits on a lock. Linux's ``PR
 kernel to send a signal when the parent dies, and it survives ``exec``: this entry point sets it and then
 becomes the dbt installed beside it. (A parent dying in the microseconds before ``prctl`` is not caught;
 other systems get plain dbt.)
+
+Leading ``NAME=VALUE`` arguments are added to dbt's environment, as ``env(1)`` takes them: dagster-dbt gives
+dbt the environment of the step's process and no other, and that one is not written to talk to a child
+(orchestration/settings.py). The windowed asset passes its partition window so (orchestration/defs/dbt.py:
+window_env).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# an environment assignment, not a dbt argument: those are commands and --flags
+ASSIGNMENT = re.compile(r"[A-Z_][A-Z0-9_]*=")
 
 
 def main() -> None:
@@ -26,4 +34,11 @@ def main() -> None:
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     dbt = str(Path(sys.executable).parent / "dbt")
-    os.execv(dbt, [dbt, *sys.argv[1:]])
+    args = sys.argv[1:]
+    assignments = []
+    while args and ASSIGNMENT.match(args[0]):
+        assignments.append(args.pop(0))
+    if not assignments:
+        os.execv(dbt, [dbt, *args])
+    # env(1) adds them to the environment it was given and becomes dbt in turn (the death signal survives)
+    os.execvp("env", ["env", *assignments, dbt, *args])

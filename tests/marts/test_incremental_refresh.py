@@ -1,6 +1,9 @@
 """An incremental run over a window after late data arrives leaves the marts as a full refresh builds them,
 and re-running the window changes nothing; a run at a later snapshot moves the backlog as a full refresh
-at that snapshot does. The portal has leads (#15), so the request models are compared too."""
+at that snapshot does. The portal has leads (#15), so the request models are compared too.
+
+The window reaches dbt as the windowed Dagster asset passes it, in dbt's environment (window_env), and as
+vars (how a run by hand gives it): both compile the windowed models and their tests to the same SQL."""
 
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ from psycopg2.extensions import cursor as Cursor
 from bitrix24_emulator.generator import generate
 from bitrix24_emulator.generator.history import portal_as_of
 from bitrix24_emulator.model import PortalData, Table
-from orchestration.defs.dbt import WINDOWED_MARTS
+from orchestration.defs.dbt import WINDOWED_MARTS, window_env
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.backlog import backlog_holders_without_a_row, deal_backlog_days_not_summing
-from testkit.dbt import run_dbt
+from testkit.dbt import dbt_target_dir, run_dbt
 from testkit.raw_from_portal import load_portal
 from tests.marts.conftest import PORTAL_CONFIG, build_models_and_seeds, dbt_vars
 
@@ -88,14 +91,16 @@ def test_window_run_after_late_data_equals_full_refresh(
     # ... and a lead converted long ago, first contacted on the lead, is reassigned (nothing else of its
     # chain changed in the window): only the lead's change can bring the chain into the run
     request_id, old_responsible = _reassign_a_quiet_converted_lead(fresh_database, portal, window, snapshot)
-    run_dbt(fresh_database, "run", "--vars", dbt_vars(portal, **window))
+    assert _compiled_window_models(fresh_database, portal, window) > 0
+    # (the window as the Dagster asset passes it)
+    run_dbt(fresh_database, "run", "--vars", dbt_vars(portal), environment=window_env(window))
     # the former responsible keeps the backlog days they held: the per-manager rows sum to the portal's
     assert all(days > 0 for days in _former_backlog_days(fresh_database))
     assert deal_backlog_days_not_summing(fresh_database) == []
     assert backlog_holders_without_a_row(fresh_database) == []
     incremental = _checksums(fresh_database)
     assert _responsible(fresh_database, request_id) != old_responsible
-    # 3. re-running the same partition changes nothing
+    # 3. re-running the same partition changes nothing (the window as vars, as by hand)
     run_dbt(fresh_database, "run", "--vars", dbt_vars(portal, **window))
     assert _checksums(fresh_database) == incremental
     # 4. a full refresh over the same raw data
@@ -154,6 +159,22 @@ def _former_backlog_days(location: WarehouseLocation) -> tuple[int, int]:
             return cur.fetchone()
     finally:
         conn.close()
+
+
+def _compiled_window_models(location: WarehouseLocation, portal: PortalData, window: dict[str, str]) -> int:
+    """Compile the windowed models and their tests with the window in dbt's environment and as vars; assert
+    the SQL is the same, and return how many compiled files hold the window's start."""
+    trees = []
+    for target, extra, environment in (("window-env", {}, window_env(window)), ("window-vars", window, {})):
+        run_dbt(
+            location,
+            "compile", "--select", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **extra),
+            target=target, environment=environment,
+        )  # fmt: skip
+        compiled = dbt_target_dir(location, target) / "compiled"
+        trees.append({path.relative_to(compiled): path.read_text() for path in compiled.rglob("*.sql")})
+    assert trees[0] == trees[1]
+    return sum(window["window_start"] in sql for sql in trees[0].values())
 
 
 def _responsible(location: WarehouseLocation, request_id: str) -> int:

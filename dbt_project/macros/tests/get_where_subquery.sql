@@ -32,7 +32,7 @@
             {%- do return(marker ~ " = '" ~ newest ~ "'::timestamptz" if newest else none) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if 'started_at' in columns and var('window_start', none) -%}
+    {%- if 'started_at' in columns and window_bound('window_start') -%}
         {%- do return("started_at >= " ~ window_start() ~ " - interval '1 day' and started_at < " ~ window_end()) -%}
     {%- endif -%}
     {%- do return(none) -%}
