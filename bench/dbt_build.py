@@ -16,7 +16,8 @@
    window gets a new version of its current version, the volume ingestion writes for those days), then the
    unpartitioned ``dbt build`` (incremental staging, small models; the same vars every day, so it reuses
    a parse made once beforehand, as the Dagster asset does) and the windowed one (``--select`` the
-   partitioned asset's models, with window vars: a full parse every run, as in Dagster).
+   partitioned asset's models, the window in dbt's environment and the full build's vars, so it reuses
+   that build's parse, as the Dagster asset reuses one: orchestration.defs.dbt.window_env).
    Staging re-derives the records observed since its last build, inclusive, minus var
    ``staging_overlap`` (default 1 day). The whole history here is loaded within the hour, so the default
    would re-derive all of it; the runs pass ``staging_overlap: 0 seconds`` and, before the full build, a
@@ -42,7 +43,7 @@ from psycopg2 import sql
 
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData, Table
-from orchestration.defs.dbt import PRODUCTION_BUILD, WINDOWED_MARTS
+from orchestration.defs.dbt import PRODUCTION_BUILD, WINDOWED_MARTS, window_env
 from orchestration.warehouse.bootstrap import connect, ensure_database, ensure_warehouse
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.raw_load import load_versions
@@ -191,10 +192,10 @@ def _node_timings(location: WarehouseLocation, target: str) -> dict[str, float]:
 
 
 def _timed_dbt(
-    location: WarehouseLocation, *args: str, target: str = "target"
+    location: WarehouseLocation, *args: str, target: str = "target", environment: dict[str, str] | None = None
 ) -> tuple[float, dict[str, float]]:
     started = time.perf_counter()
-    run_dbt(location, *args, target=target)
+    run_dbt(location, *args, target=target, environment=environment)
     return time.perf_counter() - started, _node_timings(location, target)
 
 
@@ -364,16 +365,13 @@ def main() -> None:
 
         # The unpartitioned asset passes the same vars every day and reuses one parse (reuse_parse in
         # orchestration/defs/dbt.py): its runs here get a target folder of their own, parsed once
-        # beforehand; the windowed runs' vars change with the window, so they parse the whole project.
+        # beforehand; the windowed runs pass the full build's vars in its folder and their window in dbt's
+        # environment (window_env), so they reuse the full build's parse.
         run_dbt(location, "parse", "--vars", json.dumps(UNPARTITIONED_VARS), target=UNPARTITIONED_TARGET)
         report["incremental"] = []
         for window_days in args.window_days:
             window_start = _portal_midnight(END_DATE - timedelta(days=window_days))
-            window = {
-                **full_vars,
-                "window_start": window_start.isoformat(),
-                "window_end": snapshot.isoformat(),
-            }
+            window = {"window_start": window_start.isoformat(), "window_end": snapshot.isoformat()}
             with conn.cursor() as cur:
                 touched = _new_versions(cur, window_start, snapshot, f"window-{window_days}")
             rest_wall, rest_nodes = _timed_dbt(
@@ -386,7 +384,13 @@ def main() -> None:
                 target=UNPARTITIONED_TARGET,
             )
             marts_wall, marts_nodes = _timed_dbt(
-                location, *PRODUCTION_BUILD, "--select", *WINDOWED_SELECTION, "--vars", json.dumps(window)
+                location,
+                *PRODUCTION_BUILD,
+                "--select",
+                *WINDOWED_SELECTION,
+                "--vars",
+                json.dumps(full_vars),
+                environment=window_env(window),
             )
             report["incremental"].append(
                 {
