@@ -22,10 +22,9 @@ demo: env  ## embedded warehouse + emulator → materialise every asset → prin
 # One worker per core (pytest-xdist), a module per worker: each module builds its own databases, emulators
 # and Superset, so modules run side by side; most of a module's time is dbt and PostgreSQL working.
 # --durations=25: every log lists the slowest tests, where the suite's 20-minute budget goes.
-# --no-loadscope-reorder: modules go out in collection order, the longest first (tests/conftest.py).
 TEST_WORKERS ?= auto
 test: env  ## the whole test suite (real PostgreSQL, dbt, Dagster, emulator over HTTP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 up: env  ## Dagster UI + daemon on 127.0.0.1 (URL printed)
 	$(BIN)/b24ops up
