@@ -133,10 +133,9 @@ CALLS = _per_manager(
     ("patterns", f"manager_call_patterns{PERIOD}"),
 )
 
-# Report 1 per request (a lead and its deal as one chain) from marts.manager_request_handling(from, to), the
-# lead outcomes beside it from marts.manager_lead_outcomes(from, to) (macros/reports/request_functions.sql).
-REQUESTS = _per_manager(
-    """coalesce(handling.requests_created, 0) as requests_created,
+# The requests report's columns, per manager and per department alike (a side with no row in the period is
+# zeros): "handling" is the request-handling function, "outcomes" the lead-outcomes one.
+REQUEST_COLUMNS = """coalesce(handling.requests_created, 0) as requests_created,
            coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
            coalesce(handling.requests_touched, 0) as requests_touched,
            coalesce(handling.requests_untouched, 0) as requests_untouched,
@@ -145,7 +144,12 @@ REQUESTS = _per_manager(
            coalesce(outcomes.leads_created, 0) as leads_created,
            coalesce(outcomes.leads_converted, 0) as leads_converted,
            coalesce(outcomes.leads_junk, 0) as leads_junk,
-           coalesce(outcomes.leads_in_work, 0) as leads_in_work""",
+           coalesce(outcomes.leads_in_work, 0) as leads_in_work"""
+
+# Report 1 per request (a lead and its deal as one chain) from marts.manager_request_handling(from, to), the
+# lead outcomes beside it from marts.manager_lead_outcomes(from, to) (macros/reports/request_functions.sql).
+REQUESTS = _per_manager(
+    REQUEST_COLUMNS,
     ("handling", f"manager_request_handling{PERIOD}"),
     ("outcomes", f"manager_lead_outcomes{PERIOD}"),
 )
@@ -228,16 +232,7 @@ CALL_SUBTOTALS = _department_subtotals(
 
 # a department with requests but no lead created in the period (or the reverse) has zeros on the other side
 REQUEST_SUBTOTALS = _department_subtotals(
-    """coalesce(handling.requests_created, 0) as requests_created,
-           coalesce(handling.arrived_as_leads, 0) as arrived_as_leads,
-           coalesce(handling.requests_touched, 0) as requests_touched,
-           coalesce(handling.requests_untouched, 0) as requests_untouched,
-           round(handling.avg_response_working_minutes, 1) as avg_response_working_minutes,
-           round(handling.avg_response_incl_untouched, 1) as avg_response_incl_untouched,
-           coalesce(outcomes.leads_created, 0) as leads_created,
-           coalesce(outcomes.leads_converted, 0) as leads_converted,
-           coalesce(outcomes.leads_junk, 0) as leads_junk,
-           coalesce(outcomes.leads_in_work, 0) as leads_in_work""",
+    REQUEST_COLUMNS,
     ("handling", "department_request_handling"),
     ("outcomes", "department_lead_outcomes"),
 )
