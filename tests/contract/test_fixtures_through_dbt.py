@@ -585,6 +585,23 @@ def test_activities_naming_no_or_an_unknown_user_count_per_manager(warehouse: Wa
 FORMER_PERIOD = (date(2024, 8, 20), date(2024, 8, 25))
 
 
+def test_a_deal_that_says_nothing_of_its_semantic_is_open_for_every_reader(
+    warehouse: WarehouseLocation,
+) -> None:
+    """The docs' deal example selects neither STAGE_SEMANTIC_ID nor CLOSED, and its stage C1:NEW is not in the
+    example dictionary (pipeline 0's stages only). Nothing says the nine deals are closed, so every reader
+    counts them open. Before, managerControl_Deal read them as not open while the backlog spans counted them:
+    the day the run observed showed 0 deals without a planned activity, the day before 9."""
+    assert rows(
+        warehouse, 'select count(*) filter (where is_open), count(*) from marts."managerControl_Deal"'
+    ) == [(9, 9)]
+    assert rows(
+        warehouse,
+        "select report_date, sum(open_deals_without_planned_activities)::int, bool_or(is_exact)"
+        " from marts.fct_manager_daily_backlog where report_date >= '2024-09-09' group by 1 order by 1",
+    ) == [(date(2024, 9, 9), 9, False), (date(2024, 9, 10), 9, True)]
+
+
 def test_a_former_responsible_user_get_does_not_list_keeps_the_backlog_days_they_held(
     warehouse: WarehouseLocation,
 ) -> None:

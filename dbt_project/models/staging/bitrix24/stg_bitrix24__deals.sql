@@ -7,6 +7,10 @@
         )
     )
 }}
+{%- set deal_closed = "payload ->> 'CLOSED' = 'Y'" -%}
+{%- set deal_stages -%}
+(select * from {{ ref('stg_bitrix24__stages') }} where is_deal_stage)
+{%- endset %}
 with
 
 source as (
@@ -17,11 +21,12 @@ final as (
     select
         {{
             crm_item_columns(
-                id_column='deal_id', status_field='STAGE', pipelines=true,
+                id_column='deal_id', status_field='STAGE', closed_when=deal_closed, pipelines=true,
                 ids={'lead_id': 'LEAD_ID'}, flags={'is_closed': 'CLOSED'}
             )
         }}
     from source
+    {{ crm_item_semantic_dictionary('STAGE', deal_stages) }}
 )
 
 select * from final

@@ -3,6 +3,11 @@
     status with S semantics (CONVERTED by default) on the lead and the lead's ID in the deal's LEAD_ID;
     junk is any status with F semantics (JUNK by default). -#}
 {{ config(staged_records_config('leads', 'lead_id', indexed=['modified_at', 'created_at'])) }}
+{%- set lead_closed = "nullif(payload ->> 'DATE_CLOSED', '') is not null" -%}
+{%- set lead_statuses -%}
+(select status_id as stage_id, status_semantic as stage_semantic, loaded_at
+ from {{ ref('stg_bitrix24__lead_statuses') }})
+{%- endset %}
 with
 
 source as (
@@ -13,13 +18,14 @@ final as (
     select
         {{
             crm_item_columns(
-                id_column='lead_id', status_field='STATUS', company_zero_is_none=true,
-                derived={'lead_outcome': "case payload ->> 'STATUS_SEMANTIC_ID'"
-                                         " when 'S' then 'converted' when 'F' then 'junk' else 'in_work' end"},
+                id_column='lead_id', status_field='STATUS', closed_when=lead_closed, company_zero_is_none=true,
+                derived={'lead_outcome': "case " ~ crm_item_semantic('STATUS', lead_closed)
+                                         ~ " when 'S' then 'converted' when 'F' then 'junk' else 'in_work' end"},
                 timestamps={'closed_at': 'DATE_CLOSED'}
             )
         }}
     from source
+    {{ crm_item_semantic_dictionary('STATUS', lead_statuses) }}
 )
 
 select * from final
