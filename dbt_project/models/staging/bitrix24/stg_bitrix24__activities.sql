@@ -8,7 +8,7 @@
     config(
         staged_records_config(
             'activities', 'activity_id',
-            indexed=['last_updated_at', 'start_at', 'start_date', 'created_date', 'owner_id', 'is_completed'],
+            indexed=['last_updated_at', 'start_at', 'start_date', 'created_date', 'owner_id'],
         )
     )
 }}

@@ -3,7 +3,7 @@
     config(
         staged_records_config(
             'deals', 'deal_id',
-            indexed=['modified_at', 'created_at', 'stage_semantic', 'lead_id'],
+            indexed=['modified_at', 'created_at', 'lead_id'],
         )
     )
 }}
