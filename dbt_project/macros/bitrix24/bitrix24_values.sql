@@ -15,7 +15,7 @@
     anything else, so the last branch (a plain cast) only meets values that would fail loudly.
     The first branch is the form the REST API sends (yyyy-mm-ddThh:mm:ss±hh:mm), recognised by its shape with
     LIKE: a regular expression per value was half of the activities' staging build (docs/benchmarks.md,
-    "Staging: the datetime shape before the regular expressions"). It casts what the second branch would. -#}
+    "Staging's full build"). It casts as the offset branch below would. -#}
 {% macro b24_timestamp(text_expr) -%}
 {%- set value = "btrim(" ~ text_expr ~ ")" -%}
 {%- set zone = var("portal_time_zone") -%}
