@@ -34,8 +34,17 @@ users as not materialized (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
-working_intervals as not materialized (
-    select * from {{ ref('int_working_intervals') }}
+-- every employee's working time as one multirange: int_working_intervals holds disjoint intervals, so a call
+-- started inside one iff the multirange contains its start (a binary search, no index probe per call); a
+-- window run takes the intervals that can contain its calls' starts
+working_time as (
+    select user_id, range_agg(tstzrange(interval_start, interval_end)) as intervals
+    from {{ ref('int_working_intervals') }}
+    {% if is_incremental() %}
+    where interval_end > {{ window_start() }} - interval '1 day'
+      and interval_start < {{ window_end() }}
+    {% endif %}
+    group by user_id
 ),
 
 scoped_calls as (
@@ -53,18 +62,11 @@ linked as (
         users.primary_department_id as department_id,
         activities.activity_id,
         case when activities.is_deal_owned then activities.owner_id end as deal_id,
-        -- the last working interval starting at or before the call: one index probe
-        (
-            select working_intervals.interval_end > scoped_calls.started_at
-            from working_intervals
-            where working_intervals.user_id = scoped_calls.portal_user_id
-              and working_intervals.interval_start <= scoped_calls.started_at
-            order by working_intervals.interval_start desc
-            limit 1
-        ) as in_working_interval
+        working_time.intervals @> scoped_calls.started_at as in_working_interval
     from scoped_calls
     left join users on users.user_id = scoped_calls.portal_user_id
     left join activities on activities.activity_id = scoped_calls.crm_activity_id
+    left join working_time on working_time.user_id = scoped_calls.portal_user_id
 ),
 
 final as (
