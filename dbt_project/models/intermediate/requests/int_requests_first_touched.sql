@@ -72,8 +72,10 @@ chain_contacts as (
     where chain_records.owner_type_id = 2
 ),
 
+-- request_id sorted byte-wise (collate "C": the same groups, equality is byte-wise under any deterministic
+-- collation): the sort of every contact of every chain then compares abbreviated keys, not strcoll()
 first_contacts as (
-    select distinct on (chain_contacts.request_id)
+    select distinct on (chain_contacts.request_id collate "C")
         chain_contacts.request_id,
         chain_contacts.contact_at as first_touch_at,
         chain_contacts.contact_kind as first_touch_kind,
@@ -83,15 +85,15 @@ first_contacts as (
     from chain_contacts
     inner join chains on chains.request_id = chain_contacts.request_id
     where chain_contacts.contact_at >= chains.started_at
-    order by chain_contacts.request_id, chain_contacts.contact_at, chain_contacts.contact_kind_rank,
+    order by chain_contacts.request_id collate "C", chain_contacts.contact_at, chain_contacts.contact_kind_rank,
              chain_contacts.source_row_id, chain_contacts.owner_type_id, chain_contacts.contact_by
 ),
 
 untouched_responsible as (
     -- the deal's responsible while untouched (the record being worked now), else the lead's
-    select distinct on (request_id) request_id, responsible_id
+    select distinct on (request_id collate "C") request_id, responsible_id
     from chain_records
-    order by request_id, owner_type_id desc, record_id
+    order by request_id collate "C", owner_type_id desc, record_id
 ),
 
 final as (
