@@ -11,7 +11,7 @@
         unique_key='call_id',
         indexes=[
             {'columns': ['call_id'], 'unique': true},
-            {'columns': ['statistic_id']},
+            {'columns': ['statistic_id'], 'unique': true},
             {'columns': ['call_date']},
             {'columns': ['started_at']},
             {'columns': ['manager_id', 'call_date']},
