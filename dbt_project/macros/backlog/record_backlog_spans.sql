@@ -109,10 +109,11 @@ record_open as (
             range_agg(daterange(transitions.from_date, transitions.to_date))
                 filter (where transitions.{{ semantic }} = 'P'),
             -- no stage history at all (older than the history kept): open since creation, or until the
-            -- last move when closed
+            -- last move when not in progress (only P is open, as managerControl_Deal's is_open; NULL is a
+            -- record that says it is closed without saying how, macros/staging/crm_item_columns.sql)
             case when count(transitions.{{ id_column }}) = 0 then datemultirange({{ day_span(
                 portal_date('records.created_at'),
-                "case when records." ~ semantic ~ " <> 'P' then "
+                "case when records." ~ semantic ~ " is distinct from 'P' then "
                     ~ portal_date('coalesce(records.moved_at, records.modified_at)') ~ " end") }}) end,
             '{}'::datemultirange
         ) as open_days
