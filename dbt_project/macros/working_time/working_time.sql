@@ -106,14 +106,20 @@ end / 60)
     int_working_intervals — the interval whose running total passes `seconds` (cum_seconds_before < seconds
     <= cum_seconds_before + interval_seconds), then the rest inside it. So the instant lies in the employee's
     working time (an interval's end when the total is reached exactly there). NULL when the calendar ends
-    first or the employee has no working time. One backward index scan per call: for a handful of rows
-    (the open untouched requests of the SLA alerts), not for every deal. -#}
+    first or the employee has no working time. An employee's intervals are disjoint and non-empty, so the
+    running total before them rises strictly with their start: the interval is the one with the largest
+    cum_seconds_before below `seconds`, if the total reaches `seconds` inside it — one seek on the
+    (user_id, cum_seconds_before) index, however far the instant lies from the calendar's end (a backward scan
+    by interval_start walked every interval after it). For a handful of rows (the open untouched requests of
+    the SLA alerts), not for every deal. -#}
 {% macro working_time_instant(user_id_expr, seconds_expr) -%}
-(select i.interval_start + (({{ seconds_expr }}) - i.cum_seconds_before) * interval '1 second'
+(select case
+     when i.cum_seconds_before + i.interval_seconds >= ({{ seconds_expr }})
+         then i.interval_start + (({{ seconds_expr }}) - i.cum_seconds_before) * interval '1 second'
+ end
  from {{ ref('int_working_intervals') }} as i
  where i.user_id = ({{ user_id_expr }})
    and i.cum_seconds_before < ({{ seconds_expr }})
-   and i.cum_seconds_before + i.interval_seconds >= ({{ seconds_expr }})
- order by i.interval_start desc
+ order by i.cum_seconds_before desc
  limit 1)
 {%- endmacro %}

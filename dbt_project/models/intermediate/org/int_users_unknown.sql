@@ -8,23 +8,49 @@
     not return — a deleted user, a user the list was cut short of — or returns as no employee (extranet, bot: user_type). Each gets its own manager row
     (dim_managers) and a place on every day of the daily reports (int_employees_days_spined), so its
     records count per manager instead of dropping out of the totals. Empty when every user is known; a
-    warn test on the model counts them. -#}
+    warn test on the model counts them.
+    A run costs what changed: the candidates come from two small incremental models, and the records are
+    read only for the candidates user.get does not list as employees — when there are none (the usual
+    case), no record at all. -#}
 with
 
 users as (
     select * from {{ ref('stg_bitrix24__users') }}
 ),
 
+-- every user a record below can name: a superset (int_users_named: each user a staged record that counts
+-- has named; int_responsibles_seen: each responsible a stored deal or lead version names), a few hundred ids
+candidates as (
+    select user_id from {{ ref('int_users_named') }}
+    union
+    select user_id from {{ ref('int_responsibles_seen') }}
+),
+
+-- the candidates user.get does not list as employees: usually none, and then the look-ups below read no
+-- record at all (a hash join on an empty inner side stops before its outer scan)
+unknown as (
+    select candidates.user_id
+    from candidates
+    left join users on users.user_id = candidates.user_id
+    -- an ID 0 ("nobody") already counts under the unassigned manager, whose ID it is
+    where candidates.user_id <> {{ unassigned_manager_id() }}
+      and users.user_type is distinct from 'employee'
+),
+
 activities as (
     select * from {{ ref('stg_bitrix24__activities') }}
+    where responsible_id in (select user_id from unknown)
 ),
 
 named as (
     select responsible_id as user_id, 'deal' as record_kind from {{ ref('stg_bitrix24__deals') }}
+    where responsible_id in (select user_id from unknown)
     union all
     select responsible_id, 'lead' from {{ ref('stg_bitrix24__leads') }}
+    where responsible_id in (select user_id from unknown)
     union all
     select portal_user_id, 'call' from {{ ref('stg_bitrix24__calls') }}
+    where portal_user_id in (select user_id from unknown)
     union all
     select responsible_id, 'meeting_held' from activities where {{ activity_is_meeting_held() }}
     union all
@@ -32,6 +58,7 @@ named as (
     union all
     -- every responsible any stored version names, the former ones included (the backlog's holders)
     select user_id, 'responsible_in_a_version' from {{ ref('int_responsibles_seen') }}
+    where user_id in (select user_id from unknown)
 ),
 
 final as (
@@ -53,10 +80,6 @@ final as (
         bool_or(named.record_kind = 'responsible_in_a_version') as held_deals_or_leads
     from named
     left join users on users.user_id = named.user_id
-    where named.user_id is not null
-      -- an ID 0 ("nobody") already counts under the unassigned manager, whose ID it is
-      and named.user_id <> {{ unassigned_manager_id() }}
-      and users.user_type is distinct from 'employee'
     group by named.user_id, users.full_name, users.user_type
 )
 

@@ -4,7 +4,10 @@
     one interval) and absences are cut out with multirange arithmetic.
     The index leads with (user_id, interval_start) for the look-up and carries the two measures it
     reads, so after the VACUUM the probe is an index-only scan (measured on a busy 2-core machine:
-    13 instead of 22 µs a probe).
+    13 instead of 22 µs a probe). A second index leads with (user_id, cum_seconds_before) for the inverse
+    (working_time_instant: the instant a running total is reached), a seek instead of a backward walk over
+    every interval after the instant (the SLA alerts' due times of old untouched requests); a post-hook
+    creates it, so that a warehouse built before it gets it too (macros/create_index_if_missing.sql).
     Incremental per employee (docs/working_time.md): a run re-derives the employees whose rows in
     int_working_days carry a fingerprint (calendar_inputs_hash, absences included) that this table lacks —
     the upstream's fingerprint, not the inputs' current one, so a run of this model alone never stamps new
@@ -15,6 +18,7 @@
     indexes=[{'columns': ['user_id', 'interval_start', 'cum_seconds_before', 'interval_seconds']}],
     post_hook=[
         "{{ delete_stale_employees(employee_hashes(ref('int_working_days'))) }}",
+        "{{ create_index_if_missing(['user_id', 'cum_seconds_before', 'interval_start', 'interval_seconds']) }}",
         {'sql': 'vacuum analyze {{ this }}', 'transaction': false},
     ],
 ) }}

@@ -62,8 +62,10 @@ configured as (
 ),
 
 -- the escalation goes to the head of the responsible's department; when the responsible is that head (or
--- the department has none), to the nearest head further up
-escalated as (
+-- the department has none), to the nearest head further up. Materialized, as `timed` below: each look-up
+-- (w_created, due_at) runs once a row; inlined, PostgreSQL repeats a sub-query wherever its column is used
+-- (w_created three times in due_at's, due_at again in is_due)
+escalated as materialized (
     select
         configured.*,
         (
@@ -91,7 +93,7 @@ levels as (
     cross join (values (1), (2)) as level (alert_level)
 ),
 
-timed as (
+timed as materialized (
     select
         levels.*,
         {{ working_time_instant('responsible_id', 'w_created + threshold_working_minutes * 60') }} as due_at
