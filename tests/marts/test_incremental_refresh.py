@@ -315,3 +315,76 @@ def test_run_at_a_later_snapshot_equals_full_refresh_there(
         dbt_vars(portal),
     )
     assert _deal_mart_checksum(fresh_database) == (incremental, overdue_after)
+
+
+# A user user.get never lists, named by a call and a planned activity that arrive between two runs
+ARRIVING_ID = 99_002
+UNKNOWN_COLUMNS = "user_id, full_name, user_type, deals, leads, calls, meetings_held, activities_planned"
+
+
+def _unknown_users(location: WarehouseLocation) -> list[tuple]:
+    conn = connect(location)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                f"select {UNKNOWN_COLUMNS}, held_deals_or_leads from intermediate.int_users_unknown order by 1"
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def test_unknown_users_of_an_incremental_run_equal_a_full_refresh(
+    fresh_database: WarehouseLocation, portal: PortalData
+) -> None:
+    """int_users_unknown reads the records of the candidates only that int_users_named (incremental over
+    staging) and int_responsibles_seen hold. After incremental runs (a) a user user.get never listed, named by
+    a call and a planned activity staged in a later run, and (b) an employee user.get stops listing, whose
+    records were all staged in the first, are rows with every record they name counted, as a full refresh
+    counts them. (a) fails if int_users_named did not read what staging wrote since its last build, (b) if it
+    held the users user.get did not list as employees only."""
+    # observed at the portal's "now", a month ago: the later runs' versions are observed at the wall clock's
+    load_portal(fresh_database, portal, observed_at=datetime.fromisoformat(portal.snapshot_at))
+    selection = ("--select", "+int_users_unknown", "--vars", dbt_vars(portal))
+    run_dbt(fresh_database, "run", *selection)
+    assert _unknown_users(fresh_database) == []
+    conn = connect(fresh_database, autocommit=True)
+    with conn.cursor() as cur:
+        # (a) a new version of a call and of a planned to-do names ARRIVING_ID
+        for table, field, record in (
+            ("calls", "PORTAL_USER_ID", "select min(call_row_id) from staging.stg_bitrix24__calls"),
+            (
+                "activities",
+                "RESPONSIBLE_ID",
+                "select min(activity_id) from staging.stg_bitrix24__activities where activity_kind = 'todo'",
+            ),
+        ):
+            cur.execute(
+                f"""
+                insert into raw.{table} (portal_id, id, change_stamp, payload_hash, payload, partition_key)
+                select portal_id, id, change_stamp, md5(payload_hash || 'arriving'),
+                       payload || jsonb_build_object('{field}', '{ARRIVING_ID}'), partition_key
+                from raw.{table}
+                where id = ({record})
+                order by change_stamp desc nulls last, last_seen_at desc
+                limit 1
+                """
+            )
+        run_dbt(fresh_database, "run", *selection)
+        # (b) the employee on the most calls of those no deal or lead names (int_responsibles_seen would hold
+        # them otherwise): user.get no longer lists them; the next run stages nothing of theirs
+        cur.execute(
+            "select portal_user_id from staging.stg_bitrix24__calls"
+            " where portal_user_id not in (select user_id from intermediate.int_responsibles_seen)"
+            " group by 1 order by count(*) desc, 1 limit 1"
+        )
+        (gone,) = cur.fetchone()
+        cur.execute("insert into raw.deletions (portal_id, entity, id) values ('default', 'users', %s)", (gone,))
+    conn.close()
+    run_dbt(fresh_database, "run", *selection)
+    incremental = _unknown_users(fresh_database)
+    counted = {row[0]: row[3:8] for row in incremental}
+    assert counted[ARRIVING_ID] == (0, 0, 1, 0, 1)
+    assert counted[gone][2] > 0  # their calls
+    run_dbt(fresh_database, "run", "--full-refresh", *selection)
+    assert _unknown_users(fresh_database) == incremental
