@@ -36,6 +36,7 @@ EXPECTED_GRAPH = {
         "intermediate",
         [
             "intermediate/int_responsibles_seen",
+            "intermediate/int_users_named",
             "staging/stg_bitrix24__activities",
             "staging/stg_bitrix24__calls",
             "staging/stg_bitrix24__deals",
@@ -45,6 +46,16 @@ EXPECTED_GRAPH = {
     ),
     # ... and the former responsibles: every ASSIGNED_BY_ID of every stored deal and lead version
     "intermediate/int_responsibles_seen": ("intermediate", ["raw/deals", "raw/leads"]),
+    # ... and every user a staged record that counts names (int_users_unknown's candidates)
+    "intermediate/int_users_named": (
+        "intermediate",
+        [
+            "staging/stg_bitrix24__activities",
+            "staging/stg_bitrix24__calls",
+            "staging/stg_bitrix24__deals",
+            "staging/stg_bitrix24__leads",
+        ],
+    ),
     "intermediate/int_departments_in_sales_report": (
         "intermediate",
         [
