@@ -319,7 +319,6 @@ def test_run_at_a_later_snapshot_equals_full_refresh_there(
 
 # A user user.get never lists, named by a call and a planned activity that arrive between two runs
 ARRIVING_ID = 99_002
-UNKNOWN_COLUMNS = "user_id, full_name, user_type, deals, leads, calls, meetings_held, activities_planned"
 
 
 def _unknown_users(location: WarehouseLocation) -> list[tuple]:
@@ -327,7 +326,8 @@ def _unknown_users(location: WarehouseLocation) -> list[tuple]:
     try:
         with conn.cursor() as cur:
             cur.execute(
-                f"select {UNKNOWN_COLUMNS}, held_deals_or_leads from intermediate.int_users_unknown order by 1"
+                "select user_id, full_name, user_type, deals, leads, calls, meetings_held,"
+                " activities_planned, held_deals_or_leads from intermediate.int_users_unknown order by 1"
             )
             return cur.fetchall()
     finally:
@@ -379,7 +379,9 @@ def test_unknown_users_of_an_incremental_run_equal_a_full_refresh(
             " group by 1 order by count(*) desc, 1 limit 1"
         )
         (gone,) = cur.fetchone()
-        cur.execute("insert into raw.deletions (portal_id, entity, id) values ('default', 'users', %s)", (gone,))
+        cur.execute(
+            "insert into raw.deletions (portal_id, entity, id) values ('default', 'users', %s)", (gone,)
+        )
     conn.close()
     run_dbt(fresh_database, "run", *selection)
     incremental = _unknown_users(fresh_database)
