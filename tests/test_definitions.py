@@ -84,7 +84,10 @@ EXPECTED_GRAPH = {
         "reconciliation",
         ["raw/activities", "raw/deals", "raw/lead_stage_history", "raw/leads"],
     ),
-    "staging/stg_bitrix24__leads": ("staging", ["raw/deletions", "raw/leads"]),
+    "staging/stg_bitrix24__leads": (
+        "staging",
+        ["raw/deletions", "raw/leads", "staging/stg_bitrix24__lead_statuses"],
+    ),
     "staging/stg_bitrix24__lead_stage_history": ("staging", ["raw/deletions", "raw/lead_stage_history"]),
     "staging/stg_bitrix24__lead_statuses": ("staging", ["staging/stg_bitrix24__stages"]),
     # the request models are incremental: their change sets read the window's staging tables (#15)
