@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
+from dbt.adapters.factory import FACTORY, reset_adapters
 
 from orchestration.defs.dbt import (
     build_or_explain,
@@ -62,6 +64,31 @@ def test_a_run_through_the_rendered_profile_reuses_the_parse(tmp_path: Path) -> 
         messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
         invocation.wait()
     assert not [m for m in messages if FULL_PARSE in m]
+
+
+def test_a_dbt_command_starts_dbt_once_and_opens_no_adapter_in_this_process(tmp_path: Path) -> None:
+    """dagster-dbt's own resource first runs `dbt --version` (a Python start importing dbt, per resource
+    instance: per step) and loads the profile and every macro here to open an adapter that only
+    fetch_row_counts() / fetch_column_metadata() use; the assets use neither, so a step starts dbt once."""
+    project, private = private_dbt_project(tmp_path)
+    started: list[list[str]] = []
+    watching = [True]  # an audit hook stays for the life of the process: it records only this block
+
+    def record(event: str, args: tuple) -> None:
+        if watching[0] and event == "subprocess.Popen":
+            started.append([str(arg) for arg in args[1]])
+
+    sys.addaudithook(record)
+    reset_adapters()
+    try:
+        with connected(private, LOCATION) as dbt:
+            variables = json.dumps(portal_vars())
+            dbt.cli(["ls", "--resource-type", "source", "--vars", variables]).wait()
+    finally:
+        watching[0] = False
+    assert len(started) == 1, started
+    assert "ls" in started[0] and "--version" not in started[0]
+    assert not FACTORY.adapters
 
 
 @pytest.mark.integration

@@ -15,13 +15,15 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from jinja2.nativetypes import NativeEnvironment
+from packaging import version
 
 from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal_time_zone, window_of
 from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
@@ -31,6 +33,9 @@ from orchestration.settings import DEFAULT_PORTAL_ID
 from orchestration.warehouse import publish, slices
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+
+if TYPE_CHECKING:
+    from dbt.adapters.base import BaseAdapter
 
 # The dbt installed beside this Python: `make` does not put .venv/bin on PATH, and a dbt found
 # elsewhere on PATH could be another version. Through b24ops-dbt, which ends it when its parent dies.
@@ -42,10 +47,31 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 MANIFEST = dbt_project.manifest_path
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-    )
+class DbtCli(DbtCliResource):
+    """dagster-dbt's resource without two costs of every ``cli()`` call that buy this project nothing.
+
+    Before starting dbt, dagster-dbt runs ``dbt --version`` once per resource instance (a Python start
+    that imports dbt: seconds of CPU; :func:`connected` makes an instance per step), and loads the
+    project's profile and macros in this process to open a dbt adapter, which it uses only for
+    ``fetch_row_counts()`` / ``fetch_column_metadata()`` — never called here. With DBT_EXECUTABLE the dbt
+    that runs is the dbt-core this Python imports (b24ops-dbt becomes the dbt beside it), so its version
+    is read from the package; another executable is still asked.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if self.dbt_executable != DBT_EXECUTABLE:
+            return super()._cli_version
+        from dbt.version import __version__
+
+        return version.parse(__version__)
+
+    def _initialize_dbt_core_adapter(self, args: Any) -> "BaseAdapter | None":
+        return None
+
+
+def dbt_resource() -> DbtCli:
+    return DbtCli(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE)
 
 
 # Heads of sales read the marts every morning: the schedules refresh them several times a day, so a
@@ -159,7 +185,7 @@ def connected(
         profile = Path(private) / "profiles.yml"
         profile.touch(mode=0o600)
         profile.write_text(_profile(Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env()))
-        yield DbtCliResource(
+        yield DbtCli(
             project_dir=dbt.project_dir,
             profiles_dir=private,
             dbt_executable=dbt.dbt_executable,
