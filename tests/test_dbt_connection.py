@@ -111,9 +111,7 @@ def test_a_failing_dbt_test_is_named_not_the_command_line(fresh_database) -> Non
     with connected(dbt_resource(), fresh_database) as dbt, pytest.raises(dg.Failure) as failure:
         # the stage dictionary too: the deals' unit test reads its columns from the warehouse (dbt unit
         # tests need their parents built)
-        list(
-            build_or_explain(dbt, ["build", "--select", "stg_bitrix24__stages", "stg_bitrix24__deals"], None)
-        )
+        list(build_or_explain(dbt, ["build", "--select", "stg_bitrix24__stages stg_bitrix24__deals"], None))
     assert failure.value.description.startswith(
         "dbt build failed: test not_null_stg_bitrix24__deals_created_at failed: Got 1 result"
     ), failure.value.description
