@@ -14,7 +14,6 @@ stores exactly what an uninterrupted sync does.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from bitrix24_emulator.testing import running_emulator
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
+from testkit.embedded_server import embedded, own_embedded_server
 from tests.ingestion import harness
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.emulated import HISTORY_END
@@ -239,35 +239,11 @@ def test_sigkilled_sync_leaves_no_dbt_and_its_run_is_failed_by_the_next(fresh_da
         following.kill_everything()
 
 
-def _embedded(data_dir: Path, action: str) -> str:
-    """Start or stop the embedded PostgreSQL under ``data_dir`` in a process of its own (the library keeps
-    per-process state, and this process already runs the tests' server); the server's libpq URI on start."""
-    code = (
-        "import sys; from pathlib import Path; from orchestration.runtime import embedded_postgres;"
-        f" print(embedded_postgres.{action}_embedded(Path(sys.argv[1])))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(data_dir)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 @pytest.fixture
 def own_server() -> Iterator[tuple[Path, WarehouseLocation]]:
     """A PostgreSQL server of this test's own (the test stops it): its data folder and its warehouse."""
-    # not under pytest's 0700 temporary folders: the server runs as its own OS user when the tests are root
-    data_dir = Path(PROJECT_ROOT / ".data" / f"outage-{os.getpid()}")
-    data_dir.mkdir(parents=True, exist_ok=False)
-    try:
-        server = resolve_warehouse(_embedded(data_dir, "start"))
-        yield data_dir, server.with_database("postgres")
-    finally:
-        _embedded(data_dir, "stop")
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with own_embedded_server("outage") as (data_dir, uri):
+        yield data_dir, resolve_warehouse(uri).with_database("postgres")
 
 
 def one_day_sync_truth(data: PortalData, day: str) -> dict[str, list[harness.Version]]:
@@ -297,7 +273,7 @@ def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
     cut = Sync(warehouse, portal, tmp_path / "cut.log")
     try:
         assert wait_for(cut.dbt_processes, 600), "dbt never started:\n" + cut.log.read_text()[-3000:]
-        _embedded(data_dir, "stop")
+        embedded(data_dir, "stop")
         cut.process.wait(timeout=300)
     finally:
         cut.kill_everything()
@@ -309,7 +285,7 @@ def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
     assert "then run it again: it redoes what was not finished" in lines[-1], output
     assert "Traceback" not in output and len(lines) < 30, output
 
-    _embedded(data_dir, "start")
+    embedded(data_dir, "start")
     complete = Sync(warehouse, portal, tmp_path / "next.log")
     try:
         assert complete.process.wait(timeout=900) == 0, complete.log.read_text()[-3000:]
