@@ -146,4 +146,18 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
         (before,),
     )
     assert 0 < cur.fetchone()[0] <= 3 < all_days
+    # the chains the run re-inserted went into the GIN index of deal_ids itself: a pending list would be read
+    # whole by each of the next run's per-deal probes (macros/gin_without_pending_list.sql)
+    cur.execute("create extension if not exists pgstattuple")
+    cur.execute(
+        """
+        select index.indexrelid::regclass::text, (pgstatginindex(index.indexrelid)).pending_tuples
+        from pg_index as index
+        join pg_class as relation on relation.oid = index.indexrelid
+        join pg_am as method on method.oid = relation.relam
+        where index.indrelid = 'intermediate.int_request_chains'::regclass and method.amname = 'gin'
+        """
+    )
+    gin_indexes = cur.fetchall()
+    assert len(gin_indexes) == 1 and gin_indexes[0][1] == 0, gin_indexes
     conn.close()

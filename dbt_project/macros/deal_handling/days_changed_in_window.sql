@@ -44,7 +44,7 @@
     union
     select created_date
     from {{ ref('managerControl_Deal') }}
-    where deal_id in ({{ deals_changed_in_window() }})
+    where {{ is_among('deal_id', deals_changed_in_window()) }}
     union
     select {{ portal_date(b24_timestamp("versions.payload ->> 'DATE_CREATE'")) }}
     from {{ swept_in_window('deals') }}

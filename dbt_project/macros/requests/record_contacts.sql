@@ -77,7 +77,7 @@ incoming_calls_connected as (
     where activities.{{ owned }}
       and activities.activity_kind = 'call'
       and activities.direction = 'incoming'
-      {% if scope is not none %}and activities.owner_id in (select * from scoped_records){% endif %}
+      {% if scope is not none %}and {{ is_among('activities.owner_id', 'select * from scoped_records') }}{% endif %}
       and coalesce(
           calls.is_connected,
           activities.result_stream in ('incoming', 'outgoing', 'callback') and activities.end_at > activities.start_at
@@ -93,7 +93,7 @@ activity_contacts as (
         author_id as contact_by
     from activities
     where {{ owned }}
-      {% if scope is not none %}and owner_id in (select * from scoped_records){% endif %}
+      {% if scope is not none %}and {{ is_among('owner_id', 'select * from scoped_records') }}{% endif %}
       and (
           -- outgoing attempts count whatever the outcome (the manager tried); callbacks carry no DIRECTION
           (activity_kind = 'call' and (direction = 'outgoing' or is_callback))
@@ -115,7 +115,7 @@ stage_contacts as (
     inner join records on records.{{ id_column }} = stage_history.{{ id_column }}
     -- 5 (pipeline changed) exists for deals only
     where stage_history.type_id in (2, 3, 5)
-      {% if scope is not none %}and stage_history.{{ id_column }} in (select * from scoped_records){% endif %}
+      {% if scope is not none %}and {{ is_among("stage_history." ~ id_column, 'select * from scoped_records') }}{% endif %}
 ),
 
 edit_contacts as (
@@ -128,7 +128,7 @@ edit_contacts as (
     from records
     where modified_at > created_at
       and modified_at is distinct from moved_at
-      {% if scope is not none %}and {{ id_column }} in (select * from scoped_records){% endif %}
+      {% if scope is not none %}and {{ is_among(id_column, 'select * from scoped_records') }}{% endif %}
 ),
 
 comment_contacts as (
@@ -140,7 +140,7 @@ comment_contacts as (
         author_id as contact_by
     from comments
     where entity_type = '{{ comment_type }}'
-      {% if scope is not none %}and entity_id in (select * from scoped_records){% endif %}
+      {% if scope is not none %}and {{ is_among('entity_id', 'select * from scoped_records') }}{% endif %}
 ),
 
 unioned as (

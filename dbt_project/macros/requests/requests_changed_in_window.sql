@@ -17,7 +17,7 @@
 {% macro lead_days_changed_in_window() -%}
     select {{ portal_date('leads.created_at') }} as created_date
     from {{ ref('stg_bitrix24__leads') }} as leads
-    where leads.lead_id in ({{ leads_changed_in_window() }})
+    where {{ is_among('leads.lead_id', leads_changed_in_window()) }}
     union
     select {{ portal_date(b24_timestamp("versions.payload ->> 'DATE_CREATE'")) }}
     from {{ swept_in_window('leads') }}
@@ -38,7 +38,7 @@
     select 'L' || deals.lead_id
     from {{ ref('stg_bitrix24__deals') }} as deals
     where deals.lead_id is not null
-      and deals.deal_id in ({{ deals_changed_in_window() }})
+      and {{ is_among('deals.deal_id', deals_changed_in_window()) }}
     union
     select 'L' || versions.id
     from {{ swept_in_window('leads') }}
@@ -55,6 +55,6 @@
     would keep a chain that no longer exists: a deal that joined a lead's chain, a deleted lead or deal). -#}
 {% macro delete_requests_changed_in_window() -%}
     {% if is_incremental() %}
-    delete from {{ this }} where request_id in ({{ requests_changed_in_window() }})
+    delete from {{ this }} where {{ is_among('request_id', requests_changed_in_window()) }}
     {% endif %}
 {%- endmacro %}

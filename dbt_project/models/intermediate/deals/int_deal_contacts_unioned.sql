@@ -13,7 +13,7 @@
         unique_key='deal_id',
         indexes=[{'columns': ['deal_id']}, {'columns': ['staged_at']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }}
-                  where deal_id in ({{ deals_changed_in_window() }}){% endif %}",
+                  where {{ is_among('deal_id', deals_changed_in_window()) }}{% endif %}",
         post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
     )
 }}

@@ -25,7 +25,7 @@ with
 deals as not materialized (
     select * from {{ ref('stg_bitrix24__deals') }}
     {% if is_incremental() %}
-    where deal_id in ({{ deals_changed_in_window() }})
+    where {{ is_among('deal_id', deals_changed_in_window()) }}
     {% endif %}
 ),
 

@@ -12,7 +12,7 @@
         unique_key='lead_id',
         indexes=[{'columns': ['lead_id']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }}
-                  where lead_id in ({{ leads_changed_in_window() }}){% endif %}",
+                  where {{ is_among('lead_id', leads_changed_in_window()) }}{% endif %}",
         post_hook="{{ delete_vanished_records('leads', 'lead_id', ref('stg_bitrix24__leads'), 'lead_id') }}",
     )
 }}

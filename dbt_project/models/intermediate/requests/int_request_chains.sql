@@ -6,7 +6,8 @@
     Incremental (delete+insert on request_id): a window run re-computes the chains of the leads and deals
     changed in the window (macros/requests/requests_changed_in_window.sql) and the stored chains holding a
     changed deal (its LEAD_ID may have moved it to another chain); the pre-hook empties the window's chains
-    first, so a name that no longer exists (a deal that joined a lead, a deleted record) goes. -#}
+    first, so a name that no longer exists (a deal that joined a lead, a deleted record) goes. The GIN index of
+    deal_ids keeps no pending list (macros/gin_without_pending_list.sql): the next run probes it per deal. -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -20,6 +21,7 @@
             {'columns': ['staged_at']},
         ],
         pre_hook="{{ delete_requests_changed_in_window() }}",
+        post_hook="{{ gin_without_pending_list() }}",
     )
 }}
 -- the window's change sets (macros/deal_handling, macros/requests) read these in incremental runs only:
@@ -60,7 +62,7 @@ deals as not materialized (
 scoped_leads as not materialized (
     select * from leads
     {% if is_incremental() %}
-    where lead_id in (select record_id from changed_requests where kind = 'L')
+    where {{ is_among('lead_id', "select record_id from changed_requests where kind = 'L'") }}
     {% endif %}
 ),
 
@@ -100,7 +102,7 @@ deal_chains as (
     from deals
     where (deals.lead_id is null or not exists (select 1 from leads where leads.lead_id = deals.lead_id))
       {% if is_incremental() %}
-      and deals.deal_id in (select record_id from changed_requests where kind = 'D')
+      and {{ is_among('deals.deal_id', "select record_id from changed_requests where kind = 'D'") }}
       {% endif %}
 ),
 

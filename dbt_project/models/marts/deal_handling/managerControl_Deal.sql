@@ -82,7 +82,7 @@ scoped_deals as (
     select deals.*
     from deals
     {% if is_incremental() %}
-    where deals.deal_id in (select deal_id from changed_deals)
+    where {{ is_among('deals.deal_id', 'select deal_id from changed_deals') }}
     {% endif %}
 ),
 
