@@ -1,9 +1,10 @@
-{#- Post-hook: a b-tree index of `columns` on the model's table unless it has one on exactly those columns.
+{#- Post-hook: a b-tree index of `columns` on the model's table unless it has one on exactly those columns
+    (and, given `where`, a partial index of the rows matching that predicate, as PostgreSQL prints it).
     For an index an incremental model gained after its table was created: dbt creates a model's `indexes`
     only with the table, so an existing warehouse would lack it until a full refresh. Checked by columns,
     not by name: in a full refresh the previous table (renamed to a backup, dropped after the hooks) still
     holds its indexes' names. -#}
-{% macro create_index_if_missing(columns) -%}
+{% macro create_index_if_missing(columns, where=none) -%}
 {%- set column_list = columns | join(', ') -%}
 do $hook$
 begin
@@ -12,9 +13,9 @@ begin
         from pg_indexes
         where schemaname = '{{ this.schema }}'
           and tablename = '{{ this.identifier }}'
-          and indexdef like '% USING btree ({{ column_list }})'
+          and indexdef like '% USING btree ({{ column_list }}){% if where %} WHERE {{ where }}{% endif %}'
     ) then
-        create index on {{ this }} ({{ column_list }});
+        create index on {{ this }} ({{ column_list }}){% if where %} where {{ where }}{% endif %};
     end if;
 end
 $hook$
