@@ -44,12 +44,12 @@ first_touches as not materialized (
 requests as (
     select * from first_touches
     {% if is_incremental() %}
-    where request_id in (
+    where {{ is_among('request_id', "
         select request_id from first_touches
         where staged_at = (select max(staged_at) from first_touches)
         union
         select request_id from first_touches where first_touch_at is null
-    )
+    ") }}
     {% endif %}
 ),
 
