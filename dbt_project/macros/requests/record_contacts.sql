@@ -181,3 +181,18 @@ array_position(
     {{ kind_expr }}
 )
 {%- endmacro %}
+
+
+
+{#- The order in which a record's contacts come first: the earliest, then by contact_kind_rank, the lower row
+    id, the lower author. It is the key (after the record id) of the contacts tables' first-contact index
+    (int_deal_contacts_unioned, int_lead_contacts_unioned), so that a record's first contact at or after an
+    instant is one index probe (int_deals_first_touched, int_requests_first_touched) rather than a sort of
+    every contact (docs/benchmarks.md). -#}
+{% macro first_contact_key() -%}
+{{ return(['contact_at', 'contact_kind_rank', 'source_row_id', 'contact_by']) }}
+{%- endmacro %}
+
+{% macro first_contact_order(alias) -%}
+{%- for column in first_contact_key() -%}{{ alias }}.{{ column }}{{ ', ' if not loop.last }}{%- endfor -%}
+{%- endmacro %}

@@ -33,26 +33,33 @@ contacts as not materialized (
     select * from {{ ref('int_deal_contacts_unioned') }}
 ),
 
+-- one probe of the contacts' first-contact index per deal (macros/requests/record_contacts.sql)
 first_contacts as (
-    select distinct on (contacts.deal_id)
-        contacts.deal_id,
-        contacts.contact_at as first_touch_at,
-        contacts.contact_kind as first_touch_kind,
-        contacts.contact_by as first_touch_by
-    from contacts
-    inner join deals on deals.deal_id = contacts.deal_id
-    where contacts.contact_at >= deals.created_at
-    order by contacts.deal_id, contacts.contact_at, contacts.contact_kind_rank, contacts.source_row_id
+    select deals.deal_id, first.*
+    from deals
+    cross join lateral (
+        select
+            contacts.contact_at as first_touch_at,
+            contacts.contact_kind as first_touch_kind,
+            contacts.contact_by as first_touch_by
+        from contacts
+        where contacts.deal_id = deals.deal_id
+          and contacts.contact_at >= deals.created_at
+        order by {{ first_contact_order('contacts') }}
+        limit 1
+    ) as first
 ),
 
+-- the same index's range before the creation (a descent per deal; such contacts are rare)
 early_contacts as (
-    select
-        contacts.deal_id,
-        count(*) as contacts_before_creation
-    from contacts
-    inner join deals on deals.deal_id = contacts.deal_id
-    where contacts.contact_at < deals.created_at
-    group by contacts.deal_id
+    select deals.deal_id, early.contacts_before_creation
+    from deals
+    cross join lateral (
+        select count(*) as contacts_before_creation
+        from contacts
+        where contacts.deal_id = deals.deal_id
+          and contacts.contact_at < deals.created_at
+    ) as early
 ),
 
 final as (

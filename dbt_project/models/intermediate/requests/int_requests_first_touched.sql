@@ -45,31 +45,36 @@ deals as not materialized (
 
 -- every record of every chain with its responsible: the lead, and each deal whose LEAD_ID names it
 chain_records as (
-    select chains.request_id, 1 as owner_type_id, leads.lead_id as record_id, leads.responsible_id
+    select chains.request_id, chains.started_at, 1 as owner_type_id, leads.lead_id as record_id,
+           leads.responsible_id
     from chains
     inner join leads on leads.lead_id = chains.lead_id
     union all
-    select chains.request_id, 2, deals.deal_id, deals.responsible_id
+    select chains.request_id, chains.started_at, 2, deals.deal_id, deals.responsible_id
     from chains
     cross join lateral unnest(chains.deal_ids) as chain_deals (deal_id)
     inner join deals on deals.deal_id = chain_deals.deal_id
 ),
 
--- the contacts of those records, one join per owner type (each an index probe in a window run)
+-- the first contact of each record at or after its chain's start: one probe per record of the contacts'
+-- first-contact index (macros/requests/record_contacts.sql), instead of a sort of every contact of every chain
 chain_contacts as (
-    select chain_records.request_id, chain_records.owner_type_id, chain_records.responsible_id,
-           contacts.contact_at, contacts.contact_kind, contacts.contact_kind_rank, contacts.source_row_id,
-           contacts.contact_by
+    {%- for owner_type_id, contacts, id_column in [(1, ref('int_lead_contacts_unioned'), 'lead_id'),
+                                                    (2, ref('int_deal_contacts_unioned'), 'deal_id')] %}
+    {% if not loop.first %}union all{% endif %}
+    select chain_records.request_id, chain_records.owner_type_id, chain_records.responsible_id, first.*
     from chain_records
-    inner join {{ ref('int_lead_contacts_unioned') }} as contacts on contacts.lead_id = chain_records.record_id
-    where chain_records.owner_type_id = 1
-    union all
-    select chain_records.request_id, chain_records.owner_type_id, chain_records.responsible_id,
-           contacts.contact_at, contacts.contact_kind, contacts.contact_kind_rank, contacts.source_row_id,
-           contacts.contact_by
-    from chain_records
-    inner join {{ ref('int_deal_contacts_unioned') }} as contacts on contacts.deal_id = chain_records.record_id
-    where chain_records.owner_type_id = 2
+    cross join lateral (
+        select contacts.contact_at, contacts.contact_kind, contacts.contact_kind_rank, contacts.source_row_id,
+               contacts.contact_by
+        from {{ contacts }} as contacts
+        where contacts.{{ id_column }} = chain_records.record_id
+          and contacts.contact_at >= chain_records.started_at
+        order by {{ first_contact_order('contacts') }}
+        limit 1
+    ) as first
+    where chain_records.owner_type_id = {{ owner_type_id }}
+    {%- endfor %}
 ),
 
 -- request_id sorted byte-wise (collate "C": the same groups, equality is byte-wise under any deterministic
@@ -83,8 +88,6 @@ first_contacts as (
         chain_contacts.owner_type_id = 1 as first_touch_on_lead,
         chain_contacts.responsible_id
     from chain_contacts
-    inner join chains on chains.request_id = chain_contacts.request_id
-    where chain_contacts.contact_at >= chains.started_at
     order by chain_contacts.request_id collate "C", chain_contacts.contact_at, chain_contacts.contact_kind_rank,
              chain_contacts.source_row_id, chain_contacts.owner_type_id, chain_contacts.contact_by
 ),
