@@ -30,8 +30,13 @@ activities as not materialized (
     select * from {{ ref('stg_bitrix24__activities') }} where activity_kind = 'call'
 ),
 
-users as not materialized (
-    select * from {{ ref('stg_bitrix24__users') }}
+-- grouped by user_id so that PostgreSQL knows the users are distinct and hashes them: of the view as it is
+-- (DISTINCT ON portal and id) it assumes a tenth of the users per key and hashed the 12 M calls instead (32
+-- batches on disk; 53 s against 46 s for the whole select on the 500 x 3 benchmark)
+users as (
+    select user_id, max(primary_department_id) as primary_department_id
+    from {{ ref('stg_bitrix24__users') }}
+    group by user_id
 ),
 
 -- every employee's working time as one multirange: int_working_intervals holds disjoint intervals, so a call
