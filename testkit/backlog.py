@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.warehouse import query
 
 # Estimated days (no observed snapshot) where the per-manager rows of fct_manager_daily_backlog do not sum to
 # the deals the spans count that day: (day, overdue per manager, overdue deals, unplanned per manager,
@@ -51,21 +51,11 @@ order by 1
 """
 
 
-def _rows(location: WarehouseLocation, query: str) -> list[tuple[Any, ...]]:
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def deal_backlog_days_not_summing(location: WarehouseLocation) -> list[tuple[Any, ...]]:
     """The estimated days whose per-manager deal backlog differs from the portal's (none when it sums)."""
-    return _rows(location, DEAL_DAYS_NOT_SUMMING)
+    return query(location, DEAL_DAYS_NOT_SUMMING)
 
 
 def backlog_holders_without_a_row(location: WarehouseLocation) -> list[int]:
     """The holders of a deal or lead backlog span that dim_managers has no row for (none when all count)."""
-    return [manager_id for (manager_id,) in _rows(location, HOLDERS_WITHOUT_A_ROW)]
+    return [manager_id for (manager_id,) in query(location, HOLDERS_WITHOUT_A_ROW)]

@@ -23,9 +23,9 @@ from orchestration.defs.alerts.assets import morning_digests, sla_alert_deliveri
 from orchestration.defs.definitions import build_definitions
 from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.runtime.sync import sync
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt
+from testkit.warehouse import query
 
 # New deals nobody touches, two weeks after the generated history (it ends on Sunday 2026-11-01; its vacations
 # run into the next week): the deal id, its responsible employee and its creation instant (portal zone,
@@ -82,13 +82,7 @@ class Pipeline:
     clock: ManualClock
 
     def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        conn = connect(self.location)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                return cur.fetchall()
-        finally:
-            conn.close()
+        return query(self.location, sql, params)
 
     def rebuild(self, snapshot: datetime, *, staging: bool = False) -> None:
         """The deal mart and the alerts as of ``snapshot`` (real dbt); ``staging``: from the deals' raw

@@ -22,7 +22,7 @@ from orchestration.defs.definitions import build_definitions
 from orchestration.i18n import gettext_for
 from orchestration.runtime.sync import sync
 from orchestration.superset.bundle import render_bundle
-from orchestration.warehouse.bootstrap import connect
+from testkit.warehouse import query
 from tests.support.emulated import HISTORY_END
 from tests.support.superset_sql import NO_RANGE, render_dataset_sql
 
@@ -79,16 +79,6 @@ def report(location, *args, first=FIRST, last=LAST, env=None):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def query(location, sql, params=()):
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def test_deals_report_counts_match_the_deal_mart(built):

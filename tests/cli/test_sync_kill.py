@@ -33,6 +33,7 @@ from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from testkit.embedded_server import embedded, own_embedded_server
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.emulated import HISTORY_END
@@ -132,7 +133,7 @@ def wait_for(condition: Callable[[], object], timeout_s: float) -> bool:
 
 def run_statuses(database: WarehouseLocation) -> dict[str, str]:
     """Dagster's runs, as its PostgreSQL run storage (in the warehouse database here) holds them."""
-    return dict(harness.query(database, "select run_id, status from runs"))
+    return dict(query(database, "select run_id, status from runs"))
 
 
 @contextmanager
@@ -153,7 +154,7 @@ def raw_tables_locked(database: WarehouseLocation) -> Iterator[None]:
 
 def dbt_only_waits(database: WarehouseLocation) -> bool:
     """dbt's sessions all wait: at least one on a lock, none running anything else (it prints nothing)."""
-    rows = harness.query(
+    rows = query(
         database,
         """
         select count(*) filter (where wait_event_type = 'Lock'),
@@ -227,7 +228,7 @@ def test_sigkilled_sync_leaves_no_dbt_and_its_run_is_failed_by_the_next(fresh_da
             300,
         )
         assert run_statuses(fresh_database)[orphaned[0]] == "FAILURE", following.log.read_text()[-3000:]
-        failure = harness.query(
+        failure = query(
             fresh_database,
             "select event from event_logs where run_id = %s and dagster_event_type = 'PIPELINE_FAILURE'",
             (orphaned[0],),
@@ -296,11 +297,11 @@ def test_a_warehouse_gone_mid_sync_is_one_line_and_the_next_sync_is_exact(
     for table, versions in truth.items():
         assert sorted(harness.stored_versions(warehouse, table)) == sorted(versions), table
     deals = {deal for deal, _ in truth["deals"]}
-    marted = harness.query(warehouse, 'select deal_id from marts."managerControl_Deal"')
+    marted = query(warehouse, 'select deal_id from marts."managerControl_Deal"')
     assert sorted(deal for (deal,) in marted) == sorted(deals)
     calls = portal_data.tables["calls"]
     day_calls = {call for call, _ in truth["calls"]}
     call_ids = [row["CALL_ID"] for row in map(calls.as_dict, calls.rows) if int(row["ID"]) in day_calls]
-    marted = harness.query(warehouse, "select call_id from marts.calls")
+    marted = query(warehouse, "select call_id from marts.calls")
     assert sorted(call for (call,) in marted) == sorted(call_ids)
     assert set(run_statuses(warehouse).values()) <= FINISHED

@@ -25,6 +25,7 @@ from orchestration.warehouse.raw_load import load_versions
 from orchestration.warehouse.raw_tables import RAW_ENTITIES
 from testkit.backlog import backlog_holders_without_a_row, deal_backlog_days_not_summing
 from testkit.dbt import run_dbt
+from testkit.warehouse import query
 from tests.contract.vendor import load
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -168,22 +169,12 @@ def warehouse(module_database: WarehouseLocation) -> Iterator[WarehouseLocation]
     yield module_database
 
 
-def rows(location: WarehouseLocation, query: str) -> list[tuple[Any, ...]]:
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
-    staged = rows(
+    staged = query(
         warehouse,
         "select deal_id, pipeline_id, stage_id, responsible_id, opportunity, created_at"
         " from staging.stg_bitrix24__deals order by deal_id",
@@ -193,7 +184,7 @@ def test_deals_are_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_activities_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select owner_id, owner_type_id, responsible_id, author_id, activity_kind, direction, is_completed,"
         " start_at, end_at from staging.stg_bitrix24__activities where activity_id = 20",
@@ -204,7 +195,7 @@ def test_activities_are_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_stage_history_is_typed_whether_numbers_are_ints_or_strings(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select stage_history_id, deal_id, pipeline_id, stage_id, type_id, transition_type, transitioned_at"
         " from staging.stg_bitrix24__stage_history order by stage_history_id",
@@ -224,7 +215,7 @@ def test_stage_history_is_typed_whether_numbers_are_ints_or_strings(warehouse: W
 
 def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
     """The docs' two converted leads: status CONVERTED with S semantics, closed, a contact, no company."""
-    assert rows(
+    assert query(
         warehouse,
         "select lead_id, status_id, status_semantic, lead_outcome, responsible_id, contact_id, company_id,"
         " source_id, is_return_customer, created_at, closed_at"
@@ -244,7 +235,7 @@ def test_leads_are_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_lead_stage_history_is_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select lead_stage_history_id, lead_id, status_id, status_semantic, transition_type, transitioned_at"
         " from staging.stg_bitrix24__lead_stage_history",
@@ -252,7 +243,7 @@ def test_lead_stage_history_is_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_pipelines_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select pipeline_id, pipeline_name, sort_order, is_default from staging.stg_bitrix24__pipelines"
         " order by pipeline_id",
@@ -266,7 +257,7 @@ def test_pipelines_are_typed(warehouse: WarehouseLocation) -> None:
 
 def test_default_pipeline_stages_belong_to_pipeline_0(warehouse: WarehouseLocation) -> None:
     # crm.status.list sends CATEGORY_ID null for the default pipeline's stages (ENTITY_ID DEAL_STAGE)
-    staged = rows(
+    staged = query(
         warehouse,
         "select stage_id, pipeline_id, sort_order, stage_semantic, is_deal_stage"
         " from staging.stg_bitrix24__stages order by sort_order",
@@ -276,7 +267,7 @@ def test_default_pipeline_stages_belong_to_pipeline_0(warehouse: WarehouseLocati
 
 
 def test_timeline_comments_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select comment_id, entity_id, entity_type, author_id, created_at"
         " from staging.stg_bitrix24__timeline_comments order by comment_id",
@@ -287,7 +278,7 @@ def test_timeline_comments_are_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select call_row_id, portal_user_id, direction, failed_code, duration_seconds, call_vote,"
         " crm_activity_id, started_at from staging.stg_bitrix24__calls where call_row_id < 900"
@@ -297,7 +288,7 @@ def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
         (7, 1269, "incoming", "200", 95, 5, 7943, at("2026-03-10T11:19:38+01:00")),
     ]
     # the mart reads the same call: connected (code 200, duration > 0)
-    assert rows(
+    assert query(
         warehouse, "select call_id, is_connected from marts.calls where statistic_id < 900 order by call_id"
     ) == [
         ("11018129443EB80D.1754478570.11438214", False),
@@ -308,12 +299,12 @@ def test_calls_are_typed(warehouse: WarehouseLocation) -> None:
 def test_unknown_call_values_are_kept_not_reinterpreted(warehouse: WarehouseLocation) -> None:
     """#18 point 2: an unknown status code with 23 s of talk is a connected 23 s call (it was read as not
     connected); a 200 without a duration is connected with its duration unknown (it was read as 0 s)."""
-    assert rows(
+    assert query(
         warehouse,
         "select call_row_id, failed_code, failed_code_known from staging.stg_bitrix24__calls"
         " where call_row_id in (901, 902) order by call_row_id",
     ) == [(901, "777", False), (902, "200", True)]
-    assert rows(
+    assert query(
         warehouse,
         "select statistic_id, is_connected, duration_seconds from marts.calls"
         " where statistic_id in (901, 902) order by statistic_id",
@@ -321,7 +312,7 @@ def test_unknown_call_values_are_kept_not_reinterpreted(warehouse: WarehouseLoca
 
 
 def test_departments_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select department_id, parent_department_id, head_user_id, department_name, sort_order"
         " from staging.stg_bitrix24__departments where department_id = 15",
@@ -329,7 +320,7 @@ def test_departments_are_typed(warehouse: WarehouseLocation) -> None:
 
 
 def test_calendar_settings_are_typed(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         "select work_time_start, work_time_end, week_holidays, year_holidays, year_workdays"
         " from staging.stg_bitrix24__calendar_settings",
@@ -346,12 +337,12 @@ def test_calendar_settings_are_typed(warehouse: WarehouseLocation) -> None:
 
 def test_the_examples_absence_answer_holds_no_absence_chart_entry(warehouse: WarehouseLocation) -> None:
     # the docs' example shows calendar events only; the extractor keeps absence-chart (FROM_HR) entries
-    assert rows(warehouse, "select count(*) from staging.stg_bitrix24__absences") == [(0,)]
+    assert query(warehouse, "select count(*) from staging.stg_bitrix24__absences") == [(0,)]
 
 
 def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation) -> None:
     # UF_DEPARTMENT [1] -> 1; false, "", absent or [] -> no department, and the user is still an employee
-    assert rows(
+    assert query(
         warehouse,
         "select user_id, primary_department_id, user_type from staging.stg_bitrix24__users order by user_id",
     ) == [
@@ -362,7 +353,7 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
         (902, None, "employee"),
         (903, None, "employee"),
     ]
-    assert rows(warehouse, "select manager_id from marts.dim_managers order by manager_id") == [
+    assert query(warehouse, "select manager_id from marts.dim_managers order by manager_id") == [
         (0,),  # the unassigned manager
         (1,),
         (3,),
@@ -379,7 +370,7 @@ def test_users_department_whatever_the_portal_sends(warehouse: WarehouseLocation
 
 
 def test_string_typed_stage_history_is_a_first_touch(warehouse: WarehouseLocation) -> None:
-    assert rows(
+    assert query(
         warehouse,
         'select first_touch_at, first_touch_kind, first_touch_by from marts."managerControl_Deal"'
         " where deal_id = 38",
@@ -389,15 +380,15 @@ def test_string_typed_stage_history_is_a_first_touch(warehouse: WarehouseLocatio
 def test_a_bot_absent_from_user_get_is_not_a_real_employee(warehouse: WarehouseLocation) -> None:
     # the bot's outgoing call on deal 37 is no contact: the deal stays untouched; the bot is no employee,
     # only the owner of a record that counts (its planned call), like any user user.get does not list
-    assert rows(
+    assert query(
         warehouse,
         'select first_touch_at, is_untouched from marts."managerControl_Deal" where deal_id = 37',
     ) == [(None, True)]
-    assert rows(
+    assert query(
         warehouse,
         f"select manager_display_name, is_active from marts.dim_managers where manager_id = {BOT_ID}",
     ) == [(f"User #{BOT_ID} (not in the portal's user list)", False)]
-    assert rows(
+    assert query(
         warehouse, f"select count(*) from intermediate.int_deal_contacts_unioned where contact_by = {BOT_ID}"
     ) == [(0,)]
 
@@ -411,30 +402,30 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
     first, last = UNASSIGNED_PERIOD
     period = f"'{first}'::date, '{last}'::date"
     within = f"between '{first}' and '{last}'"
-    assert rows(
+    assert query(
         warehouse, "select manager_name, department_id from marts.dim_managers where manager_id = 0"
     ) == [("Unassigned", None)]
-    assert rows(
+    assert query(
         warehouse,
         f"select (select sum(deals_created)::bigint from marts.manager_deal_handling({period})),"
         f" (select deals_created from marts.manager_deal_handling({period}) where manager_id = 0),"
         f' (select count(*) from marts."managerControl_Deal" where created_date {within})',
     ) == [(4, 1, 4)]
-    assert rows(
+    assert query(
         warehouse,
         f"select (select sum(calls_total)::bigint from marts.manager_call_traffic({period})),"
         f" (select calls_total from marts.manager_call_traffic({period}) where manager_id = 0),"
         f" (select count(*) from marts.calls where call_date {within})",
     ) == [(3, 1, 3)]
     # the backlog snapshot's per-manager rows sum to every open deal too
-    [(by_manager_sum, open_deals)] = rows(
+    [(by_manager_sum, open_deals)] = query(
         warehouse,
         "select (select sum(open_deals)::bigint from marts.fct_manager_daily_backlog_snapshots),"
         ' (select count(*) filter (where is_open) from marts."managerControl_Deal")',
     )
     assert by_manager_sum == open_deals
     # the deal keeps its empty responsible; nobody's working calendar: no response time, 0 minutes waited
-    assert rows(
+    assert query(
         warehouse,
         "select responsible_id, response_working_minutes, pending_working_minutes"
         ' from marts."managerControl_Deal" where deal_id = 43',
@@ -460,7 +451,7 @@ def test_leads_and_requests_without_a_responsible_count_under_unassigned(
     first, last = UNASSIGNED_PERIOD
     period = f"'{first}'::date, '{last}'::date"
     within = f"between '{first}' and '{last}'"
-    assert rows(
+    assert query(
         warehouse,
         f"select (select sum(requests_created)::bigint from marts.manager_request_handling({period})),"
         f" (select requests_created from marts.manager_request_handling({period}) where manager_id = 0),"
@@ -468,20 +459,20 @@ def test_leads_and_requests_without_a_responsible_count_under_unassigned(
         f' (select count(*) from marts."managerControl_Request" where created_date {within})',
     ) == [(6, 2, 1, 6)]
     # the chain keeps its empty responsible; manager 0 in the per-manager column
-    assert rows(
+    assert query(
         warehouse,
         'select responsible_id, manager_id, is_untouched from marts."managerControl_Request"'
         " where lead_id = 7",
     ) == [(None, 0, True)]
-    assert rows(
+    assert query(
         warehouse,
         f"select manager_id, leads_created, leads_in_work from marts.manager_lead_outcomes({period})"
         " where manager_id = 0",
     ) == [(0, 1, 1)]
-    assert rows(warehouse, "select count(*) from marts.fct_manager_daily_leads where manager_id is null") == [
-        (0,)
-    ]
-    assert rows(
+    assert query(
+        warehouse, "select count(*) from marts.fct_manager_daily_leads where manager_id is null"
+    ) == [(0,)]
+    assert query(
         warehouse,
         f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')"
         " where manager_id = 0",
@@ -501,12 +492,12 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
     first, last = UNASSIGNED_PERIOD
     period = f"'{first}'::date, '{last}'::date"
     within = f"between '{first}' and '{last}'"
-    assert rows(
+    assert query(
         warehouse,
         "select manager_display_name, department_id, is_in_sales_report from marts.dim_managers"
         f" where manager_id = {UNKNOWN_ID}",
     ) == [(f"User #{UNKNOWN_ID} (not in the portal's user list)", None, True)]
-    assert rows(
+    assert query(
         warehouse,
         "select user_id, deals, leads, calls, meetings_held, activities_planned"
         " from intermediate.int_users_unknown order by user_id",
@@ -541,14 +532,14 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
             1,
         ),
     ):
-        [(raw_count,)] = rows(warehouse, f"select count(*) from {raw}")
-        assert rows(
+        [(raw_count,)] = query(warehouse, f"select count(*) from {raw}")
+        assert query(
             warehouse,
             f"select (select sum({column})::bigint from marts.{function}({period})),"
             f" (select {column} from marts.{function}({period}) where manager_id = {UNKNOWN_ID})",
         ) == [(raw_count, unknown_users)], function
     # the daily tables hold the unknown user every day, like an employee
-    assert rows(
+    assert query(
         warehouse,
         "select count(distinct report_date) = count(*) from marts.fct_manager_daily_deals"
         f" where manager_id = {UNKNOWN_ID}",
@@ -570,10 +561,10 @@ def test_activities_naming_no_or_an_unknown_user_count_per_manager(warehouse: Wa
         "select sum(meetings_held)::bigint, sum(activities_planned)::bigint from {table}"
         f" where report_date {within}"
     )
-    [everything] = rows(warehouse, counted.format(table="intermediate.int_manager_daily_activities_counted"))
+    [everything] = query(warehouse, counted.format(table="intermediate.int_manager_daily_activities_counted"))
     assert everything == (1, 2)  # meeting 22 held (and planned), to-do 23 planned
-    assert rows(warehouse, counted.format(table="marts.fct_manager_daily_deals")) == [everything]
-    assert rows(
+    assert query(warehouse, counted.format(table="marts.fct_manager_daily_deals")) == [everything]
+    assert query(
         warehouse,
         "select manager_id, sum(meetings_held)::bigint, sum(activities_planned)::bigint"
         f" from marts.fct_manager_daily_deals where report_date {within}"
@@ -592,10 +583,10 @@ def test_a_deal_that_says_nothing_of_its_semantic_is_open_for_every_reader(
     example dictionary (pipeline 0's stages only). Nothing says the nine deals are closed, so every reader
     counts them open. Before, managerControl_Deal read them as not open while the backlog spans counted them:
     the day the run observed showed 0 deals without a planned activity, the day before 9."""
-    assert rows(
+    assert query(
         warehouse, 'select count(*) filter (where is_open), count(*) from marts."managerControl_Deal"'
     ) == [(9, 9)]
-    assert rows(
+    assert query(
         warehouse,
         "select report_date, sum(open_deals_without_planned_activities)::int, bool_or(is_exact)"
         " from marts.fct_manager_daily_backlog where report_date >= '2024-09-09' group by 1 order by 1",
@@ -614,7 +605,7 @@ def test_a_former_responsible_user_get_does_not_list_keeps_the_backlog_days_they
     # portal's total), the days user 556 held deal 45 included; every holder of a deal or lead span has a row
     assert deal_backlog_days_not_summing(warehouse) == []
     assert backlog_holders_without_a_row(warehouse) == []
-    assert rows(
+    assert query(
         warehouse,
         "select report_date, open_deals_without_planned_activities from marts.fct_manager_daily_backlog"
         f" where manager_id = {FORMER_ID} and open_deals_without_planned_activities > 0 order by report_date",
@@ -628,17 +619,17 @@ def test_a_former_responsible_user_get_does_not_list_keeps_the_backlog_days_they
     leads = run_report(warehouse, "leads", first, last, Slice())
     column = leads.columns.index("open_leads_without_planned_activities")
     assert {row[0]: row[column] for row in leads.rows if row[column]} == {FORMER_ID: 1}
-    assert rows(
+    assert query(
         warehouse,
         f"select manager_id, open_leads_without_planned_activities from marts.manager_lead_backlog('{last}')",
     ) == [(FORMER_ID, 1)]
     # the row: in int_users_unknown, named by no current deal or lead, by older versions only
-    assert rows(
+    assert query(
         warehouse,
         "select user_id, deals, leads, held_deals_or_leads from intermediate.int_users_unknown"
         f" where user_id = {FORMER_ID}",
     ) == [(FORMER_ID, 0, 0, True)]
-    assert rows(
+    assert query(
         warehouse,
         "select manager_display_name, is_in_sales_report from marts.dim_managers"
         f" where manager_id = {FORMER_ID}",

@@ -28,6 +28,7 @@ from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import Bitrix24Resource
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.warehouse import query
 
 # raw table -> (emulator table, change stamp field or None)
 ENTITIES: dict[str, tuple[str, str | None]] = {
@@ -179,16 +180,6 @@ def versions_on_day(portal: PortalData, table: str, day: str) -> list[Version]:
         for record_id, stamp in versions
         if stamp is not None and stamp.astimezone(zone).date().isoformat() == day
     ]
-
-
-def query(location: WarehouseLocation, text: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(text, tuple(params))
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def execute(location: WarehouseLocation, text: str, params: Iterable[Any] = ()) -> None:

@@ -25,6 +25,7 @@ from orchestration.runtime.sync import SyncFailedError, sync
 from orchestration.settings import Settings
 from orchestration.warehouse.raw_load import ORIGINAL_KEY
 from testkit.dbt import run_dbt
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -115,7 +116,7 @@ class _CleanTwins(Hostile):
 
 def _checksums(database, table: str) -> dict[int, str]:
     """md5 of every stored version's payload by record, the original of a cleaned one left out."""
-    return dict(harness.query(database, f"select id, md5(string_agg((payload - %s)::text, ',' order by"
+    return dict(query(database, f"select id, md5(string_agg((payload - %s)::text, ',' order by"
                                         f" (payload - %s)::text)) from raw.{table} group by id",
                               (ORIGINAL_KEY, ORIGINAL_KEY)))  # fmt: skip
 
@@ -127,11 +128,11 @@ RUN_STAMPS = ("staged_at",)
 def _marts_checksums(database) -> dict[str, str]:
     """md5 of every mart's rows, all of them."""
     checksums = {}
-    for (table,) in harness.query(
+    for (table,) in query(
         database, "select table_name from information_schema.tables where table_schema = 'marts'"
     ):
         row = f"(to_jsonb(t) - array{list(RUN_STAMPS)})::text"
-        [(checksum,)] = harness.query(
+        [(checksum,)] = query(
             database,
             f"select md5(coalesce(string_agg({row}, chr(10) order by {row}), '')) from marts.\"{table}\" t",
         )
@@ -184,9 +185,9 @@ def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
     loaded_extras = {BAD_ID_BASE + offset for offset, _ in CLEAN_TWINS}
     for table in RAW_TABLES:
         assert _checksums(fresh_database, table) == _checksums(module_database, table), table
-    assert {id for (id,) in harness.query(module_database, "select id from raw.deals where id > %s",
+    assert {id for (id,) in query(module_database, "select id from raw.deals where id > %s",
                                           (BAD_ID_BASE,))} == loaded_extras  # fmt: skip
-    quarantined = harness.query(
+    quarantined = query(
         fresh_database, "select entity, record_id, reason, payload from raw.quarantine order by record_id"
     )
     assert [row[:3] for row in quarantined] == [
@@ -194,10 +195,8 @@ def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
         ("deals", str(BAD_ID_BASE + 4), "DATE_MODIFY missing"),
     ]
     assert '"DATE_MODIFY":null' in quarantined[0][3] and "DATE_MODIFY" not in quarantined[1][3]
-    assert not harness.query(module_database, "select 1 from raw.quarantine")
-    cleaned = dict(
-        harness.query(fresh_database, "select id, payload from raw.deals where id > %s", (BAD_ID_BASE,))
-    )
+    assert not query(module_database, "select 1 from raw.quarantine")
+    cleaned = dict(query(fresh_database, "select id, payload from raw.deals where id > %s", (BAD_ID_BASE,)))
     assert cleaned[BAD_ID_BASE + 1]["TITLE"] == "Nulin the title"
     assert cleaned[BAD_ID_BASE + 2]["TITLE"] == "Lone \ufffd surrogate"
     assert "\\u0000" in cleaned[BAD_ID_BASE + 1][ORIGINAL_KEY]  # the original, exact, beside the clean one
@@ -208,7 +207,7 @@ def test_a_hostile_run_stores_a_clean_run_minus_the_quarantined_records(
     # portal's snapshot
     for database in (module_database, fresh_database):
         run_dbt(database, *PRODUCTION_BUILD, "--vars", json.dumps({"snapshot_at": small_portal.snapshot_at}))
-    assert {deal for (deal,) in harness.query(
+    assert {deal for (deal,) in query(
         fresh_database, 'select deal_id from marts."managerControl_Deal" where deal_id > %s', (BAD_ID_BASE,)
     )} == loaded_extras  # fmt: skip
     clean_marts = _marts_checksums(module_database)

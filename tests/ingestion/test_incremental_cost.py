@@ -16,6 +16,7 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
 from orchestration.defs.ingestion.raw_changes import CHANGE_FEEDS
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -78,7 +79,7 @@ def test_each_partition_records_its_own_rows_and_the_run_its_cost_once(fresh_dat
     for table, partitions in by_table.items():
         assert len(partitions) == days, table
         stored = dict(
-            harness.query(
+            query(
                 fresh_database,
                 f"select partition_key, count(*) from raw.{table}"
                 " where partition_key between %s and %s group by 1",

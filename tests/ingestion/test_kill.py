@@ -23,6 +23,7 @@ from bitrix24_emulator.server import Faults
 from bitrix24_emulator.testing import running_emulator
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -33,7 +34,7 @@ CHANGE_TABLES = ("deals", "activities", "calls", "stage_history")
 
 def _tables_with_uncommitted_inserts(location: WarehouseLocation) -> list[str]:
     """Raw tables another session of this database has inserted into in a transaction still open."""
-    rows = harness.query(
+    rows = query(
         location,
         """
         select distinct c.relname

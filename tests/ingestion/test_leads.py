@@ -14,6 +14,7 @@ from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.model import PortalData
 from bitrix24_emulator.testing import running_emulator
 from orchestration.defs.ingestion.raw_comments import timeline_comments
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -52,19 +53,19 @@ def test_leads_their_history_activities_comments_and_deletions(fresh_database, m
             sweep = harness.run_reconciliation(defs, instance)
 
     leads = _rows(portal, "leads")  # the portal's leads now, the deleted one gone
-    stored = harness.query(fresh_database, "select id, change_stamp from raw.leads order by id")
+    stored = query(fresh_database, "select id, change_stamp from raw.leads order by id")
     assert sorted(i for i, _ in stored) == sorted([int(r["ID"]) for r in leads] + [deleted])
     assert {i: s for i, s in stored if i != deleted} == {
         int(r["ID"]): datetime.fromisoformat(r["DATE_MODIFY"]) for r in leads
     }
-    history = harness.query(fresh_database, "select id from raw.lead_stage_history order by id")
+    history = query(fresh_database, "select id from raw.lead_stage_history order by id")
     assert [i for (i,) in history] == [int(r["ID"]) for r in _rows(portal, "lead_stage_history")]
     # activities bound to leads come with the same change-window read (no owner filter)
-    owner_types = harness.query(
+    owner_types = query(
         fresh_database, "select payload ->> 'OWNER_TYPE_ID', count(*) from raw.activities group by 1"
     )
     assert dict(owner_types) == Counter(a["OWNER_TYPE_ID"] for a in _rows(portal, "activities"))
-    lead_comments = harness.query(
+    lead_comments = query(
         fresh_database,
         "select id from raw.timeline_comments where payload ->> 'ENTITY_TYPE' = 'lead' order by id",
     )
@@ -78,4 +79,4 @@ def test_leads_their_history_activities_comments_and_deletions(fresh_database, m
                 checks[f"raw/{table}:{check}"].metadata,
             )
     assert sweep.success, harness.failures(sweep)
-    assert harness.query(fresh_database, "select entity, id from raw.deletions") == [("leads", deleted)]
+    assert query(fresh_database, "select entity, id from raw.deletions") == [("leads", deleted)]

@@ -24,6 +24,7 @@ from bitrix24_emulator.server import Emulator, Faults
 from bitrix24_emulator.testing import running_emulator
 from orchestration.defs.ingestion.raw_changes import change_assets
 from orchestration.defs.ingestion.raw_checks import raw_asset_checks
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -95,7 +96,7 @@ def test_run_then_incremental_then_sweep_match_a_changing_portal(
         current = harness.current_versions(fresh_database, table)
         assert sorted(current) == sorted(harness.portal_versions(portal, table)), table
     assert all(evaluation.passed for evaluation in harness.check_results(incremental).values())
-    deleted = harness.query(fresh_database, "select entity, count(*) from raw.deletions group by entity")
+    deleted = query(fresh_database, "select entity, count(*) from raw.deletions group by entity")
     assert deleted == [("deals", 2)]
 
 
@@ -136,7 +137,7 @@ def test_a_deal_created_after_the_read_is_not_counted_lost_when_the_portals_cloc
                 [deals, *checks], resources=resources, instance=instance, tags=tags, raise_on_error=False
             )
     (deal_id,) = created  # between the read and the check: the read did not see it
-    assert harness.query(fresh_database, "select count(*) from raw.deals where id = %s", [deal_id]) == [(0,)]
+    assert query(fresh_database, "select count(*) from raw.deals where id = %s", [deal_id]) == [(0,)]
     counted = harness.check_results(result)["raw/deals:matches_portal_total"]
     assert counted.passed, counted.metadata
     assert result.success, harness.failures(result)

@@ -12,6 +12,7 @@ import pytest
 from bitrix24_emulator.generator import GeneratorConfig, generate
 from bitrix24_emulator.testing import running_emulator
 from orchestration.defs.ingestion.reconciliation import SWEEPS
+from testkit.warehouse import query
 from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 
@@ -46,7 +47,7 @@ def test_sweep_marks_deleted_unmarks_restored_and_is_cheap(fresh_database, monke
             sweep_requests = emu.counters.requests - before
 
     assert sweep.success, harness.failures(sweep)
-    ledger = harness.query(fresh_database, "select entity, id from raw.deletions order by entity, id")
+    ledger = query(fresh_database, "select entity, id from raw.deletions order by entity, id")
     assert ledger == [("deals", deal_id) for deal_id in deleted]
     metadata = sweep.asset_materializations_for_node("raw__deletions")[0].metadata
     assert metadata["newly_missing"].value == 3
@@ -72,4 +73,4 @@ def test_sweep_refuses_to_mark_most_records_deleted(fresh_database, monkeypatch,
 
     assert not sweep.success
     assert "refusing to mark them deleted" in " ".join(harness.failures(sweep))
-    assert harness.query(fresh_database, "select count(*) from raw.deletions") == [(0,)]
+    assert query(fresh_database, "select count(*) from raw.deletions") == [(0,)]

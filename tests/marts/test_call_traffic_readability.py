@@ -13,9 +13,9 @@ from psycopg2.extensions import connection as Connection
 from bitrix24_emulator.generator import generate
 from bitrix24_emulator.model import PortalData
 from orchestration.cli.report_table import percent
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt
+from testkit.warehouse import query
 from tests.marts.conftest import PORTAL_CONFIG, dbt_vars
 
 # the small portal's whole history
@@ -151,7 +151,7 @@ def test_durations_read_as_hours_and_minutes_one_unit_per_kind(warehouse_conn: C
 
 EXAMPLE_TEAMS = """
     select team_name, array_agg(manager_id order by manager_id)
-    from marts.teams where team_name like '%%(example)' group by team_name
+    from marts.teams where team_name like '%(example)' group by team_name
 """
 
 
@@ -162,14 +162,8 @@ def test_example_teams_only_for_the_emulated_demo_portal(
     (B24_EXAMPLE_TEAMS); a real installation's teams are the seed alone."""
     location = built_warehouse[0]
 
-    def rows(query: str) -> list[tuple]:
-        conn = connect(location)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query)
-                return cur.fetchall()
-        finally:
-            conn.close()
+    def rows(text: str) -> list[tuple]:
+        return query(location, text)
 
     assert rows(EXAMPLE_TEAMS) == []  # the shared build runs without the var, as a real installation
     heads = sorted(

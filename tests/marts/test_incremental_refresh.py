@@ -24,6 +24,7 @@ from orchestration.warehouse.location import WarehouseLocation
 from testkit.backlog import backlog_holders_without_a_row, deal_backlog_days_not_summing
 from testkit.dbt import dbt_target_dir, run_dbt
 from testkit.raw_from_portal import load_portal
+from testkit.warehouse import query
 from tests.marts.conftest import PORTAL_CONFIG, build_models_and_seeds, dbt_vars
 
 # the start of the dbt invocation, stamped as staged_at (macros/latest_version.sql): differs between any two
@@ -150,19 +151,15 @@ def _handed_over_by_a_deleted_user(
 
 def _former_backlog_days(location: WarehouseLocation) -> tuple[int, int]:
     """The days of deal and lead backlog (any measure) FORMER_ID's spans hold."""
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
-                "        from intermediate.int_deal_backlog_spans where manager_id = %(id)s),"
-                "       (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
-                "        from marts.fct_lead_backlog_spans where manager_id = %(id)s)",
-                {"id": FORMER_ID, "end": date(2100, 1, 1)},
-            )
-            return cur.fetchone()
-    finally:
-        conn.close()
+    [days] = query(
+        location,
+        "select (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
+        "        from intermediate.int_deal_backlog_spans where manager_id = %(id)s),"
+        "       (select coalesce(sum(least(to_date, %(end)s) - from_date), 0)"
+        "        from marts.fct_lead_backlog_spans where manager_id = %(id)s)",
+        {"id": FORMER_ID, "end": date(2100, 1, 1)},
+    )
+    return days
 
 
 def _compiled_window_models(location: WarehouseLocation, portal: PortalData, window: dict[str, str]) -> int:
@@ -265,18 +262,13 @@ def _reassign_a_quiet_converted_lead(
 
 def _deal_mart_checksum(location: WarehouseLocation) -> tuple[str, int]:
     """managerControl_Deal without snapshot_at (when each row was last computed), and its overdue total."""
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select md5(string_agg((to_jsonb(t) - 'snapshot_at')::text, '|' order by t.deal_id)),"
-                " sum(t.overdue_activity_count)::int"
-                ' from marts."managerControl_Deal" as t'
-            )
-            checksum, overdue = cur.fetchone()
-            return checksum, overdue
-    finally:
-        conn.close()
+    [(checksum, overdue)] = query(
+        location,
+        "select md5(string_agg((to_jsonb(t) - 'snapshot_at')::text, '|' order by t.deal_id)),"
+        " sum(t.overdue_activity_count)::int"
+        ' from marts."managerControl_Deal" as t',
+    )
+    return checksum, overdue
 
 
 def test_run_at_a_later_snapshot_equals_full_refresh_there(
@@ -322,16 +314,11 @@ ARRIVING_ID = 99_002
 
 
 def _unknown_users(location: WarehouseLocation) -> list[tuple]:
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select user_id, full_name, user_type, deals, leads, calls, meetings_held,"
-                " activities_planned, held_deals_or_leads from intermediate.int_users_unknown order by 1"
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return query(
+        location,
+        "select user_id, full_name, user_type, deals, leads, calls, meetings_held,"
+        " activities_planned, held_deals_or_leads from intermediate.int_users_unknown order by 1",
+    )
 
 
 def test_unknown_users_of_an_incremental_run_equal_a_full_refresh(

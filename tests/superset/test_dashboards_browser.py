@@ -40,8 +40,8 @@ from orchestration.runtime.sync import sync
 from orchestration.superset.bundle import render_bundle
 from orchestration.superset.client import SupersetApiError, SupersetClient
 from orchestration.superset.settings import LocalSuperset
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.warehouse import query
 from tests.superset.browser import browser_page, chart, choose_filter_value, log_in, read_table
 from tests.superset.roles import drop_role, unique_role_name
 from tests.support.emulated import HISTORY_END
@@ -140,20 +140,10 @@ def provisioned(marts, resource, tmp_path_factory) -> SupersetResource:
     return resource
 
 
-def _rows(location: WarehouseLocation, query: str, params: tuple = ()) -> list[tuple]:
-    conn = connect(location)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 @pytest.fixture(scope="module")
 def department(marts: WarehouseLocation) -> str:
     """A department whose managers sit partly in its sub-departments: the filter must include them."""
-    rows = _rows(
+    rows = query(
         marts,
         """
         select chosen.department_path
@@ -277,7 +267,7 @@ def _by_manager(rows: list[dict[str, str]], columns: list[str], read=_number) ->
 def _expected_backlog(marts: WarehouseLocation, department: str, first: date, last: date) -> dict:
     return {
         (name, path): tuple(None if value is None else _cell(str(value)) for value in values)
-        for name, path, *values in _rows(marts, BACKLOG, (first, last, department))
+        for name, path, *values in query(marts, BACKLOG, (first, last, department))
     }
 
 
@@ -286,7 +276,7 @@ def period(marts: WarehouseLocation, department: str) -> tuple[date, date]:
     """First and last day (inclusive) of a week inside the backlog history where a day's slip at either
     end changes what the backlog table shows for the department: the test then proves the mapping of
     Superset's range [from, to) onto the function's inclusive days, not just that some numbers appear."""
-    history_start, history_end = _rows(
+    history_start, history_end = query(
         marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_backlog"
     )[0]
     day = timedelta(days=1)
@@ -353,7 +343,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
     deal_columns = ["Deals created", "Untouched deals", "Avg response, working h:mm"]
     expected_deals = {
         (name, path): (created, untouched, None if avg is None else round(float(avg), 1))
-        for name, path, created, untouched, avg in _rows(
+        for name, path, created, untouched, avg in query(
             marts,
             """
             select managers.manager_display_name, departments.department_path,
@@ -375,7 +365,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             None if rate is None else round(float(rate) * 100, 1),
             round(float(talk)),
         )
-        for name, path, total, connected, rate, talk in _rows(
+        for name, path, total, connected, rate, talk in query(
             marts,
             """
             select managers.manager_display_name, departments.department_path,
@@ -388,7 +378,7 @@ def test_dashboards_show_the_marts_numbers_for_a_department_subtree(provisioned,
             (department, first, last),
         )
     }
-    all_managers = _rows(marts, "select count(*) from marts.dim_managers")[0][0]
+    all_managers = query(marts, "select count(*) from marts.dim_managers")[0][0]
     assert 1 < len(expected_deals) < all_managers, "the chosen department must narrow the list"
     assert any(path != department for _, path in expected_deals), (
         "sub-departments must be part of the subtree"
@@ -497,19 +487,19 @@ def test_the_demo_opens_on_30_days_with_subtotals_teams_namesakes_and_flags_firs
     first with the reason, full department names."""
     # the two highest user IDs share one name (_namesakes)
     names = dict(
-        _rows(
+        query(
             marts,
             "select manager_id, manager_display_name from marts.dim_managers"
             " order by manager_id desc limit 2",
         )
     )
     assert len(set(names.values())) == 2, names
-    flagged = _rows(
+    flagged = query(
         marts,
         "select manager_id, pattern_reason from marts.fct_manager_call_patterns where is_flagged"
         " order by period_start desc, calls_outgoing desc",
     )
-    history = _rows(marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_calls")[0]
+    history = query(marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_calls")[0]
     chart_requests: list[str] = []
     with browser_page() as page:
         page.on(
@@ -561,10 +551,10 @@ def test_a_period_without_data_shows_empty_backlog_cells(provisioned, marts):
     """No day of data in the range: every employee is listed with empty backlog cells, never 0. The
     dashboards open on the sales report's people (#19 point 8: dim_managers.is_in_sales_report, as
     `b24ops report` without a filter), the Staff filter's "All staff" lists everyone."""
-    history_start = _rows(marts, "select min(report_date) from marts.fct_manager_daily_backlog")[0][0]
+    history_start = query(marts, "select min(report_date) from marts.fct_manager_daily_backlog")[0][0]
     first, last = history_start - timedelta(days=60), history_start - timedelta(days=31)
-    assert not _rows(marts, "select 1 from marts.manager_deal_backlog(%s, %s)", (first, last))
-    everyone = dict(_rows(marts, "select manager_display_name, is_in_sales_report from marts.dim_managers"))
+    assert not query(marts, "select 1 from marts.manager_deal_backlog(%s, %s)", (first, last))
+    everyone = dict(query(marts, "select manager_display_name, is_in_sales_report from marts.dim_managers"))
     sales = {name for name, in_sales in everyone.items() if in_sales}
     assert 0 < len(sales) < len(everyone), "the test portal has staff outside the sales departments"
     with browser_page() as page:
@@ -611,7 +601,7 @@ def test_no_chart_legend_pages(provisioned, marts):
     """#19 point 6: a legend paged "1/8" (Superset's default, scroll) hid most series. Every legend ECharts
     draws on both dashboards, over the whole history and all staff, is a plain one (it wraps, never pages);
     the per-department and per-employee trends draw five short-named lines."""
-    history = _rows(marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_deals")[0]
+    history = query(marts, "select min(report_date), max(report_date) from marts.fct_manager_daily_deals")[0]
     drawn = []
     with browser_page() as page:
         log_in(page, provisioned.url, provisioned.admin_user, provisioned.admin_password)
