@@ -23,6 +23,7 @@ from orchestration.i18n import gettext_for
 from orchestration.runtime.sync import sync
 from orchestration.superset.bundle import render_bundle
 from testkit.warehouse import query
+from tests.ingestion import harness
 from tests.support.emulated import HISTORY_END
 from tests.support.superset_sql import NO_RANGE, render_dataset_sql
 
@@ -56,13 +57,20 @@ def portal():
     return portal
 
 
+def _history(portal) -> tuple[date, date]:
+    """The days holding the portal's changes: a sync of them loads the whole portal, without the per-partition
+    bookkeeping of the empty days around it."""
+    first, last = harness.history_days(portal)
+    return date.fromisoformat(first), date.fromisoformat(last)
+
+
 @pytest.fixture(scope="module")
 def built(module_database, tmp_path_factory, portal):
     with running_emulator(portal, fast=True) as emu, pytest.MonkeyPatch.context() as patch:
         patch.setenv("B24_WEBHOOK_URL", emu.webhook_url)
         patch.setenv("WAREHOUSE_URL", module_database.libpq_url())
         with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path_factory.mktemp("dagster"))) as instance:
-            sync(build_definitions(), instance, date(2026, 9, 1), date(2026, 11, 27))
+            sync(build_definitions(), instance, *_history(portal))
     return module_database
 
 
