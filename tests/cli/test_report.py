@@ -57,20 +57,13 @@ def portal():
     return portal
 
 
-def _history(portal) -> tuple[date, date]:
-    """The days holding the portal's changes: a sync of them loads the whole portal, without the per-partition
-    bookkeeping of the empty days around it."""
-    first, last = harness.history_days(portal)
-    return date.fromisoformat(first), date.fromisoformat(last)
-
-
 @pytest.fixture(scope="module")
 def built(module_database, tmp_path_factory, portal):
     with running_emulator(portal, fast=True) as emu, pytest.MonkeyPatch.context() as patch:
         patch.setenv("B24_WEBHOOK_URL", emu.webhook_url)
         patch.setenv("WAREHOUSE_URL", module_database.libpq_url())
         with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path_factory.mktemp("dagster"))) as instance:
-            sync(build_definitions(), instance, *_history(portal))
+            sync(build_definitions(), instance, *harness.history_dates(portal))
     return module_database
 
 
