@@ -1,18 +1,22 @@
 {#- The config of an incremental staging table over latest_version(): one row per record of the raw `entity`,
     replaced whole on each build (unique_key, the project's delete+insert); indexed on the record id, on
     last_seen_at (the next build's watermark, staging_watermark) and on staged_at (the data tests'
-    written_by_last_run), then on the model's own `indexed` columns, the ones its readers filter on; after each
+    written_by_last_run), then on the model's own `indexed` columns, the ones its readers filter on, and
+    uniquely on its `unique` ones (a duplicate fails the statement that writes it); after each
     build the records the reconciliation sweep found deleted are dropped (delete_swept_records).
     A full build reads latest_version() in the raw table's primary-key order (portal_id, id, ...): with sorts
     discouraged for that one transaction PostgreSQL walks the key and orders each record's few versions
     (incremental sort), instead of sorting every version's whole row (payload included) — on 11.8 M activities
     a 12 GB sort spilled to disk; the key walk took 24.6 s without temporary files (docs/benchmarks.md,
     "Staging's full build"). -#}
-{% macro staged_records_config(entity, id_column, indexed=[]) -%}
+{% macro staged_records_config(entity, id_column, indexed=[], unique=[]) -%}
 {%- set indexes = [{'columns': [id_column], 'unique': true}, {'columns': ['last_seen_at']},
                    {'columns': ['staged_at']}] -%}
 {%- for column in indexed -%}
     {%- do indexes.append({'columns': [column]}) -%}
+{%- endfor -%}
+{%- for column in unique -%}
+    {%- do indexes.append({'columns': [column], 'unique': true}) -%}
 {%- endfor -%}
 {{ return({
     'materialized': 'incremental',

@@ -9,7 +9,8 @@
     config(
         staged_records_config(
             'calls', 'call_row_id',
-            indexed=['started_at', 'crm_activity_id', 'call_id'],
+            indexed=['started_at', 'crm_activity_id'],
+            unique=['call_id'],
         )
     )
 }}
