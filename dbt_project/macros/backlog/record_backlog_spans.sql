@@ -85,7 +85,7 @@ activity_days as (
     select
         record_activities.{{ id_column }},
         {{ portal_date('record_activities.created_at') }} as open_from,
-        -- NULL: still open (an unbounded span). A record seen in one version only was seen done in it:
+        -- NULL: still open (an unbounded span). An activity seen in one version only was seen done in it:
         -- its own LAST_UPDATED
         case when not record_activities.is_open then {{ portal_date(
             'case when sightings.activity_id is null then record_activities.last_updated_at
