@@ -183,7 +183,6 @@ array_position(
 {%- endmacro %}
 
 
-
 {#- The order in which a record's contacts come first: the earliest, then by contact_kind_rank, the lower row
     id, the lower author. It is the key (after the record id) of the contacts tables' first-contact index
     (int_deal_contacts_unioned, int_lead_contacts_unioned), so that a record's first contact at or after an

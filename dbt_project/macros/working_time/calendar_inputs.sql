@@ -56,11 +56,12 @@ date '{{ calendar_end }}'
     works), whom delete+insert alone would keep, as it only replaces the employees it inserts. Both sides
     are one row per employee, so this is a hash join of a few hundred rows, not a scan of the table. -#}
 {% macro delete_stale_employees(current) -%}
-    delete from {{ this }} as kept
-    where kept.user_id = any(array(
+    {%- set stale_employees %}
         select stored.user_id
         from ({{ employee_hashes(this) }}) as stored
         left join ({{ current }}) as current_ on current_.user_id = stored.user_id
         where current_.calendar_inputs_hash is distinct from stored.calendar_inputs_hash
-    ))
+    {%- endset -%}
+    delete from {{ this }} as kept
+    where {{ is_among('kept.user_id', stale_employees) }}
 {%- endmacro %}

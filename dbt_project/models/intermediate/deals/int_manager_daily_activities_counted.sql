@@ -16,7 +16,7 @@
         unique_key='report_date',
         indexes=[{'columns': ['report_date']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }}
-                  where report_date in ({{ activity_days_changed_in_window() }}){% endif %}",
+                  where {{ is_among('report_date', activity_days_changed_in_window()) }}{% endif %}",
     )
 }}
 
@@ -40,7 +40,7 @@ meetings as (
     from activities
     where {{ activity_is_meeting_held() }}
     {% if is_incremental() %}
-      and start_date = any(array(select report_date from changed_days))
+      and {{ is_among('start_date', 'select report_date from changed_days') }}
     {% endif %}
     group by 1, 2
 ),
@@ -53,7 +53,7 @@ planned as (
     from activities
     where {{ activity_is_planned() }}
     {% if is_incremental() %}
-      and created_date = any(array(select report_date from changed_days))
+      and {{ is_among('created_date', 'select report_date from changed_days') }}
     {% endif %}
     group by 1, 2
 ),

@@ -40,7 +40,7 @@ working_days as materialized (
     from {{ ref('int_working_days') }}
     where is_working_day
     {%- if is_incremental() %}
-        and user_id = any(array(select user_id from employees))
+        and {{ is_among('user_id', 'select user_id from employees') }}
     {%- endif %}
 ),
 
@@ -49,7 +49,7 @@ absences as (
     from {{ ref('stg_bitrix24__absences') }}
     where absent_to > absent_from
     {%- if is_incremental() %}
-        and user_id = any(array(select user_id from employees))
+        and {{ is_among('user_id', 'select user_id from employees') }}
     {%- endif %}
 ),
 

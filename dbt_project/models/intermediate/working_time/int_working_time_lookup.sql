@@ -59,7 +59,7 @@ intervals as (
     select user_id, interval_start, interval_end, cum_seconds_before, calendar_inputs_hash
     from {{ ref('int_working_intervals') }}
     {%- if is_incremental() %}
-    where user_id = any(array(select user_id from employees))
+    where {{ is_among('user_id', 'select user_id from employees') }}
     {%- endif %}
 ),
 

@@ -35,14 +35,14 @@ changed_days as (
 spine as not materialized (
     select * from {{ ref('int_employees_days_spined') }}
     {% if is_incremental() %}
-    where report_date = any(array(select report_date from changed_days))
+    where {{ is_among('report_date', 'select report_date from changed_days') }}
     {% endif %}
 ),
 
 calls as not materialized (
     select * from {{ ref('calls') }}
     {% if is_incremental() %}
-    where call_date = any(array(select report_date from changed_days))
+    where {{ is_among('call_date', 'select report_date from changed_days') }}
     {% endif %}
 ),
 

@@ -44,14 +44,14 @@ changed_days as (
 spine as not materialized (
     select * from {{ ref('int_employees_days_spined') }}
     {% if is_incremental() %}
-    where report_date = any(array(select report_date from changed_days))
+    where {{ is_among('report_date', 'select report_date from changed_days') }}
     {% endif %}
 ),
 
 deals as not materialized (
     select * from {{ ref('managerControl_Deal') }}
     {% if is_incremental() %}
-    where created_date = any(array(select report_date from changed_days))
+    where {{ is_among('created_date', 'select report_date from changed_days') }}
     {% endif %}
 ),
 

@@ -12,7 +12,7 @@
         materialized='incremental',
         unique_key='created_date',
         pre_hook="{% if is_incremental() %}delete from {{ this }}
-                  where created_date = any(array({{ lead_days_changed_in_window() }})){% endif %}",
+                  where {{ is_among('created_date', lead_days_changed_in_window()) }}{% endif %}",
         post_hook="{{ create_lead_outcomes_function(this) }}",
         indexes=[{'columns': ['manager_id', 'created_date'], 'unique': true}, {'columns': ['created_date']}],
     )
@@ -26,8 +26,7 @@ with
 leads as (
     select * from {{ ref('stg_bitrix24__leads') }}
     {% if is_incremental() %}
-    -- = any(array(...)): an array parameter, not a semi-join PostgreSQL cannot estimate
-    where {{ portal_date('created_at') }} = any(array({{ lead_days_changed_in_window() }}))
+    where {{ is_among(portal_date('created_at'), lead_days_changed_in_window()) }}
     {% endif %}
 ),
 
