@@ -14,10 +14,27 @@
         )
     )
 }}
+{%- set fields = [
+    'CALL_ID', 'PORTAL_USER_ID', 'CRM_ACTIVITY_ID', 'CRM_ENTITY_TYPE', 'CRM_ENTITY_ID', 'CALL_TYPE',
+    'CALL_FAILED_CODE', 'CALL_FAILED_REASON', 'PORTAL_NUMBER', 'PHONE_NUMBER', 'CALL_DURATION', 'CALL_VOTE',
+    'COST', 'COST_CURRENCY', 'CALL_START_DATE'
+] %}
 with
 
 source as (
     {{ latest_version(source('bitrix24', 'calls')) }}
+),
+
+-- every field read from the payload once (macros/bitrix24/bitrix24_values.sql, payload_fields)
+fields as (
+    select
+        portal_id,
+        id,
+        {{ payload_fields(fields) | indent(8) }},
+        loaded_at,
+        last_seen_at
+    from source
+    offset 0
 ),
 
 final as (
@@ -25,49 +42,49 @@ final as (
         -- ids
         portal_id,
         id as call_row_id,
-        payload ->> 'CALL_ID' as call_id,
-        {{ b24_bigint("payload ->> 'PORTAL_USER_ID'") }} as portal_user_id,
-        {{ b24_bigint("payload ->> 'CRM_ACTIVITY_ID'") }} as crm_activity_id,
-        nullif(payload ->> 'CRM_ENTITY_TYPE', '') as crm_entity_type,
-        {{ b24_bigint("payload ->> 'CRM_ENTITY_ID'") }} as crm_entity_id,
+        "CALL_ID" as call_id,
+        {{ b24_bigint('"PORTAL_USER_ID"') }} as portal_user_id,
+        {{ b24_bigint('"CRM_ACTIVITY_ID"') }} as crm_activity_id,
+        nullif("CRM_ENTITY_TYPE", '') as crm_entity_type,
+        {{ b24_bigint('"CRM_ENTITY_ID"') }} as crm_entity_id,
 
         -- enumerations
-        (payload ->> 'CALL_TYPE')::int as call_type,
-        case (payload ->> 'CALL_TYPE')::int
+        "CALL_TYPE"::int as call_type,
+        case "CALL_TYPE"::int
             when 1 then 'outgoing'
             when 2 then 'incoming'
             when 3 then 'incoming_redirected'
             when 4 then 'callback'
             when 5 then 'info'
         end as direction,
-        payload ->> 'CALL_FAILED_CODE' as failed_code,
-        coalesce(payload ->> 'CALL_FAILED_CODE' in ('{{ failed_codes | join("', '") }}'), false)
+        "CALL_FAILED_CODE" as failed_code,
+        coalesce("CALL_FAILED_CODE" in ('{{ failed_codes | join("', '") }}'), false)
             as failed_code_known,
-        payload ->> 'CALL_FAILED_REASON' as failed_reason,
+        "CALL_FAILED_REASON" as failed_reason,
 
         -- attributes
-        payload ->> 'PORTAL_NUMBER' as portal_number,
-        payload ->> 'PHONE_NUMBER' as phone_number,
-        nullif(payload ->> 'CALL_DURATION', '')::int as duration_seconds,
+        "PORTAL_NUMBER" as portal_number,
+        "PHONE_NUMBER" as phone_number,
+        nullif("CALL_DURATION", '')::int as duration_seconds,
         -- connected: the call went through AND there was talk (a 200 dropped at once is not); the one
         -- definition report 2 and the first-touch rule share (docs/metrics.md). A 200 of unknown duration
         -- went through; an unknown code counts by its talk time alone.
         case
-            when payload ->> 'CALL_FAILED_CODE' = '200'
-                then coalesce(nullif(payload ->> 'CALL_DURATION', '')::int > 0, true)
-            when payload ->> 'CALL_FAILED_CODE' in ('{{ failed_codes | join("', '") }}') then false
-            else coalesce(nullif(payload ->> 'CALL_DURATION', '')::int > 0, false)
+            when "CALL_FAILED_CODE" = '200'
+                then coalesce(nullif("CALL_DURATION", '')::int > 0, true)
+            when "CALL_FAILED_CODE" in ('{{ failed_codes | join("', '") }}') then false
+            else coalesce(nullif("CALL_DURATION", '')::int > 0, false)
         end as is_connected,
-        nullif(nullif(payload ->> 'CALL_VOTE', ''), '0')::int as call_vote,
-        nullif(payload ->> 'COST', '')::numeric as cost,
-        payload ->> 'COST_CURRENCY' as cost_currency,
+        nullif(nullif("CALL_VOTE", ''), '0')::int as call_vote,
+        nullif("COST", '')::numeric as cost,
+        "COST_CURRENCY" as cost_currency,
 
         -- timestamps
-        {{ b24_timestamp("payload ->> 'CALL_START_DATE'") }} as started_at,
+        {{ b24_timestamp('"CALL_START_DATE"') }} as started_at,
         loaded_at,
         last_seen_at,
         {{ staged_at() }} as staged_at
-    from source
+    from fields
 )
 
 select * from final
