@@ -1,16 +1,19 @@
 {#- Report 2, one row per call of voximplant.statistic.get, with its CRM call activity and deal where one
-    exists. Incremental (delete+insert on call_id): statistic rows are written once, at the end of the call,
-    stamped with its start, so a window re-reads calls started since window_start minus one day (no call
+    exists. Incremental (delete+insert on statistic_id): statistic rows are written once, at the end of the
+    call, stamped with its start, so a window re-reads calls started since window_start minus one day (no call
     lasts a day); the working-hours flag reads the manager's working calendar, which does not change for
     past days unless the calendar seeds do — then run a full refresh. Calls the reconciliation sweep found
-    deleted leave through the deletions ledger (post-hook). -#}
+    deleted leave through the deletions ledger (post-hook).
+
+    Keyed by the statistic row's integer id: call_id is unique here as it is in stg_bitrix24__calls (its
+    unique index), one row here per staged call, and a second unique index of the text call ids was the
+    mart's costliest to build (docs/benchmarks.md). -#}
 {{
     config(
         tags=['partitioned_daily'],
         materialized='incremental',
-        unique_key='call_id',
+        unique_key='statistic_id',
         indexes=[
-            {'columns': ['call_id'], 'unique': true},
             {'columns': ['statistic_id'], 'unique': true},
             {'columns': ['call_date']},
             {'columns': ['started_at']},
