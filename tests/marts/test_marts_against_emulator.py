@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg2
+import pytest
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
@@ -160,6 +162,19 @@ def test_report_1_sums_equal_the_deal_mart(warehouse_conn: Connection) -> None:
         )
         deals = cur.fetchone()
     assert daily == deals
+
+
+@pytest.mark.parametrize("daily_table", ["fct_manager_daily_deals", "fct_manager_daily_calls"])
+def test_a_second_row_for_a_manager_and_day_is_refused(warehouse_conn: Connection, daily_table: str) -> None:
+    """One row per employee and day is the table's unique index, not a data test that re-reads it after
+    every run: a duplicate fails the statement that writes it."""
+    table = sql.Identifier("marts", daily_table)
+    refused = pytest.raises(psycopg2.errors.UniqueViolation, match=r"\(report_date, manager_id\)")
+    try:
+        with warehouse_conn.cursor() as cur, refused:
+            cur.execute(sql.SQL("insert into {} select * from {} limit 1").format(table, table))
+    finally:
+        warehouse_conn.rollback()
 
 
 def test_every_mart_column_is_documented(

@@ -13,7 +13,7 @@
         tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='report_date',
-        indexes=[{'columns': ['report_date']}],
+        indexes=[{'columns': ['report_date', 'manager_id'], 'unique': true}],
         post_hook=[
             "{{ create_deal_handling_function(this) }}",
             "{{ create_duration_functions(this.schema) }}",
