@@ -72,10 +72,10 @@ sightings as (
     from revised_activities
     cross join lateral (
         select
-            max(versions.last_seen_at)
-                filter (where not {{ activity_is_completed("versions.payload ->> 'COMPLETED'") }}) as last_seen_open_at,
+            {%- set is_done = activity_is_completed("versions.payload ->> 'COMPLETED'") %}
+            max(versions.last_seen_at) filter (where not {{ is_done }}) as last_seen_open_at,
             min({{ b24_timestamp("versions.payload ->> 'LAST_UPDATED'") }})
-                filter (where {{ activity_is_completed("versions.payload ->> 'COMPLETED'") }}) as first_done_updated_at
+                filter (where {{ is_done }}) as first_done_updated_at
         from activity_versions as versions
         where versions.id = revised_activities.activity_id
     ) as evidence

@@ -58,7 +58,7 @@ nullif({{ text_expr }}, '')::bigint
     `payload ->> 'F'` searches the jsonb again. So the staging models over 10^7 payloads read the fields here,
     and end the CTE that reads them, and the one that types them, with `offset 0`, which keeps PostgreSQL from
     pulling them up into their readers: each expression is computed once per row (the activities' staging
-    select 30 % faster, docs/benchmarks.md). -#}
+    select took 23-35 % less time side by side, docs/benchmarks.md). -#}
 {% macro payload_fields(fields) -%}
 {%- for field in fields %}
 payload ->> '{{ field }}' as "{{ field }}"{{ "," if not loop.last }}

@@ -20,5 +20,6 @@ coalesce({{ b24_flag(completed) }}, false)
 {%- endmacro %}
 
 {% macro activity_is_open(origin_id, direction, is_incoming_channel, completed) -%}
-({{ activity_is_scheduled(origin_id, direction, is_incoming_channel) }} and not {{ activity_is_completed(completed) }})
+({{ activity_is_scheduled(origin_id, direction, is_incoming_channel) }}
+ and not {{ activity_is_completed(completed) }})
 {%- endmacro %}
