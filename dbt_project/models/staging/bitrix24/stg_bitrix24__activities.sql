@@ -30,15 +30,7 @@ source as (
 
 -- every field read from the payload once (macros/bitrix24/bitrix24_values.sql, payload_fields)
 fields as (
-    select
-        portal_id,
-        id,
-        {{ payload_fields(fields) | indent(8) }},
-        payload -> 'SETTINGS' ->> 'MISSED_CALL' as "MISSED_CALL",
-        loaded_at,
-        last_seen_at
-    from source
-    offset 0
+{{ payload_fields(fields, extra={'MISSED_CALL': "payload -> 'SETTINGS' ->> 'MISSED_CALL'"}) }}
 ),
 
 typed as (

@@ -27,14 +27,7 @@ source as (
 
 -- every field read from the payload once (macros/bitrix24/bitrix24_values.sql, payload_fields)
 fields as (
-    select
-        portal_id,
-        id,
-        {{ payload_fields(fields) | indent(8) }},
-        loaded_at,
-        last_seen_at
-    from source
-    offset 0
+{{ payload_fields(fields) }}
 ),
 
 final as (
