@@ -1,9 +1,14 @@
 """The embedded server runs with the warehouse settings (orchestration/runtime/embedded_postgres.py), from its
-first start on: a cluster initdb has just created is restarted before anyone connects to it."""
+first start on: a cluster initdb has just created is restarted before anyone connects to it. It runs without
+data checksums, which PostgreSQL 18's initdb turns on (docs/decisions.md)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
+from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from orchestration.runtime.embedded_postgres import SETTINGS_FILE, WAREHOUSE_SETTINGS
 from orchestration.warehouse.bootstrap import connect
@@ -11,17 +16,21 @@ from orchestration.warehouse.location import WarehouseLocation
 from testkit.embedded_server import embedded, own_embedded_server
 
 
-def _settings(uri: str) -> dict[str, str]:
+def _settings(uri: str, names: list[str] | None = None) -> dict[str, str]:
     conn = connect(WarehouseLocation.from_url(uri))
     try:
         with conn.cursor() as cur:
             cur.execute(
                 "select name, current_setting(name) from pg_settings where name = any(%s)",
-                (list(WAREHOUSE_SETTINGS),),
+                (names or list(WAREHOUSE_SETTINGS),),
             )
             return dict(cur.fetchall())
     finally:
         conn.close()
+
+
+def _data_checksums(uri: str) -> str:
+    return _settings(uri, ["data_checksums"])["data_checksums"]
 
 
 @pytest.mark.integration
@@ -32,3 +41,15 @@ def test_the_embedded_server_runs_with_the_warehouse_settings_from_its_first_sta
         assert _settings(embedded(data_dir, "start")) == WAREHOUSE_SETTINGS
         conf = (data_dir / "pg" / "postgresql.conf").read_text()
         assert conf.count(f"include_if_exists = '{SETTINGS_FILE}'") == 1
+
+
+@pytest.mark.integration
+def test_the_embedded_server_runs_without_data_checksums_even_on_a_cluster_that_had_them() -> None:
+    with own_embedded_server("checksums") as (data_dir, uri):
+        assert _data_checksums(uri) == "off"
+        embedded(data_dir, "stop")
+        # a cluster made before this rule (PostgreSQL 18's initdb default): checksums on while it is stopped
+        as_server_user = ["su", "embedded_postgres", "-s", "/bin/sh"] if os.geteuid() == 0 else ["sh"]
+        enable = f"'{POSTGRES_BIN_PATH / 'pg_checksums'}' --enable -D '{data_dir / 'pg'}'"
+        subprocess.run([*as_server_user, "-c", enable], check=True, capture_output=True)
+        assert _data_checksums(embedded(data_dir, "start")) == "off"
