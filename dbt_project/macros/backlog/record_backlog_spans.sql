@@ -94,6 +94,7 @@ activity_days as (
         {{ portal_date("record_activities.deadline_at + interval '1 second'") }} as overdue_from
     from record_activities
     left join sightings on sightings.activity_id = record_activities.activity_id
+    offset 0  -- each day once per activity: record_work names them up to six times (day_span)
 ),
 
 record_work as (
@@ -119,25 +120,31 @@ transitions as (
     where stage_history.{{ id_column }} in (select {{ id_column }} from records)
 ),
 
+-- per record, in the order the window left the transitions in (no sort of the records' columns with them)
+in_progress as (
+    select
+        {{ id_column }},
+        range_agg(daterange(from_date, to_date)) filter (where {{ semantic }} = 'P') as days
+    from transitions
+    group by {{ id_column }}
+),
+
 record_open as (
     select
         records.{{ id_column }},
         coalesce(
-            range_agg(daterange(transitions.from_date, transitions.to_date))
-                filter (where transitions.{{ semantic }} = 'P'),
+            in_progress.days,
             -- no stage history at all (older than the history kept): open since creation, or until the
             -- last move when not in progress (only P is open, as managerControl_Deal's is_open; NULL is a
             -- record that says it is closed without saying how, macros/staging/crm_item_columns.sql)
-            case when count(transitions.{{ id_column }}) = 0 then datemultirange({{ day_span(
+            case when in_progress.{{ id_column }} is null then datemultirange({{ day_span(
                 portal_date('records.created_at'),
                 "case when records." ~ semantic ~ " is distinct from 'P' then "
                     ~ portal_date('coalesce(records.moved_at, records.modified_at)') ~ " end") }}) end,
             '{}'::datemultirange
         ) as open_days
     from records
-    left join transitions on transitions.{{ id_column }} = records.{{ id_column }}
-    group by records.{{ id_column }}, records.created_at, records.{{ semantic }}, records.moved_at,
-             records.modified_at
+    left join in_progress on in_progress.{{ id_column }} = records.{{ id_column }}
 ),
 
 holders as (
