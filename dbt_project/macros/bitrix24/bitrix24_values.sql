@@ -53,12 +53,13 @@ nullif({{ text_expr }}, '')::bigint
 {%- endmacro %}
 
 {#- The select of a staging CTE over `source` (latest_version()): the vendor's fields of its payload as text
-    columns named as the vendor names them ("OWNER_ID"), each read once. PostgreSQL has no common sub-expressions: an expression named by a CTE is
-    copied wherever later CTEs use its column (a timestamp's CASE, a flag tested twice), and each copy of
-    `payload ->> 'F'` searches the jsonb again. So the staging models over 10^7 payloads read the fields here,
-    and end the CTE that reads them, and the one that types them, with `offset 0`, which keeps PostgreSQL from
-    pulling them up into their readers: each expression is computed once per row (the activities' staging
-    select took 23-35 % less time side by side, docs/benchmarks.md). -#}
+    columns named as the vendor names them ("OWNER_ID"), each read once. PostgreSQL has no common
+    sub-expressions: an expression named by a CTE is copied wherever later CTEs use its column (a timestamp's
+    CASE, a flag tested twice), and each copy of `payload ->> 'F'` searches the jsonb again. So the staging
+    models over 10^7 payloads read the fields here, and end the CTE that reads them, and the one that types
+    them, with `offset 0`, which keeps PostgreSQL from pulling them up into their readers: each expression is
+    computed once per row (the activities' staging select took 23-35 % less time side by side,
+    docs/benchmarks.md). -#}
 {% macro payload_fields(fields) -%}
     select
         portal_id,

@@ -11,7 +11,7 @@
     "Staging's full build"). Nested loops are off for that transaction too: the deletions ledger is small
     or empty, so PostgreSQL planned its anti-join as a re-scan of the ledger for each of the 10^7 versions,
     a seek system call each (a quarter of the statement's CPU in a profile); hashed, the ledger is read once
-    (3 M activities: 8.9 s -> 5.4 s). -#}
+    (the staging table of 3 M activities: 31.9-43.1 s -> 27.5-36.8 s, docs/decisions.md). -#}
 {% macro staged_records_config(entity, id_column, indexed=[], unique=[]) -%}
 {%- set indexes = [{'columns': [id_column], 'unique': true}, {'columns': ['last_seen_at']},
                    {'columns': ['staged_at']}] -%}
@@ -25,7 +25,8 @@
     'materialized': 'incremental',
     'unique_key': id_column,
     'indexes': indexes,
-    'pre_hook': "{% if not is_incremental() %}set local enable_sort = off; set local enable_nestloop = off{% endif %}",
+    'pre_hook': "{% if not is_incremental() %}set local enable_sort = off;
+                 set local enable_nestloop = off{% endif %}",
     'post_hook': "{{ delete_swept_records('" ~ entity ~ "', '" ~ id_column ~ "') }}",
 }) }}
 {%- endmacro %}
