@@ -9,4 +9,4 @@ COPY bitrix24_emulator ./bitrix24_emulator
 COPY dbt_project ./dbt_project
 COPY workspace.yaml ./
 COPY deploy ./deploy
-RUN uv sync --frozen --no-dev && dbt parse --project-dir dbt_project --profiles-dir dbt_project
+RUN uv sync --frozen --no-dev --compile-bytecode && dbt parse --project-dir dbt_project --profiles-dir dbt_project

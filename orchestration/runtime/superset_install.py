@@ -65,7 +65,12 @@ def ensure_venv(superset: LocalSuperset, progress: Progress = lambda _m: None) -
     # The project's own Python 3.11: uv would otherwise try to download one, and only PyPI is reachable.
     _run([uv, "venv", "--allow-existing", "--python", sys.executable, str(superset.venv_dir)], "uv venv")
     python = str(superset.venv_dir / "bin" / "python")
-    _run([uv, "pip", "install", "--python", python, "-r", str(LOCK_FILE)], "uv pip install")
+    # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set, each superset command would compile its
+    # imports again (see the Makefile's env target)
+    _run(
+        [uv, "pip", "install", "--compile-bytecode", "--python", python, "-r", str(LOCK_FILE)],
+        "uv pip install",
+    )
     stamp.write_text(_lock_hash())
 
 

@@ -288,6 +288,7 @@ def test_run_at_a_later_snapshot_equals_full_refresh_there(
         dbt_vars(portal, snapshot_at=earlier),
     )
     _, overdue_before = _deal_mart_checksum(fresh_database)
+    waits_before = _untouched_waits(fresh_database)
     # the next day's run: no new data, only the snapshot moved on (deadlines passed meanwhile)
     window = {
         "window_start": (snapshot - timedelta(days=1)).isoformat(),
@@ -296,6 +297,10 @@ def test_run_at_a_later_snapshot_equals_full_refresh_there(
     run_dbt(fresh_database, "run", "--select", *WINDOWED_MARTS.split(), "--vars", dbt_vars(portal, **window))
     incremental, overdue_after = _deal_mart_checksum(fresh_database)
     assert overdue_after != overdue_before  # the case under test: deadlines passed between the snapshots
+    # ... and untouched deals and requests waited longer: their stored rows were re-measured, not re-derived,
+    # and the daily cohorts' pending sums set by fct_manager_daily_deals' post-hook
+    waits = _untouched_waits(fresh_database)
+    assert waits["managerControl_Deal"] > waits_before["managerControl_Deal"]
 
     run_dbt(
         fresh_database,
@@ -307,6 +312,7 @@ def test_run_at_a_later_snapshot_equals_full_refresh_there(
         dbt_vars(portal),
     )
     assert _deal_mart_checksum(fresh_database) == (incremental, overdue_after)
+    assert _untouched_waits(fresh_database) == waits
 
 
 # A user user.get never lists, named by a call and a planned activity that arrive between two runs
@@ -377,3 +383,27 @@ def test_unknown_users_of_an_incremental_run_equal_a_full_refresh(
     assert counted[gone][2] > 0  # their calls
     run_dbt(fresh_database, "run", "--full-refresh", *selection)
     assert _unknown_users(fresh_database) == incremental
+
+
+def _untouched_waits(location: WarehouseLocation) -> dict[str, str | float]:
+    """What the untouched records' waits reach: the request mart without snapshot_at, the deal cohorts of
+    fct_manager_daily_deals (its backlog columns depend on the runs that observed them, not on this rule),
+    and managerControl_Deal's total pending minutes."""
+    [(requests, cohorts, deal_pending)] = query(
+        location,
+        """
+        select
+            (select md5(string_agg((to_jsonb(t) - 'snapshot_at')::text, '|' order by t.request_id))
+             from marts."managerControl_Request" as t),
+            (select md5(string_agg(concat_ws(',', report_date, manager_id, deals_created, deals_untouched,
+                                             response_working_minutes_sum, pending_working_minutes_sum),
+                                   '|' order by report_date, manager_id))
+             from marts.fct_manager_daily_deals),
+            (select sum(pending_working_minutes)::float from marts."managerControl_Deal")
+        """,
+    )
+    return {
+        "managerControl_Request": requests,
+        "fct_manager_daily_deals": cohorts,
+        "managerControl_Deal": deal_pending,
+    }

@@ -146,6 +146,60 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
         (before,),
     )
     assert 0 < cur.fetchone()[0] <= 3 < all_days
+    # ... and the deal cohorts too: a creation day of untouched deals that the window's changes do not reach
+    # is not rewritten (their wait did not grow, the snapshot did not move; before, every untouched deal's
+    # day was). Reached: the days of deals edited, moved, commented or with an activity written or started
+    # in the window, of young deals, and the days of those activities.
+    cur.execute(
+        """
+        with activities_in_window as (
+            select owner_id, is_deal_owned, start_date, created_date
+            from staging.stg_bitrix24__activities
+            where last_updated_at >= %(window_start)s and last_updated_at < %(window_end)s
+               or start_at >= %(window_start)s and start_at < %(window_end)s
+        ),
+        deals_in_window as (
+            select deal_id from staging.stg_bitrix24__deals
+            where modified_at >= %(window_start)s or created_at >= %(young)s
+            union
+            select owner_id from activities_in_window where is_deal_owned
+            union
+            select deal_id from staging.stg_bitrix24__stage_history where transitioned_at >= %(window_start)s
+            union
+            select entity_id from staging.stg_bitrix24__timeline_comments
+            where entity_type = 'deal' and created_at >= %(window_start)s
+        ),
+        reached_days as (
+            select created_date as day from marts."managerControl_Deal"
+            where deal_id in (select deal_id from deals_in_window)
+            union
+            select start_date from activities_in_window
+            union
+            select created_date from activities_in_window
+        )
+        select count(*) filter (where not rewritten), count(*) filter (where rewritten)
+        from (
+            select distinct deals.created_date, exists (
+                select 1 from marts.fct_manager_daily_deals as daily
+                where daily.report_date = deals.created_date and daily.xmin::text::bigint > %(before)s
+            ) as rewritten
+            from marts."managerControl_Deal" as deals
+            where deals.is_untouched
+              and deals.created_date < %(before_lookbacks)s
+              and deals.created_date not in (select day from reached_days where day is not null)
+        ) as quiet_days
+        """,
+        {
+            "before": before,
+            "young": snapshot - timedelta(days=1 + 14),
+            "before_lookbacks": (snapshot - timedelta(days=1 + 14 + 1)).date(),
+            "window_start": snapshot - timedelta(days=1),
+            "window_end": snapshot,
+        },
+    )
+    kept, rewritten_days = cur.fetchone()
+    assert kept > 0
+    assert rewritten_days == 0
     # the chains the run re-inserted went into the GIN index of deal_ids itself: a pending list would be read
     # whole by each of the next run's per-deal probes (macros/gin_without_pending_list.sql)
     cur.execute("create extension if not exists pgstattuple")

@@ -33,16 +33,11 @@
 {%- endmacro %}
 
 {#- Creation days of the deals whose cohort measures a window run changes: the deals changed in the window,
-    every untouched deal (its pending minutes grow with the snapshot), deals the sweep deleted; and the
-    snapshot day, whose backlog columns the run writes. -#}
+    deals the sweep deleted; and the snapshot day, whose backlog columns the run writes. The untouched
+    deals' days are not among them: only their pending sums move, and the model's post-hook sets those
+    (untouched_pending_sums_refreshed below). -#}
 {% macro deal_days_changed_in_window() -%}
-    -- two selects, not "is_untouched or deal_id in (…)": an OR keeps PostgreSQL from a semi-join, and
-    -- once the changed set outgrows work_mem the IN is re-run for every deal
     select created_date as report_date
-    from {{ ref('managerControl_Deal') }}
-    where is_untouched
-    union
-    select created_date
     from {{ ref('managerControl_Deal') }}
     where {{ is_among('deal_id', deals_changed_in_window()) }}
     union
@@ -58,4 +53,35 @@
     select generate_series(
         {{ backlog_window_start() }}, {{ portal_date(snapshot_at()) }}, interval '1 day'
     )::date as report_date
+{%- endmacro %}
+
+{#- Pending minutes of a (manager, creation day) cohort of deals: the sum over its untouched deals, 0 when it
+    has none. fct_manager_daily_deals' column and its post-hook below both take it from here. -#}
+{% macro cohort_pending_minutes_sum() -%}
+coalesce(sum(pending_working_minutes), 0)
+{%- endmacro %}
+
+{#- The post-hook of fct_manager_daily_deals. Every untouched deal waits longer at each snapshot, and
+    managerControl_Deal re-measured all of them in this run; the days a window run re-computes hold only
+    some. On the other days only the pending sum of a cohort with an untouched deal moves: set it from
+    managerControl_Deal, where it differs, instead of re-computing every day that holds an untouched deal
+    (the whole history, on a portal that leaves deals untouched for ever). A cohort whose deals were all
+    touched or moved is among the re-computed days (its deals changed in the window). -#}
+{% macro untouched_pending_sums_refreshed() -%}
+{%- if is_incremental() %}
+update {{ this }} as daily
+set pending_working_minutes_sum = cohorts.pending_working_minutes_sum
+from (
+    select
+        {{ manager_or_unassigned('responsible_id') }} as manager_id,
+        created_date as report_date,
+        {{ cohort_pending_minutes_sum() }} as pending_working_minutes_sum
+    from {{ ref('managerControl_Deal') }}
+    where is_untouched
+    group by 1, 2
+) as cohorts
+where daily.manager_id = cohorts.manager_id
+  and daily.report_date = cohorts.report_date
+  and daily.pending_working_minutes_sum is distinct from cohorts.pending_working_minutes_sum
+{%- endif %}
 {%- endmacro %}

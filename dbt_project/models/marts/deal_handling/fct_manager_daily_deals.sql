@@ -4,8 +4,9 @@
     minutes they have waited so far, so a manager who never answers looks worse, not better.
 
     Incremental (delete+insert on report_date): a window run re-computes the days it can change, every
-    manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of changed and of
-    untouched deals, days of changed activities and calls, the days whose backlog the run re-computes. The
+    manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of changed deals, days
+    of changed activities and calls, the days whose backlog the run re-computes; on the other days the
+    post-hook sets the pending sums of untouched deals, the one measure that moves there. The
     day's activity and call counts come pre-aggregated (int_manager_daily_activities_counted, fct_manager_daily_calls), so a day
     costs a few index probes, not a scan of its activities. -#}
 {{
@@ -15,6 +16,7 @@
         unique_key='report_date',
         indexes=[{'columns': ['report_date', 'manager_id'], 'unique': true}],
         post_hook=[
+            "{{ untouched_pending_sums_refreshed() }}",
             "{{ create_deal_handling_function(this) }}",
             "{{ create_duration_functions(this.schema) }}",
         ],
@@ -78,7 +80,7 @@ deal_cohorts as (
         coalesce(sum(response_working_minutes), 0) as response_working_minutes_sum,
         count(response_working_minutes) as response_working_minutes_count,
         coalesce(sum(response_calendar_minutes), 0) as response_calendar_minutes_sum,
-        coalesce(sum(pending_working_minutes), 0) as pending_working_minutes_sum,
+        {{ cohort_pending_minutes_sum() }} as pending_working_minutes_sum,
         count(*) filter (where has_contact_before_creation) as deals_with_contact_before_creation
     from deals
     group by 1, 2

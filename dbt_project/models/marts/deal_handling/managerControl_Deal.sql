@@ -6,7 +6,9 @@
       * the deals changed in the window and the young ones (macros/deal_handling/deals_changed_in_window.sql,
         with the look-back var first_touch_lookback_days, default 14: see docs/decisions.md) — the same set
         whose first touch int_deals_first_touched re-computed;
-      * every untouched deal: its pending minutes grow with the snapshot (the untouched backlog's size);
+      * every untouched deal: its pending minutes grow with the snapshot. Outside the two other sets
+        nothing else of it can move, so its stored row is taken with the wait re-measured
+        (macros/deal_handling/untouched_remeasured.sql), not re-derived;
       * every deal, open or closed, whose open / overdue activity counts at this snapshot differ from the
         stored row's: a deadline passed since the row was computed (or, for an earlier snapshot, had not
         passed yet). Open deals whose counts did not move keep their row: its values hold at this snapshot;
@@ -15,6 +17,9 @@
     when the row was last computed — and except dictionary changes (a pipeline or stage renamed, an employee
     moved to another department): deals outside those sets keep the old name / department until a full
     refresh. -#}
+{#- snapshot_at is indexed for the data tests, which read the rows the last run wrote
+    (macros/tests/get_where_subquery.sql): those of a daily run are a few percent of the table. A post-hook
+    creates it, so that an existing warehouse gains it without a full refresh. -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -27,7 +32,10 @@
             {'columns': ['created_date']},
             {'columns': ['is_untouched']},
         ],
-        post_hook="{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
+        post_hook=[
+            "{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
+            "{{ create_index_if_missing(['snapshot_at']) }}",
+        ],
     )
 }}
 -- the window's change sets (macros/deal_handling) read these in incremental runs only:
@@ -65,8 +73,6 @@ backlog as not materialized (
 {% if is_incremental() %}
 changed_deals as (
     {{ deals_changed_in_window() }}
-    union
-    select deal_id from first_touches where first_touch_at is null
     union
     -- the backlog moved: int_deals_activities_summarised holds the counts at this snapshot for every deal
     -- with an open activity; a stored row with open activities but none there now has lost them
@@ -147,7 +153,7 @@ final as (
             as response_working_minutes,
         extract(epoch from (first_touch_at - created_at)) / 60 as response_calendar_minutes,
         first_touch_at is null as is_untouched,
-        case when first_touch_at is null then greatest(w_snapshot - w_created, 0) / 60 end
+        case when first_touch_at is null then {{ pending_working_minutes('w_snapshot', 'w_created') }} end
             as pending_working_minutes,
         contacts_before_creation > 0 as has_contact_before_creation,
 
@@ -163,4 +169,4 @@ final as (
     from measured
 )
 
-select * from final
+{{ final_with_untouched_remeasured('deal_id', 'created_at', 'select deal_id from changed_deals') }}

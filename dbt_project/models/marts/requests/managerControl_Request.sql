@@ -9,9 +9,14 @@
     Incremental (delete+insert on request_id), as managerControl_Deal: a window run re-computes the chains
     int_requests_first_touched re-computed in its latest build (a lead, a deal, or a contact of any record of
     the chain changed in the window, or the chain was young: macros/requests/requests_changed_in_window.sql)
-    and every untouched chain (its pending minutes grow with the snapshot); the other rows hold at the new
-    snapshot (no backlog columns here), and their snapshot_at says when they were computed. The pre-hook
+    and every untouched chain: its pending minutes grow with the snapshot, and outside that set nothing else
+    of it can move, so its stored row is taken with the wait re-measured
+    (macros/deal_handling/untouched_remeasured.sql). The other rows hold at the new snapshot (no backlog
+    columns here), and their snapshot_at says when they were computed. The pre-hook
     empties the window's chains first, so a chain that no longer exists goes. -#}
+{#- snapshot_at is indexed for the data tests, which read the rows the last run wrote
+    (macros/tests/get_where_subquery.sql): those of a daily run are a few percent of the table. A post-hook
+    creates it, so that an existing warehouse gains it without a full refresh. -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -19,7 +24,10 @@
         unique_key='request_id',
         pre_hook="{{ delete_requests_changed_in_window() }}",
         alias='managerControl_Request',
-        post_hook="{{ create_request_handling_function(this) }}",
+        post_hook=[
+            "{{ create_request_handling_function(this) }}",
+            "{{ create_index_if_missing(['snapshot_at']) }}",
+        ],
         indexes=[
             {'columns': ['request_id'], 'unique': true},
             {'columns': ['manager_id', 'created_date']},
@@ -41,15 +49,17 @@ first_touches as not materialized (
     select * from {{ ref('int_requests_first_touched') }}
 ),
 
+{% if is_incremental() %}
+-- the chains int_requests_first_touched re-derived in its latest build
+changed_requests as (
+    select request_id from first_touches where staged_at = (select max(staged_at) from first_touches)
+),
+{% endif %}
+
 requests as (
     select * from first_touches
     {% if is_incremental() %}
-    where {{ is_among('request_id', "
-        select request_id from first_touches
-        where staged_at = (select max(staged_at) from first_touches)
-        union
-        select request_id from first_touches where first_touch_at is null
-    ") }}
+    where {{ is_among('request_id', 'select request_id from changed_requests') }}
     {% endif %}
 ),
 
@@ -107,7 +117,7 @@ final as (
             as response_working_minutes,
         extract(epoch from (first_touch_at - started_at)) / 60 as response_calendar_minutes,
         first_touch_at is null as is_untouched,
-        case when first_touch_at is null then greatest(w_snapshot - w_started, 0) / 60 end
+        case when first_touch_at is null then {{ pending_working_minutes('w_snapshot', 'w_started') }} end
             as pending_working_minutes,
 
         -- timestamps
@@ -115,4 +125,4 @@ final as (
     from measured
 )
 
-select * from final
+{{ final_with_untouched_remeasured('request_id', 'created_at', 'select request_id from changed_requests') }}
