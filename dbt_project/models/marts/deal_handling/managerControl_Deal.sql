@@ -18,8 +18,9 @@
     moved to another department): deals outside those sets keep the old name / department until a full
     refresh. -#}
 {#- snapshot_at is indexed for the data tests, which read the rows the last run wrote
-    (macros/tests/get_where_subquery.sql): those of a daily run are a few percent of the table. A post-hook
-    creates it, so that an existing warehouse gains it without a full refresh. -#}
+    (macros/tests/get_where_subquery.sql): those of a daily run are a few percent of the table; the deals
+    with open activities for the backlog's change set (below). Post-hooks create both, so that an
+    existing warehouse gains them without a full refresh. -#}
 {{
     config(
         tags=['partitioned_daily'],
@@ -35,6 +36,7 @@
         post_hook=[
             "{{ delete_vanished_records('deals', 'deal_id', ref('stg_bitrix24__deals'), 'deal_id') }}",
             "{{ create_index_if_missing(['snapshot_at']) }}",
+            "{{ create_index_if_missing(['deal_id', 'open_activity_count', 'overdue_activity_count'], where='(open_activity_count > 0)') }}",
         ],
     )
 }}
@@ -75,10 +77,16 @@ changed_deals as (
     {{ deals_changed_in_window() }}
     union
     -- the backlog moved: int_deals_activities_summarised holds the counts at this snapshot for every deal
-    -- with an open activity; a stored row with open activities but none there now has lost them
+    -- with an open activity; a stored row with open activities but none there now has lost them. Only
+    -- stored rows with open activities can differ from a missing backlog row (both are 0, 0 otherwise):
+    -- an index-only scan of their partial index (post-hook), not a scan of every deal (0.06 s vs 0.7 s)
     select coalesce(backlog.deal_id, stored.deal_id)
     from backlog
-    full join {{ this }} as stored on stored.deal_id = backlog.deal_id
+    full join (
+        select deal_id, open_activity_count, overdue_activity_count
+        from {{ this }}
+        where open_activity_count > 0
+    ) as stored on stored.deal_id = backlog.deal_id
     where (coalesce(backlog.open_activity_count, 0), coalesce(backlog.overdue_activity_count, 0))
         is distinct from (coalesce(stored.open_activity_count, 0), coalesce(stored.overdue_activity_count, 0))
 ),
