@@ -12,7 +12,7 @@ $(UV):
 
 # --compile-bytecode: the packages' bytecode is written once, here. Where PYTHONDONTWRITEBYTECODE is set
 # (our machines, most container images) Python never writes it, so every process would compile what it
-# imports again: 0.7 s of CPU for each dbt command (docs/benchmarks.md, "Bytecode").
+# imports again: 0.7 s of CPU for each dbt command (docs/benchmarks.md, session 14, "Bytecode").
 $(SYNCED): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
