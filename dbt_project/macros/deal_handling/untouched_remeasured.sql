@@ -17,8 +17,8 @@ greatest({{ w_snapshot }} - {{ w_start }}, 0) / 60
     record's first touch, backlog and dictionary joins (docs/decisions.md, "Untouched records:
     re-measured, not re-derived"). `columns`: the table's column names, in its order;
     final_with_untouched_remeasured selects the same list from the fresh rows, so the union matches by
-    name, not by chance. The caller's CTE
-    `snapshot` (one row, snapshot_at) is this run's instant, as its fresh rows use it. -#}
+    name, not by chance. The caller's CTE `snapshot` (one row, snapshot_at) is this run's instant, as its
+    fresh rows use it. -#}
 {% macro untouched_remeasured(columns, id_column, start_column, changed_ids) -%}
 select
     {%- for column in columns %}
@@ -37,7 +37,7 @@ cross join snapshot
 {{ working_time_join('wt_start', 'stored.responsible_id', 'stored.' ~ start_column) }}
 {{ working_time_join('wt_snapshot', 'stored.responsible_id', 'snapshot.snapshot_at') }}
 where stored.is_untouched
-  -- an anti-join (hashed once), not "not in" (NULL ids would empty it) nor "<> all" (an array scan a row)
+  -- an anti-join (hashed once), not "not in" (NULL ids would empty it) nor "<> all" (an array scan per row)
   and not exists (select from ({{ changed_ids }}) as changed (id) where changed.id = stored.{{ id_column }})
 {%- endmacro %}
 
