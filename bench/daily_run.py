@@ -1,0 +1,58 @@
+"""One more daily run on a database ``bench/dbt_build.py --database NAME`` built: for comparing two commits'
+daily runs side by side, alternately, on the same data.
+
+A day of changes arrives (a new version of every change-stamped record stamped in the day before the
+benchmark's snapshot, as ``dbt_build.py`` makes its windows' versions), then the unpartitioned build and the
+windowed one for that day, each timed, as ``dbt_build.py`` times its windows. Run it twice before
+comparing: a run re-derives the previous run's versions too (staging's watermark is inclusive), so only
+after a one-day run is the previous load one day of changes, as in steady state (docs/benchmarks.md,
+session 14). The code measured is the one on ``PYTHONPATH``:
+
+    WAREHOUSE_URL=... PYTHONPATH=<worktree> .venv/bin/python bench/daily_run.py --database NAME --label base-1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from bench.dbt_build import END_DATE, _new_versions, _portal_midnight, _short, daily_run
+from orchestration.warehouse.bootstrap import connect, ensure_database
+from orchestration.warehouse.location import resolve_warehouse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", required=True, help="a database dbt_build.py built (--database)")
+    parser.add_argument("--label", required=True, help="names the run's versions and its JSON file")
+    parser.add_argument("--json-dir", type=Path, default=Path("."), help="writes daily_run_<label>.json here")
+    args = parser.parse_args()
+
+    location = ensure_database(resolve_warehouse(), args.database)
+    snapshot = _portal_midnight(END_DATE)
+    window_start = _portal_midnight(END_DATE - timedelta(days=1))
+    conn = connect(location, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            versions = _new_versions(cur, window_start, snapshot, f"daily-run-{args.label}")
+    finally:
+        conn.close()
+    run = daily_run(location, snapshot, window_start, snapshot)
+    rest_wall, marts_wall = run["rest"]["wall_s"], run["windowed_marts"]["wall_s"]
+    together = rest_wall + marts_wall
+    print(
+        f"{args.label}: rest {rest_wall:.1f} s, windowed marts {marts_wall:.1f} s, together {together:.1f} s"
+    )
+    nodes = {**run["rest"]["nodes"], **run["windowed_marts"]["nodes"]}
+    for unique_id, seconds in sorted(nodes.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {_short(unique_id):60} {seconds:8.2f} s")
+    report = {"label": args.label, "new_versions": versions, **run}
+    (args.json_dir / f"daily_run_{args.label}.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
