@@ -18,7 +18,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from bench.dbt_build import END_DATE, _new_versions, _portal_midnight, _short, daily_run
+from bench.dbt_build import END_DATE, _new_versions, _portal_midnight, _short, daily_run, run_summary
 from orchestration.warehouse.bootstrap import connect, ensure_database
 from orchestration.warehouse.location import resolve_warehouse
 
@@ -42,11 +42,8 @@ def main() -> None:
     finally:
         conn.close()
     run = daily_run(location, snapshot, window_start, snapshot)
-    rest_wall, marts_wall = run["rest"]["wall_s"], run["windowed_marts"]["wall_s"]
-    together = rest_wall + marts_wall
-    print(
-        f"{args.label}: rest {rest_wall:.1f} s, windowed marts {marts_wall:.1f} s, together {together:.1f} s"
-    )
+    together = run["rest"]["wall_s"] + run["windowed_marts"]["wall_s"]
+    print(f"{args.label}: {run_summary(run)}, together {together:.1f} s")
     nodes = {**run["rest"]["nodes"], **run["windowed_marts"]["nodes"]}
     for unique_id, seconds in sorted(nodes.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {_short(unique_id):60} {seconds:8.2f} s")
