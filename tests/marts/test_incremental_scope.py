@@ -71,9 +71,14 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
         _new_version(cur, table, record_id, "5 days")
     run_dbt(fresh_database, "run", "--select", "staging", "--vars", dbt_vars(portal))
 
-    # today: one more edited deal arrives, and the daily run (as the Dagster job makes it) follows
+    # today: one more edited deal arrives (renamed), and the daily run (as the Dagster job makes it) follows
     _new_version(
-        cur, "deals", todays_deal, "0 seconds", DATE_MODIFY=(snapshot - timedelta(hours=2)).isoformat()
+        cur,
+        "deals",
+        todays_deal,
+        "0 seconds",
+        DATE_MODIFY=(snapshot - timedelta(hours=2)).isoformat(),
+        TITLE="Renamed today",
     )
     cur.execute("select pg_current_xact_id()::text::bigint")
     (before,) = cur.fetchone()
@@ -93,9 +98,9 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     for table, key in [("activities", "activity_id"), ("calls", "call_row_id")]:
         assert _rewritten(cur, f"staging.stg_bitrix24__{table}", key, before) == {previous_load[table]}
 
-    # the per-deal mart rewrote the window's deals, the young ones and the untouched ones — and not one
-    # touched deal created before the look-back that nothing changed, open or closed (the snapshot did not
-    # move, so no backlog count did either)
+    # the per-deal mart re-derived the window's deals, the young ones and re-measured the untouched ones —
+    # and rewrote not one touched deal created before the look-back that nothing changed, open or closed
+    # (the snapshot did not move, so no backlog count did either)
     cur.execute('select count(*) from marts."managerControl_Deal"')
     (all_deals,) = cur.fetchone()
     rewritten = _rewritten(cur, 'marts."managerControl_Deal"', "deal_id", before)
@@ -134,9 +139,12 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     )
     assert cur.fetchone()[0] == 0
     assert len(rewritten) < all_deals
-    # the request mart too (#15): on a deals-only portal each chain is one deal, and the run rewrote the
-    # chains of exactly those deals (the snapshot did not move, so no backlog count moved a deal's row)
-    assert _rewritten(cur, 'marts."managerControl_Request"', "deal_id", before) == rewritten
+    # ... and of the deals it re-derived or re-measured, it wrote those whose row changed: the renamed one.
+    # The snapshot did not move, so no untouched deal's wait and no backlog count moved; the young deals and
+    # the previous load's deal came out as stored (before, every one of them was rewritten).
+    assert rewritten == {todays_deal}
+    # the request mart too (#15): on a deals-only portal each chain is one deal, and a chain has no title
+    assert _rewritten(cur, 'marts."managerControl_Request"', "deal_id", before) == set()
 
     # the daily facts re-computed some days, not all of them
     cur.execute("select count(distinct report_date) from marts.fct_manager_daily_calls")
@@ -200,6 +208,19 @@ def test_daily_run_rewrites_the_days_changes_not_the_history(
     kept, rewritten_days = cur.fetchone()
     assert kept > 0
     assert rewritten_days == 0
+    # ... and a day the run re-computed keeps the rows that came out as stored: today's edited deal (created
+    # weeks ago, before the backlog's look-back) brought its creation day in, and the edit changed none of
+    # that day's counts, so no row of the day was rewritten (before, the whole day was)
+    cur.execute('select created_date from marts."managerControl_Deal" where deal_id = %s', (todays_deal,))
+    (todays_deal_day,) = cur.fetchone()
+    assert todays_deal_day < (snapshot - timedelta(days=1 + 14)).date()
+    cur.execute(
+        "select count(*), count(*) filter (where xmin::text::bigint > %s)"
+        " from marts.fct_manager_daily_deals where report_date = %s",
+        (before, todays_deal_day),
+    )
+    day_rows, rewritten_rows = cur.fetchone()
+    assert day_rows > 0 and rewritten_rows == 0
     # the chains the run re-inserted went into the GIN index of deal_ids itself: a pending list would be read
     # whole by each of the next run's per-deal probes (macros/gin_without_pending_list.sql)
     cur.execute("create extension if not exists pgstattuple")

@@ -1,9 +1,11 @@
-{#- The instant the marts describe ("now" of the data): dbt var snapshot_at when given (tests, backfills
-    that must be reproducible), else the last time ingestion observed a deal or an activity. Overdue
+{#- The instant the marts describe ("now" of the data): snapshot_at when given (tests, backfills that must be
+    reproducible, benchmarks: a dbt var, or B24OPS_SNAPSHOT_AT in the environment, read as the window's
+    bounds are: window_bound below), else the last time ingestion observed a deal or an activity. Overdue
     activities and pending minutes of untouched deals are measured at this instant. -#}
 {% macro snapshot_at() -%}
-{%- if var('snapshot_at', none) -%}
-'{{ var("snapshot_at") }}'::timestamptz
+{%- set given = window_bound('snapshot_at') -%}
+{%- if given -%}
+'{{ given }}'::timestamptz
 {%- else -%}
 (select max(seen.last_seen_at) from (
     select last_seen_at from {{ source('bitrix24', 'deals') }} where portal_id = '{{ var("portal_id") }}'
@@ -22,7 +24,8 @@
 '{{ window_bound("window_end") or "9999-12-31" }}'::timestamptz
 {%- endmacro %}
 
-{#- One bound of the window run's window, none outside a window run. The Dagster asset passes it in the
+{#- One bound of the window run's window (window_start, window_end; or its instant, snapshot_at), none
+    outside a window run. The Dagster asset passes it in the
     environment of its dbt process (B24OPS_WINDOW_START / _END, orchestration/defs/dbt.py: window_env), read
     only when the SQL is run (`execute`): changed --vars make dbt parse the whole project again, and an
     env_var() read while parsing makes it parse again every model that read it, while the window shapes no

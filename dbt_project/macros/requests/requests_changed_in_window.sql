@@ -58,3 +58,19 @@
     delete from {{ this }} where {{ is_among('request_id', requests_changed_in_window()) }}
     {% endif %}
 {%- endmacro %}
+
+
+{#- The pre-hook of managerControl_Request: of the window's chains, delete those int_requests_first_touched no
+    longer holds (its pre-hook emptied them and the run did not derive them again: a deal that joined a
+    lead's chain, a deleted lead or deal). The chains it holds stay: the mart's delete+insert replaces those
+    whose row changed and keeps the rest (final_with_untouched_remeasured). -#}
+{% macro delete_requests_gone() -%}
+    {% if is_incremental() %}
+    delete from {{ this }} as stored
+    where {{ is_among('stored.request_id', requests_changed_in_window()) }}
+      and not exists (
+          select from {{ ref('int_requests_first_touched') }} as chains
+          where chains.request_id = stored.request_id
+      )
+    {% endif %}
+{%- endmacro %}

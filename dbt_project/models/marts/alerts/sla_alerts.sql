@@ -38,7 +38,9 @@ requests as (
         department_id,
         created_at,
         pending_working_minutes,
-        snapshot_at
+        -- this run's instant, not the row's: a stored row keeps the snapshot_at of the run that last changed
+        -- it (its wait holds until now), and is_due's look-back counts back from now
+        {{ snapshot_at() }} as snapshot_at
     from deals
     where is_untouched and is_open
 ),

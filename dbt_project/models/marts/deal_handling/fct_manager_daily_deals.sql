@@ -3,17 +3,20 @@
     created on these days, how fast were they answered"); untouched deals stay in the cohort with the working
     minutes they have waited so far, so a manager who never answers looks worse, not better.
 
-    Incremental (delete+insert on report_date): a window run re-computes the days it can change, every
-    manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of changed deals, days
-    of changed activities and calls, the days whose backlog the run re-computes; on the other days the
-    post-hook sets the pending sums of untouched deals, the one measure that moves there. The
+    Incremental (delete+insert on (report_date, manager_id)): a window run re-computes the days it can
+    change, every manager of each (macros/deal_handling/days_changed_in_window.sql): creation days of
+    changed deals, days of changed activities and calls, the days whose backlog the run re-computes — and
+    writes the rows that came out different from the stored ones. Most do not: a planned call due today
+    on a deal created last year brings its creation day in, and that day's counts stay as they were. On
+    the other days the post-hook sets the pending sums of untouched deals, the one measure that moves
+    there. The
     day's activity and call counts come pre-aggregated (int_manager_daily_activities_counted, fct_manager_daily_calls), so a day
     costs a few index probes, not a scan of its activities. -#}
 {{
     config(
         tags=['partitioned_daily'],
         materialized='incremental',
-        unique_key='report_date',
+        unique_key=['report_date', 'manager_id'],
         indexes=[{'columns': ['report_date', 'manager_id'], 'unique': true}],
         post_hook=[
             "{{ untouched_pending_sums_refreshed() }}",
@@ -119,4 +122,13 @@ final as (
     left join backlog on backlog.manager_id = spine.manager_id and backlog.report_date = spine.report_date
 )
 
+{% if is_incremental() -%}
+{%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | join(', ') -%}
+-- the re-computed rows that differ from the stored ones (by the table's columns, in its order)
+select {{ columns }} from final
+except
+select {{ columns }} from {{ this }}
+where {{ is_among('report_date', 'select report_date from changed_days') }}
+{%- else -%}
 select * from final
+{%- endif %}

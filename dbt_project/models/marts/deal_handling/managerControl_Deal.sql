@@ -13,8 +13,9 @@
         stored row's: a deadline passed since the row was computed (or, for an earlier snapshot, had not
         passed yet). Open deals whose counts did not move keep their row: its values hold at this snapshot;
       * and a post-hook removes deals the reconciliation sweep found deleted (deletions ledger).
-    So every row equals what a full refresh at this snapshot computes, except snapshot_at itself, which says
-    when the row was last computed — and except dictionary changes (a pipeline or stage renamed, an employee
+    It writes only the rows that differ from the stored ones, snapshot_at aside (most re-derived deals come
+    out as stored). So every row equals what a full refresh at this snapshot computes, except snapshot_at
+    itself, which says when the row last changed — and except dictionary changes (a pipeline or stage renamed, an employee
     moved to another department): deals outside those sets keep the old name / department until a full
     refresh. -#}
 {#- snapshot_at is indexed for the data tests, which read the rows the last run wrote

@@ -11,9 +11,10 @@
     the chain changed in the window, or the chain was young: macros/requests/requests_changed_in_window.sql)
     and every untouched chain: its pending minutes grow with the snapshot, and outside that set nothing else
     of it can move, so its stored row is taken with the wait re-measured
-    (macros/deal_handling/untouched_remeasured.sql). The other rows hold at the new snapshot (no backlog
-    columns here), and their snapshot_at says when they were computed. The pre-hook
-    empties the window's chains first, so a chain that no longer exists goes. -#}
+    (macros/deal_handling/untouched_remeasured.sql). Of those, it writes the rows that differ from the
+    stored ones, snapshot_at aside. The other rows hold at the new snapshot (no backlog columns here), and
+    their snapshot_at says when they last changed. The pre-hook deletes the window's chains that
+    int_requests_first_touched no longer holds, so a chain that no longer exists goes. -#}
 {#- snapshot_at is indexed for the data tests, which read the rows the last run wrote
     (macros/tests/get_where_subquery.sql): those of a daily run are a few percent of the table. A post-hook
     creates it, so that an existing warehouse gains it without a full refresh. -#}
@@ -22,7 +23,7 @@
         tags=['partitioned_daily'],
         materialized='incremental',
         unique_key='request_id',
-        pre_hook="{{ delete_requests_changed_in_window() }}",
+        pre_hook="{{ delete_requests_gone() }}",
         alias='managerControl_Request',
         post_hook=[
             "{{ create_request_handling_function(this) }}",
