@@ -549,6 +549,14 @@ def test_records_naming_an_unknown_user_count_under_that_user(warehouse: Warehou
     by_manager = {row[0]: row for row in report.rows}
     assert by_manager[UNKNOWN_ID][1] == f"User #{UNKNOWN_ID} (not in the portal's user list)"
     assert by_manager[UNKNOWN_ID][report.columns.index("deals_created")] == 1
+    # the unknown user's deal is measured on the portal's default calendar (an estimate), not left without
+    # working minutes (untouched, it waited 0 minutes; answered, it had no response time)
+    [(untouched, minutes)] = query(
+        warehouse,
+        "select is_untouched, coalesce(response_working_minutes, pending_working_minutes)::float"
+        ' from marts."managerControl_Deal" where deal_id = 44',
+    )
+    assert minutes is not None and minutes > 0, (untouched, minutes)
 
 
 def test_activities_naming_no_or_an_unknown_user_count_per_manager(warehouse: WarehouseLocation) -> None:

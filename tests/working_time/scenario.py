@@ -124,8 +124,18 @@ def oracle_calendar() -> WorkingCalendar:
     )
 
 
+# The users the records name whom user.get does not list (int_users_unknown, read by the macro
+# calendar_users): none in these scenarios, an empty relation for the working-time models to read.
+NO_UNKNOWN_USERS = """
+    create schema if not exists intermediate;
+    create table intermediate.int_users_unknown (user_id bigint);
+"""
+
+
 def create_inputs(cur: Cursor) -> None:
-    """The three staging relations the working-time models read, as tables."""
+    """The relations the working-time models read, as tables: three staging ones, and the users the records
+    name whom user.get does not list (none here; the macro calendar_users reads it)."""
+    cur.execute(NO_UNKNOWN_USERS)
     cur.execute("""
         create table staging.stg_bitrix24__users (
             portal_id text, user_id bigint, time_zone text, is_active boolean, user_type text);

@@ -201,6 +201,7 @@ def test_one_changed_employee_of_a_large_portal(fresh_database: WarehouseLocatio
     conn = connect(fresh_database, autocommit=True)
     try:
         cur = conn.cursor()
+        cur.execute(scenario.NO_UNKNOWN_USERS)
         cur.execute(LARGE_INPUTS)
         run_dbt(fresh_database, "seed", "--select", "tag:working_time")
         cur.execute(LARGE_SCHEDULES)

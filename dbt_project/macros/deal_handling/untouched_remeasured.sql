@@ -1,8 +1,9 @@
 {#- Pending minutes of an untouched record: the responsible's working minutes from the start of the wait to
     the snapshot, from two look-ups W(u, t) in seconds (macros/working_time). The one formula
     managerControl_Deal and managerControl_Request use, on a fresh row and on a stored one
-    (untouched_remeasured below). greatest() skips NULLs in PostgreSQL: an employee without working time
-    (W NULL) waits 0 minutes, as a touched record of theirs answers in 0. -#}
+    (untouched_remeasured below). greatest() skips NULLs in PostgreSQL: a record whose responsible has no
+    working calendar (W NULL: the unassigned manager; a user the portal does not list has the portal's
+    default one, calendar_users) waits 0 minutes (docs/metrics.md, "Unassigned records"). -#}
 {% macro pending_working_minutes(w_snapshot, w_start) -%}
 greatest({{ w_snapshot }} - {{ w_start }}, 0) / 60
 {%- endmacro %}

@@ -4,6 +4,24 @@
     (int_working_calendar_inputs). See docs/working_time.md, "Incremental per employee". -#}
 
 
+{#- Whose working calendar the warehouse derives (user_id, time_zone): every user of user.get, and every user
+    the records name whom user.get does not return (int_users_unknown: a deleted user, a user the list was
+    cut short of). Those have no time zone or schedule of their own here, so their calendar is the portal's
+    default one (calendar.settings.get: hours, weekends, holidays; the production calendar; no absences):
+    their deals' and requests' working minutes are an estimate — without it their untouched deals waited 0
+    minutes and their answered ones had no response time at all (docs/metrics.md, "Records naming an
+    unknown user"). -#}
+{% macro calendar_users() -%}
+    select user_id, time_zone from {{ ref('stg_bitrix24__users') }}
+    union all
+    select unknown.user_id, null::text
+    from {{ ref('int_users_unknown') }} as unknown
+    where not exists (
+        select from {{ ref('stg_bitrix24__users') }} as listed where listed.user_id = unknown.user_id
+    )
+{%- endmacro %}
+
+
 {#- The first local date of the calendar (var working_calendar_start), as a SQL date. -#}
 {% macro working_calendar_start() -%}
 date '{{ var("working_calendar_start", "2023-01-01") }}'

@@ -1,4 +1,5 @@
-{#- One row per employee (every user of user.get): the fingerprint of every input of the employee's working
+{#- One row per user with a working calendar (calendar_users: every user of user.get and the unknown users
+    the records name): the fingerprint of every input of the employee's working
     calendar, so that the incremental runs of the working-calendar models re-derive only the employees
     whose fingerprint changed (docs/working_time.md, "Incremental per employee"). Covered:
       the employee's part  time zone (user.get), rows of the employee_schedules seed, absences;
@@ -13,7 +14,7 @@
 with
 
 users as (
-    select user_id, time_zone from {{ ref('stg_bitrix24__users') }}
+    {{ calendar_users() }}
 ),
 
 -- the row int_working_days uses; loaded_at is not an input of the calendar

@@ -24,7 +24,7 @@ inputs as (
 -- an incremental run: the employees whose fingerprint this table does not hold (loose index scans)
 users as (
     select u.user_id, u.time_zone, i.calendar_inputs_hash
-    from {{ ref('stg_bitrix24__users') }} as u
+    from ({{ calendar_users() }}) as u
     left join inputs as i on i.user_id = u.user_id
     {%- if is_incremental() %}
     left join ({{ employee_hashes(this) }}) as stored on stored.user_id = u.user_id
