@@ -394,6 +394,9 @@ def test_a_bot_absent_from_user_get_is_not_a_real_employee(warehouse: WarehouseL
 
 
 UNASSIGNED_PERIOD = (date(2024, 9, 1), date(2024, 9, 10))
+# a working day of the fixture portal's calendar (calendar.settings.get: 9:00-19:00, Saturday and Sunday off;
+# 4 and 5 September 2024 are a Wednesday and a Thursday, no holiday)
+PORTAL_DAY_MINUTES = (19 - 9) * 60
 
 
 def test_records_without_an_employee_count_under_unassigned(warehouse: WarehouseLocation) -> None:
@@ -424,12 +427,29 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
         ' (select count(*) filter (where is_open) from marts."managerControl_Deal")',
     )
     assert by_manager_sum == open_deals
-    # the deal keeps its empty responsible; nobody's working calendar: no response time, 0 minutes waited
+    # the deal keeps its empty responsible, and waits in the portal's default calendar (an estimate), not
+    # 0 minutes: the same calendar as the unknown user's deal 44, created a day later, also untouched, so
+    # the two waits differ by the portal's working minutes between their creations
+    waits = dict(
+        query(
+            warehouse,
+            'select deal_id, pending_working_minutes::float from marts."managerControl_Deal"'
+            " where deal_id in (43, 44) and is_untouched",
+        )
+    )
     assert query(
         warehouse,
-        "select responsible_id, response_working_minutes, pending_working_minutes"
-        ' from marts."managerControl_Deal" where deal_id = 43',
-    ) == [(None, None, 0)]
+        'select responsible_id, response_working_minutes from marts."managerControl_Deal" where deal_id = 43',
+    ) == [(None, None)]
+    assert waits[43] > 0
+    assert waits[43] - waits[44] == pytest.approx(PORTAL_DAY_MINUTES), waits
+    # the unassigned manager's backlog days are the portal's working days (a Wednesday, a Saturday), so the
+    # row's backlog averages over working days have days to count
+    assert query(
+        warehouse,
+        "select report_date, is_working_day from marts.fct_manager_daily_backlog"
+        " where manager_id = 0 and report_date in ('2024-09-04', '2024-09-07') order by 1",
+    ) == [(date(2024, 9, 4), True), (date(2024, 9, 7), False)]
     # b24ops report lists the row
     for kind, column in (("deals", "deals_created"), ("calls", "calls_total")):
         report = run_report(warehouse, kind, first, last, Slice())

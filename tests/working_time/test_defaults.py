@@ -36,7 +36,7 @@ def test_defaults_without_settings_or_schedules(fresh_database: WarehouseLocatio
                 select interval_start at time zone 'Europe/Moscow', interval_end at time zone 'Europe/Moscow',
                        cum_minutes_before
                 from intermediate.int_working_intervals
-                where interval_start < '2024-03-11 00:00:00+03'
+                where user_id = 1 and interval_start < '2024-03-11 00:00:00+03'
                 order by interval_start
             """)
             rows = cur.fetchall()

@@ -1,9 +1,9 @@
 {#- Pending minutes of an untouched record: the responsible's working minutes from the start of the wait to
     the snapshot, from two look-ups W(u, t) in seconds (macros/working_time). The one formula
     managerControl_Deal and managerControl_Request use, on a fresh row and on a stored one
-    (untouched_remeasured below). greatest() skips NULLs in PostgreSQL: a record whose responsible has no
-    working calendar (W NULL: the unassigned manager; a user the portal does not list has the portal's
-    default one, calendar_users) waits 0 minutes (docs/metrics.md, "Unassigned records"). -#}
+    (untouched_remeasured below). Every responsible has a calendar: an employee their own, a user the portal
+    does not list and the unassigned manager (no responsible) the portal's default one (calendar_users).
+    greatest() skips NULLs in PostgreSQL: W is NULL only for a calendar without a single working day. -#}
 {% macro pending_working_minutes(w_snapshot, w_start) -%}
 greatest({{ w_snapshot }} - {{ w_start }}, 0) / 60
 {%- endmacro %}
@@ -41,8 +41,8 @@ from (
         snapshot.snapshot_at as remeasured_snapshot_at
     from {{ this }} as stored
     cross join snapshot
-    {{ working_time_join('wt_start', 'stored.responsible_id', 'stored.' ~ start_column) }}
-    {{ working_time_join('wt_snapshot', 'stored.responsible_id', 'snapshot.snapshot_at') }}
+    {{ working_time_join('wt_start', manager_or_unassigned('stored.responsible_id'), 'stored.' ~ start_column) }}
+    {{ working_time_join('wt_snapshot', manager_or_unassigned('stored.responsible_id'), 'snapshot.snapshot_at') }}
     where stored.is_untouched
       -- an anti-join (hashed once), not "not in" (NULL ids would empty it) nor "<> all" (an array scan per row)
       and not exists (select from ({{ changed_ids }}) as changed (id) where changed.id = stored.{{ id_column }})

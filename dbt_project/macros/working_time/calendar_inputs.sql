@@ -10,7 +10,8 @@
     default one (calendar.settings.get: hours, weekends, holidays; the production calendar; no absences):
     their deals' and requests' working minutes are an estimate — without it their untouched deals waited 0
     minutes and their answered ones had no response time at all (docs/metrics.md, "Records naming an
-    unknown user"). -#}
+    unknown user"). So does the unassigned manager, the records without a responsible (docs/metrics.md,
+    "Unassigned records"). -#}
 {% macro calendar_users() -%}
     select user_id, time_zone from {{ ref('stg_bitrix24__users') }}
     union all
@@ -19,6 +20,10 @@
     where not exists (
         select from {{ ref('stg_bitrix24__users') }} as listed where listed.user_id = unknown.user_id
     )
+    union all
+    -- the unassigned manager (a record without a responsible, macros/reports/unassigned.sql) is nobody, so
+    -- whose hours its records wait in is unknown: the portal's are the estimate, as for an unknown user
+    select {{ unassigned_manager_id() }}, null::text
 {%- endmacro %}
 
 

@@ -132,9 +132,11 @@ measured as (
     left join users on users.user_id = scoped_deals.responsible_id
     left join first_touches on first_touches.deal_id = scoped_deals.deal_id
     left join backlog on backlog.deal_id = scoped_deals.deal_id
-    {{ working_time_join('wt_created', 'scoped_deals.responsible_id', 'scoped_deals.created_at') }}
-    {{ working_time_join('wt_touched', 'scoped_deals.responsible_id', 'first_touches.first_touch_at') }}
-    {{ working_time_join('wt_snapshot', 'scoped_deals.responsible_id', untouched_snapshot) }}
+    -- no responsible: the unassigned manager's calendar, the portal's default one (calendar_users)
+    {%- set calendar_user = manager_or_unassigned('scoped_deals.responsible_id') %}
+    {{ working_time_join('wt_created', calendar_user, 'scoped_deals.created_at') }}
+    {{ working_time_join('wt_touched', calendar_user, 'first_touches.first_touch_at') }}
+    {{ working_time_join('wt_snapshot', calendar_user, untouched_snapshot) }}
 ),
 
 final as (

@@ -85,9 +85,11 @@ measured as (
     from requests
     cross join snapshot
     left join users on users.user_id = requests.responsible_id
-    {{ working_time_join('wt_started', 'requests.responsible_id', 'requests.started_at') }}
-    {{ working_time_join('wt_touched', 'requests.responsible_id', 'requests.first_touch_at') }}
-    {{ working_time_join('wt_snapshot', 'requests.responsible_id', untouched_snapshot) }}
+    -- no responsible: the unassigned manager's calendar, the portal's default one (calendar_users)
+    {%- set calendar_user = manager_or_unassigned('requests.responsible_id') %}
+    {{ working_time_join('wt_started', calendar_user, 'requests.started_at') }}
+    {{ working_time_join('wt_touched', calendar_user, 'requests.first_touch_at') }}
+    {{ working_time_join('wt_snapshot', calendar_user, untouched_snapshot) }}
 ),
 
 final as (
