@@ -443,6 +443,12 @@ def test_records_without_an_employee_count_under_unassigned(warehouse: Warehouse
     ) == [(None, None)]
     assert waits[43] > 0
     assert waits[43] - waits[44] == pytest.approx(PORTAL_DAY_MINUTES), waits
+    # the unassigned call 903 (12:00 CEST on that Wednesday) started within the portal's working hours, read
+    # from the same calendar (it was NULL: whose working time is unknown)
+    assert query(
+        warehouse,
+        "select manager_id, started_within_working_hours from marts.calls where call_id = 'no-user'",
+    ) == [(None, True)]
     # the unassigned manager's backlog days are the portal's working days (a Wednesday, a Saturday), so the
     # row's backlog averages over working days have days to count
     assert query(

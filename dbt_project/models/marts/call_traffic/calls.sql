@@ -1,8 +1,9 @@
 {#- Report 2, one row per call of voximplant.statistic.get, with its CRM call activity and deal where one
     exists. Incremental (delete+insert on statistic_id): statistic rows are written once, at the end of the
     call, stamped with its start, so a window re-reads calls started since window_start minus one day (no call
-    lasts a day); the working-hours flag reads the manager's working calendar, which does not change for
-    past days unless the calendar seeds do — then run a full refresh. Calls the reconciliation sweep found
+    lasts a day); the working-hours flag reads the manager's working calendar (the portal's default one for a
+    call without an employee), which does not change for past days unless the calendar seeds do — then run
+    a full refresh. Calls the reconciliation sweep found
     deleted leave through the deletions ledger (post-hook).
 
     Keyed by the statistic row's integer id: call_id is unique here as it is in stg_bitrix24__calls (its
@@ -74,7 +75,8 @@ linked as (
     from scoped_calls
     left join users on users.user_id = scoped_calls.portal_user_id
     left join activities on activities.activity_id = scoped_calls.crm_activity_id
-    left join working_time on working_time.user_id = scoped_calls.portal_user_id
+    -- a call without an employee: the unassigned manager's calendar, the portal's default one (calendar_users)
+    left join working_time on working_time.user_id = {{ manager_or_unassigned('scoped_calls.portal_user_id') }}
 ),
 
 final as (
@@ -96,8 +98,7 @@ final as (
         is_connected,
         direction in ('incoming', 'incoming_redirected') and not is_connected as is_missed,
         direction in ('outgoing', 'callback') as is_outgoing_attempt,
-        case when portal_user_id is not null then coalesce(in_working_interval, false) end
-            as started_within_working_hours,
+        coalesce(in_working_interval, false) as started_within_working_hours,
 
         -- measures
         duration_seconds,
