@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # PostgreSQL: URLs carry a password, so they are secrets too.
     warehouse_url: SecretStr | None = Field(None, **_env("WAREHOUSE_URL"))
     dagster_storage_url: SecretStr | None = Field(None, **_env("DAGSTER_STORAGE_URL"))
+    # How many models dbt builds at once (profiles.yml `threads`): the warehouse's cores are the useful
+    # ceiling; 2 is what the benchmarks (docs/benchmarks.md) were measured with on a 2-core machine.
+    dbt_threads: int = Field(2, ge=1, le=64, **_env("B24OPS_DBT_THREADS"))
 
     # Superset: left empty, passwords and the secret key are generated once under .data/superset/.
     superset_url: str = Field("", **_env("SUPERSET_URL"))
@@ -162,6 +165,12 @@ def portal_today(time_zone: str, now: datetime | None = None) -> date:
 def load_settings() -> Settings:
     """The settings as the environment gives them now: call it at an edge, once."""
     return Settings()
+
+
+def dbt_threads_env(threads: int) -> dict[str, str]:
+    """What dbt_project/profiles.yml reads for ``threads`` (the setting B24OPS_DBT_THREADS), as the
+    environment of a dbt invocation."""
+    return {Settings.variable("dbt_threads"): str(threads)}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -52,6 +52,13 @@ def test_the_profile_is_rendered_privately_and_the_environment_is_untouched() ->
     }
     assert not folder.exists()
     assert dict(os.environ) == before
+    assert profile["threads"] == 2
+
+
+def test_the_profile_builds_as_many_models_at_once_as_the_setting_says() -> None:
+    with connected(dbt_resource(), LOCATION, threads=6) as dbt:
+        profile = yaml.safe_load((Path(dbt.profiles_dir) / "profiles.yml").read_text())
+    assert profile["b24ops"]["outputs"]["warehouse"]["threads"] == 6
 
 
 def test_a_run_through_the_rendered_profile_reuses_the_parse(tmp_path: Path) -> None:

@@ -127,3 +127,14 @@ def test_example_teams_are_on_for_the_demos_emulator_only() -> None:
     demo = real.model_copy(update=_emulator_settings("http://127.0.0.1:1/rest/1/emulator/"))
     assert demo.example_teams is True
     assert portal_vars(demo.portal_id, example_teams=demo.example_teams)["example_teams"] is True
+
+
+def test_dbt_threads_reach_the_warehouse_resource() -> None:
+    """B24OPS_DBT_THREADS is read once, here, and handed to the dbt steps through the warehouse resource
+    (their profile's ``threads``: tests/test_dbt_connection.py); 2 unless set, at least 1."""
+    from orchestration.defs.definitions import build_resources
+
+    assert build_resources(Settings())["warehouse"].dbt_threads == 2
+    assert build_resources(Settings.model_validate({"B24OPS_DBT_THREADS": "6"}))["warehouse"].dbt_threads == 6
+    with pytest.raises(ValidationError):
+        Settings.model_validate({"B24OPS_DBT_THREADS": "0"})

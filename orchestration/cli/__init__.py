@@ -582,7 +582,7 @@ def warehouse_dbt(ctx: typer.Context) -> None:
 
     For what the Dagster assets do not offer: a full refresh after an upgrade, a single model, dbt docs.
     """
-    from orchestration.settings import child_environment
+    from orchestration.settings import child_environment, dbt_threads_env
     from orchestration.warehouse import publish
 
     location = _warehouse()
@@ -599,7 +599,7 @@ def warehouse_dbt(ctx: typer.Context) -> None:
     dbt = str(Path(sys.executable).parent / "dbt")
     project = str(DBT_PROJECT_DIR)
     command = [dbt, *ctx.args, "--project-dir", project, "--profiles-dir", project]
-    os.execve(dbt, command, child_environment(location.dbt_env()))
+    os.execve(dbt, command, child_environment(location.dbt_env() | dbt_threads_env(settings().dbt_threads)))
 
 
 @warehouse_app.command("psql", cls=HumanCommand)

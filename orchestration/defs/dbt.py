@@ -29,7 +29,7 @@ from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal
 from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.runtime.orphan_runs import is_orphaned
-from orchestration.settings import DEFAULT_PORTAL_ID
+from orchestration.settings import DEFAULT_PORTAL_ID, dbt_threads_env
 from orchestration.warehouse import publish, slices
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
@@ -149,11 +149,12 @@ def _parse_into_target(
         os.replace(Path(private) / artefact, target / artefact)
 
 
-def _profile(profiles_dir: Path, connection: Mapping[str, str]) -> str:
-    """profiles.yml with its ``env_var(...)`` settings rendered from ``connection`` (names: DBT_ENV_NAMES)."""
+def _profile(profiles_dir: Path, settings: Mapping[str, str]) -> str:
+    """profiles.yml with its ``env_var(...)`` settings rendered from ``settings`` (the connection,
+    DBT_ENV_NAMES, and the threads)."""
     jinja = NativeEnvironment()
     jinja.filters["as_number"] = int
-    env_var = lambda name, default="": connection.get(name, default)  # noqa: E731
+    env_var = lambda name, default="": settings.get(name, default)  # noqa: E731
 
     def render(node: Any) -> Any:
         if isinstance(node, dict):
@@ -167,10 +168,13 @@ def _profile(profiles_dir: Path, connection: Mapping[str, str]) -> str:
 
 @contextmanager
 def connected(
-    dbt: DbtCliResource, location: WarehouseLocation, environment: Mapping[str, str] | None = None
+    dbt: DbtCliResource,
+    location: WarehouseLocation,
+    environment: Mapping[str, str] | None = None,
+    threads: int = 2,
 ) -> Iterator[DbtCliResource]:
-    """``dbt`` with a profile pointing at ``location`` (and ``environment`` added to its own), for as long as
-    the block runs.
+    """``dbt`` with a profile pointing at ``location`` and building ``threads`` models at once (and
+    ``environment`` added to its own), for as long as the block runs.
 
     dbt reads its connection from profiles.yml, which reads it from the environment; dagster-dbt gives dbt
     this process's environment and takes no other. Rather than writing the connection into this process's
@@ -184,7 +188,10 @@ def connected(
     with tempfile.TemporaryDirectory(prefix="profile-", dir=target) as private:
         profile = Path(private) / "profiles.yml"
         profile.touch(mode=0o600)
-        profile.write_text(_profile(Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env()))
+        rendered = _profile(
+            Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env() | dbt_threads_env(threads)
+        )
+        profile.write_text(rendered)
         yield DbtCli(
             project_dir=dbt.project_dir,
             profiles_dir=private,
@@ -403,7 +410,7 @@ def build_dbt_assets(
             bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams
         )
         location = warehouse.location()
-        with connected(dbt, location) as warehouse_dbt:
+        with connected(dbt, location, threads=warehouse.dbt_threads) as warehouse_dbt:
             reuse_parse(candidate_vars(variables), project, warehouse_dbt)
             yield from build_and_publish(
                 warehouse_dbt,
@@ -434,7 +441,8 @@ def build_dbt_assets(
             bitrix24.portal_id, sales_department_ids, example_teams=bitrix24.example_teams
         )
         location = warehouse.location()
-        with connected(dbt, location, window_env(window_vars(window_of(context)))) as warehouse_dbt:
+        window = window_env(window_vars(window_of(context)))
+        with connected(dbt, location, window, threads=warehouse.dbt_threads) as warehouse_dbt:
             # the unpartitioned asset's vars: the parse it left (or this one) serves every window
             reuse_parse(candidate_vars(variables), project, warehouse_dbt)
             yield from build_and_publish(warehouse_dbt, variables, location, context, slice_keys=slice_keys)

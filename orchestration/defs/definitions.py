@@ -33,7 +33,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or load_settings()
     return {
         "warehouse": WarehouseResource(
-            url=settings.dagster_config("warehouse_url"), quarantine_max_share=settings.quarantine_max_share
+            url=settings.dagster_config("warehouse_url"),
+            quarantine_max_share=settings.quarantine_max_share,
+            dbt_threads=settings.dbt_threads,
         ),
         "bitrix24": bitrix24_resource(settings),
         "dbt": dbt_resource(),

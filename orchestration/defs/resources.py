@@ -40,6 +40,8 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str = ""
     # the share of a read's records that may be quarantined before its asset fails (B24_QUARANTINE_MAX_SHARE)
     quarantine_max_share: float = 0.01
+    # how many models dbt builds at once (B24OPS_DBT_THREADS)
+    dbt_threads: int = 2
 
     def location(self) -> WarehouseLocation:
         return resolve_warehouse(self.url)
