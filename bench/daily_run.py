@@ -28,7 +28,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database", required=True, help="a database dbt_build.py built (--database)")
-    parser.add_argument("--label", required=True, help="names the run's versions and its JSON file")
+    parser.add_argument("--label", required=True, help="names the run's JSON file (daily_run_<label>.json)")
     parser.add_argument("--json-dir", type=Path, default=Path("."), help="writes daily_run_<label>.json here")
     parser.add_argument(
         "--measured-at-hour",
@@ -45,7 +45,9 @@ def main() -> None:
     conn = connect(location, autocommit=True)
     try:
         with conn.cursor() as cur:
-            versions = _new_versions(cur, window_start, snapshot, f"daily-run-{args.label}")
+            # one label for every run: each run sights the same new version again (see _new_versions), so
+            # runs on one database stay comparable however many came before
+            versions = _new_versions(cur, window_start, snapshot, "daily-run")
     finally:
         conn.close()
     measured_at = None if args.measured_at_hour is None else snapshot + timedelta(hours=args.measured_at_hour)
