@@ -21,14 +21,14 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation, resolve_warehouse
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from testkit.dbt import run_dbt
+from testkit.working_time import NO_UNKNOWN_USERS
 
 FIRST_YEAR = 2023
 ZONES = ["Europe/Moscow", "Europe/Berlin", "America/New_York", "Asia/Yekaterinburg", None]
 
-INPUTS = """
--- the users the records name whom user.get does not list (macro calendar_users): none here
-create schema if not exists intermediate;
-create table intermediate.int_users_unknown (user_id bigint);
+INPUTS = (
+    NO_UNKNOWN_USERS
+    + """
 create table staging.stg_bitrix24__users as
     select g::bigint as user_id, (%(zones)s)[1 + g %% %(zone_count)s] as time_zone,
            g %% 10 <> 0 as is_active, 'employee'::text as user_type
@@ -45,6 +45,7 @@ create table staging.stg_bitrix24__absences as
          lateral (select timestamptz '%(first_year)s-01-01' + random() * interval '%(years)s years' as start
                   from generate_series(1, 4 * %(years)s)) as s;
 """
+)
 # A 24/7 employee and a night-shift one.
 SCHEDULES = """
 insert into intermediate.employee_schedules

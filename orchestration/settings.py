@@ -27,6 +27,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The portal id of an installation that never set B24_PORTAL_ID (raw rows and dbt vars carry it).
 DEFAULT_PORTAL_ID = "default"
+# dbt's threads unless B24OPS_DBT_THREADS says otherwise (dbt_project/profiles.yml's own default is the same)
+DEFAULT_DBT_THREADS = 2
 
 
 def _env(name: str) -> dict[str, object]:
@@ -86,7 +88,7 @@ class Settings(BaseSettings):
     dagster_storage_url: SecretStr | None = Field(None, **_env("DAGSTER_STORAGE_URL"))
     # How many models dbt builds at once (profiles.yml `threads`): the warehouse's cores are the useful
     # ceiling; 2 is what the benchmarks (docs/benchmarks.md) were measured with on a 2-core machine.
-    dbt_threads: int = Field(2, ge=1, le=64, **_env("B24OPS_DBT_THREADS"))
+    dbt_threads: int = Field(DEFAULT_DBT_THREADS, ge=1, le=64, **_env("B24OPS_DBT_THREADS"))
 
     # Superset: left empty, passwords and the secret key are generated once under .data/superset/.
     superset_url: str = Field("", **_env("SUPERSET_URL"))

@@ -29,7 +29,7 @@ from orchestration.defs.partitions import ChangeWindow, daily_partitions, portal
 from orchestration.defs.resources import Bitrix24Resource, WarehouseResource
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.runtime.orphan_runs import is_orphaned
-from orchestration.settings import DEFAULT_PORTAL_ID, dbt_threads_env
+from orchestration.settings import DEFAULT_DBT_THREADS, DEFAULT_PORTAL_ID, dbt_threads_env
 from orchestration.warehouse import publish, slices
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
@@ -171,7 +171,7 @@ def connected(
     dbt: DbtCliResource,
     location: WarehouseLocation,
     environment: Mapping[str, str] | None = None,
-    threads: int = 2,
+    threads: int = DEFAULT_DBT_THREADS,
 ) -> Iterator[DbtCliResource]:
     """``dbt`` with a profile pointing at ``location`` and building ``threads`` models at once (and
     ``environment`` added to its own), for as long as the block runs.
@@ -189,7 +189,8 @@ def connected(
         profile = Path(private) / "profiles.yml"
         profile.touch(mode=0o600)
         rendered = _profile(
-            Path(dbt.profiles_dir or dbt.project_dir), location.dbt_env() | dbt_threads_env(threads)
+            Path(dbt.profiles_dir or dbt.project_dir),
+            location.dbt_env() | dbt_threads_env(threads),
         )
         profile.write_text(rendered)
         yield DbtCli(

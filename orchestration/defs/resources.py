@@ -20,7 +20,7 @@ from orchestration.bitrix24 import Bitrix24Client, ClientSettings, OAuthTokens
 from orchestration.bitrix24.auth import DEFAULT_TOKEN_URL
 from orchestration.bitrix24.token_store import DEFAULT_TOKEN_STORE, TokenStore
 from orchestration.i18n import SOURCE_LANGUAGE
-from orchestration.settings import DEFAULT_PORTAL_ID, Settings
+from orchestration.settings import DEFAULT_DBT_THREADS, DEFAULT_PORTAL_ID, Settings
 from orchestration.superset.provision import SupersetTarget
 from orchestration.superset.settings import (
     ADMIN_PASSWORD_FILE,
@@ -41,7 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
     # the share of a read's records that may be quarantined before its asset fails (B24_QUARANTINE_MAX_SHARE)
     quarantine_max_share: float = 0.01
     # how many models dbt builds at once (B24OPS_DBT_THREADS)
-    dbt_threads: int = 2
+    dbt_threads: int = DEFAULT_DBT_THREADS
 
     def location(self) -> WarehouseLocation:
         return resolve_warehouse(self.url)

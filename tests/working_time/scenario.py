@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg2.extensions import cursor as Cursor
 
+from testkit.working_time import NO_UNKNOWN_USERS
 from tests.working_time.oracle import Portal, ProductionDay, Schedule, WorkingCalendar
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "working_time"
@@ -122,14 +123,6 @@ def oracle_calendar() -> WorkingCalendar:
         schedules=SCHEDULES,
         absences=ABSENCES,
     )
-
-
-# The users the records name whom user.get does not list (int_users_unknown, read by the macro
-# calendar_users): none in these scenarios, an empty relation for the working-time models to read.
-NO_UNKNOWN_USERS = """
-    create schema if not exists intermediate;
-    create table intermediate.int_users_unknown (user_id bigint);
-"""
 
 
 def create_inputs(cur: Cursor) -> None:

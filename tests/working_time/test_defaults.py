@@ -8,7 +8,7 @@ import pytest
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import run_dbt
-from tests.working_time import scenario
+from testkit.working_time import NO_UNKNOWN_USERS
 
 VARS = '{"working_calendar_start": "2024-03-04"}'
 
@@ -18,7 +18,7 @@ def test_defaults_without_settings_or_schedules(fresh_database: WarehouseLocatio
     conn = connect(fresh_database)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(scenario.NO_UNKNOWN_USERS)
+            cur.execute(NO_UNKNOWN_USERS)
             cur.execute("""
                 create table staging.stg_bitrix24__users as
                     select 1::bigint as user_id, null::text as time_zone, true as is_active,

@@ -20,6 +20,7 @@ from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from orchestration.warehouse.scratch import create_scratch_database, drop_scratch_database
 from testkit.dbt import dbt_target_dir, run_dbt
+from testkit.working_time import NO_UNKNOWN_USERS
 from tests.working_time import scenario
 
 TABLES = (
@@ -201,7 +202,7 @@ def test_one_changed_employee_of_a_large_portal(fresh_database: WarehouseLocatio
     conn = connect(fresh_database, autocommit=True)
     try:
         cur = conn.cursor()
-        cur.execute(scenario.NO_UNKNOWN_USERS)
+        cur.execute(NO_UNKNOWN_USERS)
         cur.execute(LARGE_INPUTS)
         run_dbt(fresh_database, "seed", "--select", "tag:working_time")
         cur.execute(LARGE_SCHEDULES)

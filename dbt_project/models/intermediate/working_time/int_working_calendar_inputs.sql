@@ -1,5 +1,5 @@
-{#- One row per user with a working calendar (calendar_users: every user of user.get and the unknown users
-    the records name): the fingerprint of every input of the employee's working
+{#- One row per user with a working calendar (calendar_users: every user of user.get, the unknown users
+    the records name and the unassigned manager): the fingerprint of every input of the employee's working
     calendar, so that the incremental runs of the working-calendar models re-derive only the employees
     whose fingerprint changed (docs/working_time.md, "Incremental per employee"). Covered:
       the employee's part  time zone (user.get), rows of the employee_schedules seed, absences;
