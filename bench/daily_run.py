@@ -18,6 +18,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from bench.autovacuum import AutovacuumWatch, wait_until_quiet
 from bench.dbt_build import END_DATE, _new_versions, _portal_midnight, _short, daily_run, run_summary
 from orchestration.warehouse.bootstrap import connect, ensure_database
 from orchestration.warehouse.location import resolve_warehouse
@@ -37,9 +38,16 @@ def main() -> None:
         "in working hours, when every untouched record's wait has moved since the previous run (the default, "
         "the snapshot itself, is a run at night, when no wait moves)",
     )
+    parser.add_argument(
+        "--settle",
+        action="store_true",
+        help="before the day's changes arrive, wait until autovacuum has finished with the previous runs' "
+        "writes (bench/autovacuum.py): runs an hour apart, as the schedule makes them, instead of a minute",
+    )
     args = parser.parse_args()
 
     location = ensure_database(resolve_warehouse(), args.database)
+    settled = wait_until_quiet(location) if args.settle else None
     snapshot = _portal_midnight(END_DATE)
     window_start = _portal_midnight(END_DATE - timedelta(days=1))
     conn = connect(location, autocommit=True)
@@ -51,9 +59,12 @@ def main() -> None:
     finally:
         conn.close()
     measured_at = None if args.measured_at_hour is None else snapshot + timedelta(hours=args.measured_at_hour)
-    run = daily_run(location, snapshot, window_start, snapshot, measured_at)
+    with AutovacuumWatch(location) as autovacuum:
+        run = daily_run(location, snapshot, window_start, snapshot, measured_at)
     together = run["rest"]["wall_s"] + run["windowed_marts"]["wall_s"]
     print(f"{args.label}: {run_summary(run)}, together {together:.1f} s")
+    for query, seconds in autovacuum.seconds.most_common():
+        print(f"    autovacuum beside the run, {seconds:5.1f} s: {query}")
     nodes = {**run["rest"]["nodes"], **run["windowed_marts"]["nodes"]}
     for unique_id, seconds in sorted(nodes.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {_short(unique_id):60} {seconds:8.2f} s")
@@ -61,6 +72,8 @@ def main() -> None:
         "label": args.label,
         "measured_at": (measured_at or snapshot).isoformat(),
         "new_versions": versions,
+        "settled": settled,
+        "autovacuum_during_run_s": dict(autovacuum.seconds),
         **run,
     }
     (args.json_dir / f"daily_run_{args.label}.json").write_text(json.dumps(report, indent=2))

@@ -1,0 +1,94 @@
+"""Autovacuum beside a benchmark run: waiting for it to finish before a run, and seeing it during one.
+
+A day run rewrites a few percent of the incremental tables (delete+insert), so every few runs one of them
+crosses autovacuum's threshold and a worker vacuums it. Runs made a minute apart, as a benchmark makes them,
+meet the vacuum of the previous run's writes on the same two cores; runs an hour apart, as the schedule
+makes them, mostly do not (docs/benchmarks.md, session 17). ``wait_until_quiet`` stands in for that hour;
+``AutovacuumWatch`` records what autovacuum did while a run was timed, so that a slow run says whether it
+shared the machine.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from types import TracebackType
+
+from orchestration.warehouse.bootstrap import connect
+from orchestration.warehouse.location import WarehouseLocation
+
+# what an autovacuum worker is doing now, one row per worker (the query text names the table)
+_WORKERS = """
+    select coalesce(nullif(query, ''), '(starting)')
+    from pg_stat_activity
+    where backend_type = 'autovacuum worker'
+"""
+
+
+def _workers(location: WarehouseLocation) -> list[str]:
+    conn = connect(location, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_WORKERS)
+            return [query for (query,) in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def wait_until_quiet(
+    location: WarehouseLocation, naptime_s: float = 65.0, quiet_s: float = 10.0
+) -> dict[str, object]:
+    """Wait until autovacuum has looked at every table since the last writes (one ``autovacuum_naptime``,
+    60 s by default, plus a margin) and no worker has run for ``quiet_s``; returns the seconds waited and
+    what autovacuum did meanwhile (as :class:`AutovacuumWatch`)."""
+    started = time.monotonic()
+    seen: Counter[str] = Counter()
+    quiet_since: float | None = None
+    while True:
+        now = time.monotonic()
+        workers = _workers(location)
+        seen.update(dict.fromkeys(workers, 1.0))
+        if workers:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        if now - started >= naptime_s and quiet_since is not None and now - quiet_since >= quiet_s:
+            return {"waited_s": now - started, "autovacuum_s": dict(seen)}
+        time.sleep(1.0)
+
+
+class AutovacuumWatch:
+    """Samples the autovacuum workers every ``interval_s`` while the ``with`` block runs; ``seconds`` then
+    holds, per worker query (``autovacuum: VACUUM ANALYZE schema.table`` ...), the seconds it was seen."""
+
+    def __init__(self, location: WarehouseLocation, interval_s: float = 0.5) -> None:
+        self._location = location
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.seconds: Counter[str] = Counter()
+
+    def _sample(self) -> None:
+        conn = connect(self._location, autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                while not self._stop.wait(self._interval_s):
+                    cur.execute(_WORKERS)
+                    for (query,) in cur.fetchall():
+                        self.seconds[query] += self._interval_s
+        finally:
+            conn.close()
+
+    def __enter__(self) -> AutovacuumWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
