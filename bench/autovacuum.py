@@ -26,36 +26,47 @@ _WORKERS = """
 """
 
 
-def _workers(location: WarehouseLocation) -> list[str]:
-    conn = connect(location, autocommit=True)
-    try:
-        with conn.cursor() as cur:
+class _Sampler:
+    """One connection that looks at the autovacuum workers each time it is asked, and adds the sampling
+    interval to each worker's query it sees (``seconds``)."""
+
+    def __init__(self, location: WarehouseLocation) -> None:
+        self._conn = connect(location, autocommit=True)
+        self.seconds: Counter[str] = Counter()
+
+    def sample(self, interval_s: float) -> list[str]:
+        with self._conn.cursor() as cur:
             cur.execute(_WORKERS)
-            return [query for (query,) in cur.fetchall()]
-    finally:
-        conn.close()
+            workers = [query for (query,) in cur.fetchall()]
+        for query in workers:
+            self.seconds[query] += interval_s
+        return workers
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def wait_until_quiet(
-    location: WarehouseLocation, naptime_s: float = 65.0, quiet_s: float = 10.0
+    location: WarehouseLocation, naptime_s: float = 65.0, quiet_s: float = 10.0, interval_s: float = 1.0
 ) -> dict[str, object]:
     """Wait until autovacuum has looked at every table since the last writes (one ``autovacuum_naptime``,
     60 s by default, plus a margin) and no worker has run for ``quiet_s``; returns the seconds waited and
     what autovacuum did meanwhile (as :class:`AutovacuumWatch`)."""
+    sampler = _Sampler(location)
     started = time.monotonic()
-    seen: Counter[str] = Counter()
     quiet_since: float | None = None
-    while True:
-        now = time.monotonic()
-        workers = _workers(location)
-        seen.update(dict.fromkeys(workers, 1.0))
-        if workers:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        if now - started >= naptime_s and quiet_since is not None and now - quiet_since >= quiet_s:
-            return {"waited_s": now - started, "autovacuum_s": dict(seen)}
-        time.sleep(1.0)
+    try:
+        while True:
+            now = time.monotonic()
+            if sampler.sample(interval_s):
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            if now - started >= naptime_s and quiet_since is not None and now - quiet_since >= quiet_s:
+                return {"waited_s": now - started, "autovacuum_s": dict(sampler.seconds)}
+            time.sleep(interval_s)
+    finally:
+        sampler.close()
 
 
 class AutovacuumWatch:
@@ -63,22 +74,18 @@ class AutovacuumWatch:
     holds, per worker query (``autovacuum: VACUUM ANALYZE schema.table`` ...), the seconds it was seen."""
 
     def __init__(self, location: WarehouseLocation, interval_s: float = 0.5) -> None:
-        self._location = location
+        self._sampler = _Sampler(location)
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
-        self.seconds: Counter[str] = Counter()
+        self.seconds = self._sampler.seconds
 
     def _sample(self) -> None:
-        conn = connect(self._location, autocommit=True)
         try:
-            with conn.cursor() as cur:
-                while not self._stop.wait(self._interval_s):
-                    cur.execute(_WORKERS)
-                    for (query,) in cur.fetchall():
-                        self.seconds[query] += self._interval_s
+            while not self._stop.wait(self._interval_s):
+                self._sampler.sample(self._interval_s)
         finally:
-            conn.close()
+            self._sampler.close()
 
     def __enter__(self) -> AutovacuumWatch:
         self._thread.start()
