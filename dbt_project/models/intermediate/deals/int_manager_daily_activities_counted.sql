@@ -7,8 +7,9 @@
     Which activities count: macros/deal_handling/activity_counts.sql.
 
     Incremental (delete+insert on report_date): a window run re-counts the days its activity changes can
-    move (macros/deal_handling/days_changed_in_window.sql) through the staging table's day indexes; the
-    pre-hook empties those days first, so a day whose last meeting was deleted loses its row. -#}
+    move (macros/deal_handling/days_changed_in_window.sql) through the staging table's partial indexes of
+    the activities each column counts (stg_bitrix24__activities); the pre-hook empties those days first, so
+    a day whose last meeting was deleted loses its row. -#}
 {{
     config(
         tags=['partitioned_daily'],
