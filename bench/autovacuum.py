@@ -69,6 +69,31 @@ def wait_until_quiet(
         sampler.close()
 
 
+# the share of each staging table's pages that its visibility map marks all-visible, as the last vacuum or
+# analyze counted them (pg_class.relallvisible: the day's writes since then are not subtracted)
+_VISIBLE = """
+    select relname, round(relallvisible::numeric / nullif(relpages, 0), 3)::float
+    from pg_class
+    where relnamespace = 'staging'::regnamespace and relkind = 'r'
+    order by relname
+"""
+
+
+def visible_shares(location: WarehouseLocation) -> dict[str, float | None]:
+    """Per staging table, the share of its pages marked all-visible. The windowed models read the staging
+    tables through index-only scans, which visit the table for every row on a page not so marked: after a
+    full build whose autovacuum ran beside dbt's other thread, no page is, and those models slow down
+    (int_deals_activities_summarised 0.3 s -> 4.6-6.7 s; docs/benchmarks.md, session 18). A run's timings
+    mean little without it."""
+    conn = connect(location, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_VISIBLE)
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
 class AutovacuumWatch:
     """Samples the autovacuum workers every ``interval_s`` while the ``with`` block runs; ``seconds`` then
     holds, per worker query (``autovacuum: VACUUM ANALYZE schema.table`` ...), the seconds it was seen."""

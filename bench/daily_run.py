@@ -18,7 +18,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from bench.autovacuum import AutovacuumWatch, wait_until_quiet
+from bench.autovacuum import AutovacuumWatch, visible_shares, wait_until_quiet
 from bench.dbt_build import END_DATE, _new_versions, _portal_midnight, _short, daily_run, run_summary
 from orchestration.warehouse.bootstrap import connect, ensure_database
 from orchestration.warehouse.location import resolve_warehouse
@@ -59,6 +59,8 @@ def main() -> None:
     finally:
         conn.close()
     measured_at = None if args.measured_at_hour is None else snapshot + timedelta(hours=args.measured_at_hour)
+    visible = visible_shares(location)
+    print("staging pages all-visible: " + ", ".join(f"{table} {share}" for table, share in visible.items()))
     with AutovacuumWatch(location) as autovacuum:
         run = daily_run(location, snapshot, window_start, snapshot, measured_at)
     together = run["rest"]["wall_s"] + run["windowed_marts"]["wall_s"]
@@ -73,6 +75,7 @@ def main() -> None:
         "measured_at": (measured_at or snapshot).isoformat(),
         "new_versions": versions,
         "settled": settled,
+        "staging_visible_shares": visible,
         "autovacuum_during_run_s": dict(autovacuum.seconds),
         **run,
     }
