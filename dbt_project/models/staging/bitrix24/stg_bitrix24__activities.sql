@@ -19,7 +19,7 @@
 {#- The activities int_manager_daily_activities_counted counts, by the day it counts them on and their
     responsible: a window run counts every manager on a few hundred days (today's activities were planned on
     many days), and these small indexes answer that from the index alone. A plain index on the day visited
-    the 2.8 M activities of those days to keep the 106 k completed meetings (500 x 3 benchmark: 5.1 s cold,
+    the 2.8 M activities of those days to keep the 106 k completed meetings (500 x 3 benchmark: 5.1 s,
     0.2 s with these; docs/benchmarks.md, session 18). -#}
 {{ config(post_hook=[
     "{{ create_index_if_missing(['start_date', 'responsible_id'], where=activity_is_meeting_held()) }}",
