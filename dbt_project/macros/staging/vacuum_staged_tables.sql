@@ -8,8 +8,8 @@
     session 18). Here every thread has finished, and the Dagster job builds the windowed models after this
     invocation. After a full build the vacuum reads every page once (4.2 s there); after a daily one the
     pages the day changed (0.8-3.2 s), and with the default INDEX_CLEANUP AUTO it leaves the indexes alone
-    until 2 % of a table's pages hold dead rows (then 13 s, in one run of twelve measured). Left to autovacuum
-    instead, the windowed builds were slower (median 45 s against 30 s; docs/decisions.md).
+    until 2 % of a table's pages hold dead rows (then 13 s, in one run of twelve measured). Left to
+    autovacuum instead, the windowed builds were slower (median 45 s against 30 s; docs/decisions.md).
     One statement for all the tables: VACUUM cannot run inside the implicit transaction of several. -#}
 {% macro vacuum_staged_tables(results) -%}
     {%- set built = [] -%}
