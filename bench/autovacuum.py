@@ -17,6 +17,7 @@ from types import TracebackType
 
 from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
+from testkit.warehouse import query as warehouse_query
 
 # what an autovacuum worker is doing now, one row per worker (the query text names the table)
 _WORKERS = """
@@ -85,13 +86,7 @@ def visible_shares(location: WarehouseLocation) -> dict[str, float | None]:
     full build whose autovacuum ran beside dbt's other thread, no page is, and those models slow down
     (int_deals_activities_summarised 0.3 s -> 4.6-6.7 s; docs/benchmarks.md, session 18). A run's timings
     mean little without it."""
-    conn = connect(location, autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(_VISIBLE)
-            return dict(cur.fetchall())
-    finally:
-        conn.close()
+    return dict(warehouse_query(location, _VISIBLE))
 
 
 class AutovacuumWatch:

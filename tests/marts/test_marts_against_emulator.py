@@ -21,9 +21,9 @@ from psycopg2.extensions import connection as Connection
 
 from bitrix24_emulator.generator.history import Backlog, backlog_truth, end_of_day, portal_as_of
 from bitrix24_emulator.model import PortalData
-from orchestration.warehouse.bootstrap import connect
 from orchestration.warehouse.location import WarehouseLocation
 from testkit.dbt import dbt_target_dir
+from testkit.warehouse import query
 from tests.marts.conftest import OBSERVED_DAYS
 from tests.support.truth import backlog_mismatches, first_touch_mismatches
 
@@ -266,16 +266,13 @@ def test_every_staging_table_the_build_writes_is_vacuumed_after_it(
         and node["fqn"][1] == "staging"
         and node["config"]["materialized"] in ("table", "incremental")
     }
-    conn = connect(location)  # a transaction of its own: statistics are read once per transaction
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select c.relname, s.vacuum_count, c.relpages, c.relallvisible from pg_class c"
-                " join pg_stat_user_tables s on s.relid = c.oid where s.schemaname = 'staging'"
-            )
-            tables = {name: (vacuums, pages, visible) for name, vacuums, pages, visible in cur.fetchall()}
-    finally:
-        conn.close()
+    # a connection of its own: statistics are read once per transaction
+    rows = query(
+        location,
+        "select c.relname, s.vacuum_count, c.relpages, c.relallvisible from pg_class c"
+        " join pg_stat_user_tables s on s.relid = c.oid where s.schemaname = 'staging'",
+    )
+    tables = {name: (vacuums, pages, visible) for name, vacuums, pages, visible in rows}
     assert {"stg_bitrix24__activities", "stg_bitrix24__deals", "stg_bitrix24__calls"} <= staged
     assert staged <= tables.keys()
     assert {name for name in staged if tables[name][0] == 0} == set()
